@@ -1,0 +1,6 @@
+import type { Clock } from '#ports/clock';
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleepUntil: async () => {},
+};

@@ -1,0 +1,77 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { Problem } from '#commons/problem';
+
+/*
+ * Single-table key design (see docs/data-model.md):
+ *   PK CORP#<corpId>  SK POOL                 seat pool counters for the corp
+ *   PK CORP#<corpId>  SK ORDER#<orderId>      a paid order and whether it counts in the pool
+ *   PK CORP#<corpId>  SK MEMBER#<memberId>    directory entry; holds `seat` while allocated
+ *   GSI1 (sparse) GSI1PK CORP#<corpId>#SEATS, GSI1SK MEMBER#<memberId>: current seat holders
+ *   PK IDEMPOTENCY    SK <webhook key>        Powertools idempotency records, expired by TTL
+ */
+export const tableName = (): string => {
+  const name = process.env.TABLE_NAME;
+  if (!name) throw new Error('TABLE_NAME is not set');
+  return name;
+};
+
+export const SEAT_INDEX = 'GSI1';
+/** A transaction holds at most 100 actions. */
+export const MAX_TRANSACTION_ITEMS = 100;
+/** Sorts before any instant: makes the next pool read re-check orders. */
+export const STALE_BOUNDARY = '0000-01-01T00:00:00Z';
+
+export const corpKey = (corpId: string) => `CORP#${corpId}`;
+export const poolKey = (corpId: string) => ({ PK: corpKey(corpId), SK: 'POOL' });
+export const orderKey = (corpId: string, orderId: string) => ({ PK: corpKey(corpId), SK: `ORDER#${orderId}` });
+export const memberKey = (corpId: string, memberId: string) => ({ PK: corpKey(corpId), SK: `MEMBER#${memberId}` });
+export const seatIndexKey = (corpId: string, memberId: string) => ({
+  GSI1PK: `${corpKey(corpId)}#SEATS`,
+  GSI1SK: `MEMBER#${memberId}`,
+});
+
+/** Cursors are the opaque LastEvaluatedKey; one minted for corp A is refused on corp B's lists. */
+export const encodeCursor = (key: Record<string, unknown> | undefined): string | null =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+
+export const decodeCursor = (cursor: string | null, corpId: string): Record<string, unknown> | undefined => {
+  if (!cursor) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (key && typeof key === 'object' && (key as Record<string, unknown>).PK === corpKey(corpId)) {
+      return key as Record<string, unknown>;
+    }
+  } catch {
+    // falls through to the validation problem
+  }
+  throw Problem.validation([{ path: '/cursor', message: 'Unknown or foreign cursor' }]);
+};
+
+export type CancellationReason = { code: string; item: Record<string, unknown> | undefined };
+
+/** Reasons of a cancelled transaction, in action order, with items unmarshalled. */
+export const cancellationReasons = (error: unknown): CancellationReason[] | null => {
+  if (!(error instanceof TransactionCanceledException)) return null;
+  return (error.CancellationReasons ?? []).map((reason) => ({
+    code: reason.Code ?? 'None',
+    item: reason.Item ? unmarshall(reason.Item as Record<string, AttributeValue>) : undefined,
+  }));
+};
+
+export const isContention = (reasons: CancellationReason[]): boolean =>
+  reasons.some((r) => r.code === 'TransactionConflict' || r.code === 'ThrottlingError');
+
+/** Runs `attempt` again while it reports contention, with jittered backoff. */
+export const retryOnContention = async <T>(
+  attempt: () => Promise<T | 'contention'>,
+  tries = 12,
+): Promise<T | 'contention'> => {
+  for (let i = 0; i < tries; i++) {
+    const result = await attempt();
+    if (result !== 'contention') return result;
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 10 * 2 ** i)));
+  }
+  return 'contention';
+};

@@ -1,0 +1,114 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { ID_PATTERN } from '#core/ids';
+import { logger } from './logger.ts';
+import { Problem, type FieldError } from './problem.ts';
+
+export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+export type HttpRequest = {
+  routeKey: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+  rawBody: Buffer;
+  claims: Record<string, unknown> | null;
+  context: Context;
+};
+
+export type HttpResult = { status: number; body?: unknown; headers?: Record<string, string> };
+
+export type Route = (request: HttpRequest) => Promise<HttpResult>;
+
+export const JSON_BODY_LIMIT = 256 * 1024;
+
+const toRequest = (event: HttpEvent, context: Context): HttpRequest => {
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']));
+  const body = event.body ?? '';
+  return {
+    routeKey: event.routeKey,
+    params: Object.fromEntries(Object.entries(event.pathParameters ?? {}).map(([k, v]) => [k, v ?? ''])),
+    query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v ?? ''])),
+    headers,
+    rawBody: Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8'),
+    claims: (event.requestContext?.authorizer?.jwt?.claims as Record<string, unknown> | undefined) ?? null,
+    context,
+  };
+};
+
+export const problemResponse = (problem: Problem): APIGatewayProxyStructuredResultV2 => ({
+  statusCode: problem.status,
+  headers: { 'content-type': 'application/problem+json' },
+  body: JSON.stringify(problem.toBody()),
+});
+
+const toResponse = (result: HttpResult): APIGatewayProxyStructuredResultV2 => ({
+  statusCode: result.status,
+  headers: { ...(result.body !== undefined && { 'content-type': 'application/json' }), ...result.headers },
+  ...(result.body !== undefined && { body: JSON.stringify(result.body) }),
+});
+
+/** One Lambda serving the routes of one resource, keyed by API Gateway's `routeKey`. */
+export const httpHandler = (routes: Record<string, Route>) =>
+  middy<HttpEvent, APIGatewayProxyStructuredResultV2>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event, context) => {
+      const route = routes[event.routeKey];
+      try {
+        if (!route) throw new Problem(404, 'NOT_FOUND', `No route ${event.routeKey}`);
+        return toResponse(await route(toRequest(event, context)));
+      } catch (error) {
+        if (error instanceof Problem) {
+          if (error.status >= 500) logger.error('request failed', { code: error.code, detail: error.detail });
+          return problemResponse(error);
+        }
+        logger.error('unhandled error', { error: error as Error, routeKey: event.routeKey });
+        return problemResponse(new Problem(500, 'INTERNAL', 'Something went wrong on our side; it is logged.'));
+      }
+    });
+
+export const fieldErrors = (error: z.ZodError): FieldError[] =>
+  error.issues.map((issue) => ({ path: `/${issue.path.join('/')}`, message: issue.message }));
+
+/** Refuses non-JSON, oversized or malformed bodies before any work: a rejected request changes nothing. */
+export const parseJson = (request: HttpRequest): unknown => {
+  const type = request.headers['content-type'];
+  if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+    throw new Problem(415, 'UNSUPPORTED_MEDIA_TYPE', `Expected application/json, got ${type}`);
+  }
+  if (request.rawBody.length > JSON_BODY_LIMIT) {
+    throw new Problem(413, 'PAYLOAD_TOO_LARGE', `Bodies are limited to ${JSON_BODY_LIMIT} bytes`);
+  }
+  try {
+    return JSON.parse(request.rawBody.toString('utf8'));
+  } catch {
+    throw Problem.validation([{ path: '', message: 'Body is not valid JSON' }], 'The body is not valid JSON.');
+  }
+};
+
+export const validate = <S extends z.ZodType>(schema: S, value: unknown): z.infer<S> => {
+  const result = schema.safeParse(value);
+  if (!result.success) throw Problem.validation(fieldErrors(result.error));
+  return result.data;
+};
+
+export const jsonBody = <S extends z.ZodType>(request: HttpRequest, schema: S): z.infer<S> =>
+  validate(schema, parseJson(request));
+
+export const idParam = (request: HttpRequest, name: string): string => {
+  const value = request.params[name] ?? '';
+  if (!ID_PATTERN.test(value)) throw Problem.validation([{ path: `/${name}`, message: 'Must match ^[A-Za-z0-9_.:-]{1,64}$' }]);
+  return value;
+};
+
+export const pageRequest = (request: HttpRequest): { limit: number; cursor: string | null } => {
+  const raw = request.query.limit;
+  const limit = raw === undefined ? 50 : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+    throw Problem.validation([{ path: '/limit', message: 'Must be an integer from 1 to 200' }]);
+  }
+  return { limit, cursor: request.query.cursor || null };
+};

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { ID_PATTERN } from '#core/ids';
+
+/** Request and event schemas: they validate input and generate docs/openapi.json. */
+export const id = z.string().regex(ID_PATTERN, 'Must match ^[A-Za-z0-9_.:-]{1,64}$');
+export const instant = z.iso.datetime({ message: 'Must be an RFC 3339 UTC timestamp ending in Z' });
+
+export const money = z.object({
+  value: z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'Must be a decimal amount such as "59000.00"'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'Must be an ISO 4217 code such as "CNY"'),
+});
+
+export const term = z
+  .object({ start: instant, end: instant })
+  .refine((t) => Date.parse(t.start) < Date.parse(t.end), { message: 'term.start must be before term.end', path: ['end'] });
+
+export const SECURITY_ADVANCED = 'security-advanced';
+
+export const orderPaid = z.object({
+  type: z.literal('order.paid'),
+  data: z.object({
+    orderId: id,
+    corpId: id,
+    product: z.literal(SECURITY_ADVANCED, { message: `Only "${SECURITY_ADVANCED}" orders carry seats` }),
+    seats: z.number().int().min(1).max(1_000_000),
+    amount: money,
+    paidAt: instant,
+    term,
+  }),
+});
+
+export const orderRefunded = z.object({
+  type: z.literal('order.refunded'),
+  data: z.object({ orderId: id, corpId: id, refundedAt: instant }),
+});
+
+export const billingEvent = z.discriminatedUnion('type', [orderPaid, orderRefunded]);
+
+export const employeeUpserted = z.object({
+  type: z.literal('employee.upserted'),
+  data: z.object({
+    corpId: id,
+    memberId: id,
+    name: z.string().min(1).max(200),
+    managerId: id.nullable(),
+    departmentId: id.nullable().optional(),
+  }),
+});
+
+export const employeeDeparted = z.object({
+  type: z.literal('employee.departed'),
+  data: z.object({ corpId: id, memberId: id, departedAt: instant }),
+});
+
+export const hrEvent = z.discriminatedUnion('type', [employeeUpserted, employeeDeparted]);
+
+export const allocationRequest = z.object({
+  memberIds: z.array(id).min(1).max(100),
+});
+
+export const clockRequest = z.union([
+  z.object({ advanceBy: z.string().min(2) }).strict(),
+  z.object({ now: instant }).strict(),
+]);
+
+export const allocation = z.object({
+  memberId: id,
+  allocatedAt: instant,
+  revocableUntil: instant,
+  status: z.enum(['revocable', 'locked']),
+});
+
+export const seatPool = z.object({ purchased: z.number(), allocated: z.number(), available: z.number() });
+
+export const orderView = z.object({
+  orderId: id,
+  seats: z.number(),
+  status: z.enum(['active', 'refunded', 'expired', 'pending']),
+  paidAt: instant,
+  term,
+  amount: money,
+  refundedAt: instant.nullable(),
+});
+
+export const problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string(),
+  code: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+export const accepted = z.object({ accepted: z.literal(true), eventId: z.string() });
+
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });

@@ -1,0 +1,18 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+
+export type WebhookSource = 'billing' | 'hr' | 'assets';
+
+/**
+ * `STEWARD_<SOURCE>_WEBHOOK_SECRET` holds the secret itself (local stack, tests); on AWS
+ * `STEWARD_<SOURCE>_WEBHOOK_SECRET_ARN` names a Secrets Manager secret, cached for 5 minutes.
+ */
+export const webhookSecret = async (source: WebhookSource): Promise<string> => {
+  const name = `STEWARD_${source.toUpperCase()}_WEBHOOK_SECRET`;
+  const inline = process.env[name];
+  if (inline) return inline;
+  const arn = process.env[`${name}_ARN`];
+  if (!arn) throw new Error(`Neither ${name} nor ${name}_ARN is set`);
+  const secret = await getSecret(arn, { maxAge: 300 });
+  if (typeof secret !== 'string') throw new Error(`Secret ${arn} has no string value`);
+  return secret;
+};

@@ -1,0 +1,49 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Problem } from './problem.ts';
+
+/** Standard Webhooks: a timestamp further than this from now is refused. */
+export const TIMESTAMP_TOLERANCE_S = 300;
+
+const invalid = (detail: string) => new Problem(401, 'INVALID_SIGNATURE', detail);
+
+/** `whsec_<base64 key>`; several secrets separated by spaces are all accepted while one is rotated out. */
+export const signingKeys = (secrets: string): Buffer[] =>
+  secrets
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((secret) => Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
+
+export const sign = (key: Buffer, id: string, timestamp: string, body: Buffer): string =>
+  createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
+
+/**
+ * Verifies `webhook-id`, `webhook-timestamp` and `webhook-signature` (space-separated `v1,<sig>`)
+ * against every key. `nowsMs` are the instants the timestamp may be near: the wall clock and, on
+ * the local stack, the stack's movable clock.
+ */
+export const verifyWebhook = (
+  headers: Record<string, string>,
+  body: Buffer,
+  keys: readonly Buffer[],
+  nowsMs: readonly number[],
+): { id: string; timestamp: number } => {
+  const id = headers['webhook-id'];
+  const timestamp = headers['webhook-timestamp'];
+  const signatures = headers['webhook-signature'];
+  if (!id || !timestamp || !signatures) throw invalid('webhook-id, webhook-timestamp and webhook-signature are required.');
+  if (!/^\d{1,12}$/.test(timestamp)) throw invalid('webhook-timestamp must be unix seconds.');
+  const seconds = Number(timestamp);
+  if (!nowsMs.some((now) => Math.abs(now / 1000 - seconds) <= TIMESTAMP_TOLERANCE_S)) {
+    throw invalid(`webhook-timestamp is more than ${TIMESTAMP_TOLERANCE_S} s from now.`);
+  }
+  const offered = signatures
+    .split(' ')
+    .filter((s) => s.startsWith('v1,'))
+    .map((s) => Buffer.from(s.slice(3), 'base64'));
+  const matches = keys.some((key) => {
+    const expected = Buffer.from(sign(key, id, timestamp, body), 'base64');
+    return offered.some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected));
+  });
+  if (!matches) throw invalid('No webhook-signature matches.');
+  return { id, timestamp: seconds };
+};

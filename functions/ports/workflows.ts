@@ -1,0 +1,6 @@
+export type WorkflowName = 'purchase' | 'seatLock';
+
+export interface WorkflowStarter {
+  /** Starts one execution; a second start with the same `executionName` is a no-op. */
+  start(workflow: WorkflowName, executionName: string, input: Record<string, unknown>): Promise<void>;
+}

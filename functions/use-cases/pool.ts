@@ -1,0 +1,32 @@
+import { planPoolCorrections, type SeatPool } from '#core/seat-pool';
+import type { Deps } from '#commons/deps';
+
+type PoolDeps = Pick<Deps, 'orders' | 'seats' | 'clock'>;
+
+/**
+ * Brings the corp's pool record in line with its orders as of now (term start and end, refunds),
+ * then records the next instant that needs another look. Safe to run concurrently: each order's
+ * contribution flips under a condition, and a check that raced an order change runs again.
+ */
+export const syncPool = async ({ orders, seats, clock }: PoolDeps, corpId: string): Promise<void> => {
+  for (let round = 0; round < 5; round++) {
+    const pool = await seats.getPool(corpId);
+    if (!pool) return;
+    const { corrections, nextBoundaryAt } = planPoolCorrections(await orders.allOrders(corpId), clock.now());
+    for (const correction of corrections) await orders.applyCorrection(corpId, correction);
+    if (await orders.setNextBoundary(corpId, nextBoundaryAt, pool.staleMarks)) return;
+  }
+  throw new Error(`Pool of ${corpId} kept changing during sync`);
+};
+
+/** The pool as of now, whether or not the purchase workflow has reached the latest boundary yet. */
+export const currentPool = async (deps: PoolDeps, corpId: string): Promise<SeatPool> => {
+  let pool = await deps.seats.getPool(corpId);
+  if (pool && Date.parse(pool.nextBoundaryAt) <= deps.clock.now().getTime()) {
+    await syncPool(deps, corpId);
+    pool = await deps.seats.getPool(corpId);
+  }
+  return pool
+    ? { purchased: pool.purchased, allocated: pool.allocated, available: pool.available }
+    : { purchased: 0, allocated: 0, available: 0 };
+};
