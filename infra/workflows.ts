@@ -1,0 +1,29 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogLevel, StateMachine, StateMachineType, type DefinitionBody } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { purchaseDefinition } from '../workflows/purchase.ts';
+import { seatLockDefinition } from '../workflows/seat-lock.ts';
+
+const standard = (scope: Construct, id: string, definitionBody: DefinitionBody, timeout: Duration) =>
+  new StateMachine(scope, id, {
+    stateMachineType: StateMachineType.STANDARD,
+    definitionBody,
+    timeout,
+    tracingEnabled: true,
+    logs: { destination: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.THREE_MONTHS }), level: LogLevel.ALL },
+  });
+
+/** The Standard state machines; each runs only Lambda tasks so that the local stack can execute it too. */
+export class Workflows extends Construct {
+  readonly purchase: StateMachine;
+  readonly seatLock: StateMachine;
+
+  constructor(scope: Construct, id: string, fns: { checkDue: IFunction; syncOrder: IFunction; lockSeat: IFunction }) {
+    super(scope, id);
+    // An order term is a year or so; a Standard execution may last a year, so long terms re-check at the pool read.
+    this.purchase = standard(this, 'Purchase', purchaseDefinition(this, fns), Duration.days(365));
+    this.seatLock = standard(this, 'SeatLock', seatLockDefinition(this, fns), Duration.days(8));
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { Problem } from '#commons/problem';
+import { sign, signingKeys, verifyWebhook } from '#commons/webhook-signature';
+
+const secret = `whsec_${Buffer.from('local-billing-secret').toString('base64')}`;
+const body = Buffer.from('{"type":"order.paid"}');
+const now = 1_767_250_000_000;
+const ts = String(now / 1000);
+const [key] = signingKeys(secret);
+const headers = (signature: string, timestamp = ts) => ({
+  'webhook-id': 'msg_1',
+  'webhook-timestamp': timestamp,
+  'webhook-signature': signature,
+});
+
+const code = (fn: () => unknown) => {
+  try {
+    fn();
+    return 'OK';
+  } catch (error) {
+    return error instanceof Problem ? error.code : 'THREW';
+  }
+};
+
+describe('Standard Webhooks verification', () => {
+  const good = `v1,${sign(key!, 'msg_1', ts, body)}`;
+
+  it('accepts a valid signature, also among others during rotation', () => {
+    expect(verifyWebhook(headers(good), body, [key!], [now])).toEqual({ id: 'msg_1', timestamp: now / 1000 });
+    expect(code(() => verifyWebhook(headers(`v1,AAAA ${good}`), body, [key!], [now]))).toBe('OK');
+  });
+
+  it('accepts a second configured secret while the first is rotated out', () => {
+    const keys = signingKeys(`whsec_${Buffer.from('old').toString('base64')} ${secret}`);
+    expect(code(() => verifyWebhook(headers(good), body, keys, [now]))).toBe('OK');
+  });
+
+  it('refuses a wrong secret, a tampered body, missing headers and a stale timestamp', () => {
+    const [wrong] = signingKeys(`whsec_${Buffer.from('other').toString('base64')}`);
+    expect(code(() => verifyWebhook(headers(good), body, [wrong!], [now]))).toBe('INVALID_SIGNATURE');
+    expect(code(() => verifyWebhook(headers(good), Buffer.from('{}'), [key!], [now]))).toBe('INVALID_SIGNATURE');
+    expect(code(() => verifyWebhook({}, body, [key!], [now]))).toBe('INVALID_SIGNATURE');
+    const stale = String(now / 1000 - 301);
+    const staleSig = `v1,${sign(key!, 'msg_1', stale, body)}`;
+    expect(code(() => verifyWebhook(headers(staleSig, stale), body, [key!], [now]))).toBe('INVALID_SIGNATURE');
+    expect(code(() => verifyWebhook(headers(staleSig, stale), body, [key!], [now, now - 301_000]))).toBe('OK');
+  });
+});
