@@ -1,0 +1,38 @@
+import type { Context } from 'aws-lambda';
+import { sign, signingKeys } from '#commons/webhook-signature';
+import type { HttpEvent } from '#commons/http';
+
+export const context = {
+  awsRequestId: 'req-1',
+  functionName: 'test',
+  getRemainingTimeInMillis: () => 25_000,
+} as unknown as Context;
+
+export const httpEvent = (over: {
+  routeKey: string;
+  params?: Record<string, string>;
+  body?: string;
+  headers?: Record<string, string>;
+  claims?: Record<string, unknown> | null;
+}): HttpEvent =>
+  ({
+    routeKey: over.routeKey,
+    rawPath: '/',
+    headers: { 'content-type': 'application/json', ...over.headers },
+    pathParameters: over.params ?? {},
+    queryStringParameters: {},
+    body: over.body,
+    isBase64Encoded: false,
+    requestContext: over.claims ? { authorizer: { jwt: { claims: over.claims, scopes: [] } } } : {},
+  }) as unknown as HttpEvent;
+
+export const BILLING_SECRET = `whsec_${Buffer.from('local-billing-secret').toString('base64')}`;
+
+export const signedHeaders = (body: string, secret = BILLING_SECRET, id = 'msg_1', at = Date.now()) => {
+  const timestamp = String(Math.floor(at / 1000));
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': timestamp,
+    'webhook-signature': `v1,${sign(signingKeys(secret)[0]!, id, timestamp, Buffer.from(body))}`,
+  };
+};

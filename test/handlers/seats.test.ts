@@ -1,0 +1,85 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { context, httpEvent } from './helpers.ts';
+
+process.env.TABLE_NAME = 'steward-test';
+const { handler } = await import('../../functions/http/seats.ts');
+const documents = mockClient(DynamoDBDocumentClient);
+
+const admin = (corpId: string) => ({ sub: 'admin-1', corpId, roles: '[admin]' });
+const routes = [
+  'GET /corps/{corpId}/seats',
+  'GET /corps/{corpId}/orders',
+  'POST /corps/{corpId}/seats/allocations',
+  'GET /corps/{corpId}/seats/allocations',
+  'GET /corps/{corpId}/seats/allocations/{memberId}',
+  'DELETE /corps/{corpId}/seats/allocations/{memberId}',
+];
+
+describe('seats API', () => {
+  beforeEach(() => documents.reset());
+
+  it.each(routes)('%s answers 403 to another corp’s admin and reads nothing', async (routeKey) => {
+    const response = await handler(
+      httpEvent({ routeKey, params: { corpId: 'beta', memberId: 'm-1' }, body: '{"memberIds":["m-1"]}', claims: admin('acme') }),
+      context,
+    );
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body!).code).toBe('FORBIDDEN');
+    expect(documents.calls()).toHaveLength(0);
+  });
+
+  it('answers 401 without a token', async () => {
+    const response = await handler(httpEvent({ routeKey: routes[0]!, params: { corpId: 'acme' } }), context);
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body!).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('maps a pool that cannot cover the request to 409 SEATS_EXHAUSTED with the available count', async () => {
+    documents.on(BatchGetCommand).resolves({
+      Responses: { 'steward-test': [{ PK: 'CORP#acme', SK: 'MEMBER#m-1', corpId: 'acme', memberId: 'm-1', memberStatus: 'active' }] },
+    });
+    documents.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [
+          { Code: 'ConditionalCheckFailed', Item: marshall({ available: 0, nextBoundaryAt: '9999-12-31T23:59:59Z' }) },
+          { Code: 'None' },
+        ],
+      }),
+    );
+    documents.on(GetCommand).resolves({ Item: { purchased: 20, allocated: 20, available: 0, nextBoundaryAt: '9999-12-31T23:59:59Z', staleMarks: 1 } });
+    const response = await handler(
+      httpEvent({
+        routeKey: 'POST /corps/{corpId}/seats/allocations',
+        params: { corpId: 'acme' },
+        body: '{"memberIds":["m-1"]}',
+        claims: admin('acme'),
+      }),
+      context,
+    );
+    expect(response.statusCode).toBe(409);
+    expect(JSON.parse(response.body!)).toMatchObject({ code: 'SEATS_EXHAUSTED', available: 0 });
+  });
+
+  it('refuses an empty or oversized member list before touching the table', async () => {
+    for (const memberIds of [[], Array.from({ length: 101 }, (_, i) => `m-${i}`)]) {
+      const response = await handler(
+        httpEvent({
+          routeKey: 'POST /corps/{corpId}/seats/allocations',
+          params: { corpId: 'acme' },
+          body: JSON.stringify({ memberIds }),
+          claims: admin('acme'),
+        }),
+        context,
+      );
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body!).code).toBe('VALIDATION_FAILED');
+    }
+    expect(documents.calls()).toHaveLength(0);
+  });
+});

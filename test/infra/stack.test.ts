@@ -1,0 +1,79 @@
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.ts';
+import { stateMachineDefinition, type CfnResource } from '../../local/template.ts';
+
+/** Template-only: bundling is skipped, as in every infra test. Synthesis throws on any unacknowledged cdk-nag finding. */
+const { app, stack } = buildApp({ 'aws:cdk:bundling-stacks': [] });
+const template = Template.fromJSON(app.synth().getStackByName(stack.stackName).template);
+
+describe('Steward stack', () => {
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    expect(() => buildApp({ 'aws:cdk:bundling-stacks': [] }).app.synth()).not.toThrow();
+    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
+  });
+
+  it('keeps state in one encrypted table with PITR, a TTL and the seat-holder index', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'GSI1' })],
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+  });
+
+  it('blocks public access to the documents bucket and enforces TLS', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+  });
+
+  it('runs every function on Node 22, arm64', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBe(7);
+    for (const fn of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Metadata['steward:entry']).toMatch(/^functions\/.+\.ts$/);
+    }
+  });
+
+  it('puts every admin route behind the JWT authorizer and leaves only webhooks and health open', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
+    const open = routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey).sort();
+    expect(open).toEqual(['GET /health', 'POST /webhooks/billing', 'POST /webhooks/hr']);
+    const admin = routes.filter((r) => r.AuthorizationType !== 'NONE');
+    expect(admin.length).toBe(6);
+    for (const route of admin) {
+      expect(route.AuthorizationType).toBe('JWT');
+      expect(route.RouteKey).toMatch(/ \/corps\/\{corpId\}\//);
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
+  });
+
+  it('defines Standard JSONPath state machines whose every Task has Retry and Catch', () => {
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machines.length).toBe(2);
+    for (const machine of machines) {
+      expect(machine.Properties.StateMachineType).toBe('STANDARD');
+      const definition = stateMachineDefinition(machine as CfnResource, (id) => `arn:aws:lambda:::function:${id}`);
+      expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+      const tasks = Object.values(definition.States).filter((s) => s.Type === 'Task');
+      expect(tasks.length).toBeGreaterThan(0);
+      for (const task of tasks) {
+        expect(task.Retry).toBeDefined();
+        expect(task.Catch).toBeDefined();
+      }
+    }
+  });
+});
