@@ -1,0 +1,38 @@
+import { EventEmitter } from 'node:events';
+import type { Clock } from '#ports/clock';
+
+/** The local stack's movable clock: handlers read it, and workflow timers park on it until it passes their due time. */
+export class ControllableClock implements Clock {
+  private offsetMs = 0;
+  private readonly moved = new EventEmitter().setMaxListeners(0);
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  set(instant: Date): void {
+    this.offsetMs = instant.getTime() - Date.now();
+    this.moved.emit('moved');
+  }
+
+  advance(ms: number): void {
+    this.offsetMs += ms;
+    this.moved.emit('moved');
+  }
+
+  sleepUntil(instant: Date, maxWaitMs: number): Promise<void> {
+    if (this.now() >= instant) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.moved.off('moved', check);
+        resolve();
+      };
+      const check = () => {
+        if (this.now() >= instant) done();
+      };
+      const timer = setTimeout(done, Math.min(maxWaitMs, Math.max(0, instant.getTime() - this.now().getTime())));
+      this.moved.on('moved', check);
+    });
+  }
+}

