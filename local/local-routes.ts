@@ -1,0 +1,54 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseDurationMs } from '#core/time';
+import { formatInstant } from '#core/time';
+import { Problem } from '#commons/problem';
+import { clockRequest } from '#commons/schemas';
+import { fieldErrors } from '#commons/http';
+import type { ControllableClock } from './clock.ts';
+import type { LocalStepFunctions } from './step-functions.ts';
+
+const json = (response: ServerResponse, status: number, body: unknown) => {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+};
+
+/** `/local/*`: the movable clock and the executions' event logs. Absent on AWS. */
+export const localRoutes =
+  (clock: ControllableClock, stepFunctions: LocalStepFunctions) =>
+  async (request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): Promise<boolean> => {
+    if (url.pathname === '/local/clock' && request.method === 'GET') {
+      json(response, 200, { now: formatInstant(clock.now()) });
+      return true;
+    }
+    if (url.pathname === '/local/clock' && request.method === 'POST') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        throw Problem.validation([{ path: '', message: 'Body is not valid JSON' }]);
+      }
+      const result = clockRequest.safeParse(parsed);
+      if (!result.success) throw Problem.validation(fieldErrors(result.error));
+      if ('advanceBy' in result.data) {
+        const ms = parseDurationMs(result.data.advanceBy);
+        if (ms === null) throw Problem.validation([{ path: '/advanceBy', message: 'Must be an ISO 8601 duration such as P7D or PT36H' }]);
+        clock.advance(ms);
+      } else {
+        clock.set(new Date(result.data.now));
+      }
+      json(response, 200, { now: formatInstant(clock.now()) });
+      return true;
+    }
+    if (url.pathname === '/local/executions' && request.method === 'GET') {
+      const items = [...stepFunctions.executions.values()]
+        .filter((e) => !url.searchParams.get('stateMachine') || e.stateMachine.includes(url.searchParams.get('stateMachine')!))
+        .map(({ events, ...e }) => ({
+          ...e,
+          transitions: events.filter((ev) => ev.type === 'StateEntered').length,
+          taskCalls: events.filter((ev) => ev.type === 'StateEntered' && ev.state && /^(Check|Lock|Sync)/.test(ev.state)).length,
+        }));
+      json(response, 200, { items, nextCursor: null });
+      return true;
+    }
+    return false;
+  };

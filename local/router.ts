@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jwtVerify } from 'jose';
+import type { Context } from 'aws-lambda';
+import { Problem } from '#commons/problem';
+import { referencedId, resourcesOfType, type CfnTemplate } from './template.ts';
+
+export const BODY_LIMIT = 10 * 1024 * 1024;
+
+type Handler = (event: unknown, context: Context) => Promise<any>;
+export type LocalRoute = { method: string; pattern: RegExp; params: string[]; routeKey: string; jwt: boolean; functionId: string };
+
+/** Routes as the HTTP API declares them in the template: route key, authorizer and target function. */
+export const routesOf = (template: CfnTemplate): LocalRoute[] =>
+  resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => {
+    const routeKey: string = route.Properties.RouteKey;
+    const [method, path] = routeKey.split(' ') as [string, string];
+    const integrationId = referencedId(route.Properties.Target['Fn::Join'][1][1]);
+    const integration = template.Resources[integrationId!]!;
+    const params: string[] = [];
+    const pattern = new RegExp(
+      `^${path.replace(/\{(\w+)\}/g, (_, name: string) => (params.push(name), '([^/]+)'))}$`,
+    );
+    return {
+      method,
+      pattern,
+      params,
+      routeKey,
+      jwt: route.Properties.AuthorizationType === 'JWT',
+      functionId: referencedId(integration.Properties.IntegrationUri)!,
+    };
+  });
+
+export const lambdaContext = (functionName: string): Context =>
+  ({
+    awsRequestId: randomUUID(),
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:cn-north-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 29_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  }) as Context;
+
+export const readBody = (request: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_LIMIT) {
+        reject(new Problem(413, 'PAYLOAD_TOO_LARGE', `Bodies are limited to ${BODY_LIMIT} bytes.`));
+        request.destroy();
+      } else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+
+export const sendProblem = (response: ServerResponse, problem: Problem) => {
+  response.writeHead(problem.status, { 'content-type': 'application/problem+json' });
+  response.end(JSON.stringify(problem.toBody()));
+};
+
+/** Plays API Gateway: matches the route, checks the JWT like the authorizer would, and builds a v2 event. */
+export const apiGateway =
+  (routes: LocalRoute[], handlerOf: (functionId: string) => Promise<Handler>, jwtSecret: string) =>
+  async (request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): Promise<boolean> => {
+    const candidates = routes.filter((r) => r.pattern.test(url.pathname));
+    if (candidates.length === 0) return false;
+    const route = candidates.find((r) => r.method === request.method);
+    if (!route) {
+      sendProblem(response, new Problem(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${url.pathname}.`));
+      return true;
+    }
+    let claims: Record<string, unknown> | undefined;
+    if (route.jwt) {
+      const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      try {
+        if (!token) throw new Error('missing');
+        claims = (await jwtVerify(token, new TextEncoder().encode(jwtSecret), { algorithms: ['HS256'] })).payload;
+      } catch {
+        sendProblem(response, new Problem(401, 'UNAUTHENTICATED', 'A valid bearer token is required.'));
+        return true;
+      }
+    }
+    const match = route.pattern.exec(url.pathname)!;
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
+    );
+    const event = {
+      version: '2.0',
+      routeKey: route.routeKey,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers,
+      queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
+      pathParameters: Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(match[i + 1]!)])),
+      body: body.length ? body.toString('base64') : undefined,
+      isBase64Encoded: body.length > 0,
+      requestContext: {
+        requestId: randomUUID(),
+        routeKey: route.routeKey,
+        http: { method: request.method, path: url.pathname },
+        ...(claims && { authorizer: { jwt: { claims, scopes: [] } } }),
+      },
+    };
+    const handler = await handlerOf(route.functionId);
+    const result = await handler(event, lambdaContext(route.functionId));
+    response.writeHead(result.statusCode ?? 200, result.headers ?? {});
+    response.end(result.body ?? '');
+    return true;
+  };
