@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { client, eventually } from './client.ts';
+import { adminToken } from '../../scripts/token.ts';
 
 let stack: LocalStack;
 let api: ReturnType<typeof client>;
@@ -104,6 +105,26 @@ describe('HTTP contract on the local stack', () => {
     expect(done.items.find((e: any) => e.input.corpId === 'term').status).toBe('SUCCEEDED');
     expect((await api.admin('term', 'GET', '/corps/term/seats')).body.purchased).toBe(0);
     expect((await api.admin('term', 'GET', '/corps/term/orders')).body.items[0].status).toBe('expired');
+  });
+
+  it('refuses unknown and departed members and malformed bodies, allocating nothing', async () => {
+    await api.webhook('billing', order('strict', 'o-1', 3));
+    await hire('strict', 'a');
+    await hire('strict', 'gone');
+    await api.webhook('hr', { type: 'employee.departed', data: { corpId: 'strict', memberId: 'gone', departedAt: '2026-06-01T07:00:00Z' } });
+    const unknown = await api.admin('strict', 'POST', '/corps/strict/seats/allocations', { memberIds: ['a', 'nobody'] });
+    const departed = await api.admin('strict', 'POST', '/corps/strict/seats/allocations', { memberIds: ['a', 'gone'] });
+    const malformed = await fetch(`${stack.url}/corps/strict/seats/allocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await adminToken('strict')}` },
+      body: '{"memberIds":',
+    });
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'MEMBER_NOT_FOUND']);
+    expect([departed.status, departed.body.code]).toEqual([409, 'MEMBER_DEPARTED']);
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('content-type')).toBe('application/problem+json');
+    expect((await api.admin('strict', 'GET', '/corps/strict/seats')).body).toEqual({ purchased: 3, allocated: 0, available: 3 });
+    expect((await api.admin('strict', 'GET', '/corps/strict/seats/allocations')).body).toEqual({ items: [], nextCursor: null });
   });
 
   it('answers 403 to a corp-A admin on every corp-B admin route', async () => {

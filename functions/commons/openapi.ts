@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import * as s from './schemas.ts';
+
+const schema = (t: z.ZodType) => z.toJSONSchema(t, { io: 'input', unrepresentable: 'any' });
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: schema(s.problem) } },
+});
+const ok = (status: string, t: z.ZodType | null, description = 'OK') => ({
+  [status]: t ? { description, content: { 'application/json': { schema: schema(t) } } } : { description },
+});
+const webhookHeaders = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({
+  name,
+  in: 'header',
+  required: true,
+  schema: { type: 'string' },
+}));
+const corpId = { name: 'corpId', in: 'path', required: true, schema: schema(s.id) };
+const memberId = { name: 'memberId', in: 'path', required: true, schema: schema(s.id) };
+const paging = [
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+  { name: 'cursor', in: 'query', schema: { type: 'string' } },
+];
+const admin = { security: [{ adminJwt: [] }] };
+const json = (t: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(t) } } });
+const common = {
+  '400': problemResponse('VALIDATION_FAILED'),
+  '401': problemResponse('UNAUTHENTICATED'),
+  '403': problemResponse('FORBIDDEN'),
+};
+
+/** OpenAPI 3.1 of the contract, generated from the zod schemas that validate requests. */
+export const openApiDocument = () => ({
+  openapi: '3.1.0',
+  info: { title: 'Steward', version: '1.0.0', description: 'Seats, revocation lock and release for the security advanced features add-on.' },
+  components: { securitySchemes: { adminJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+  paths: {
+    '/health': { get: { responses: ok('200', z.object({ status: z.literal('ok') })) } },
+    '/webhooks/billing': {
+      post: {
+        parameters: webhookHeaders,
+        requestBody: json(s.billingEvent),
+        responses: { ...ok('202', s.accepted), '400': common['400'], '401': problemResponse('INVALID_SIGNATURE'), '404': problemResponse('ORDER_NOT_FOUND'), '413': problemResponse('PAYLOAD_TOO_LARGE'), '415': problemResponse('UNSUPPORTED_MEDIA_TYPE') },
+      },
+    },
+    '/webhooks/hr': {
+      post: {
+        parameters: webhookHeaders,
+        requestBody: json(s.hrEvent),
+        responses: { ...ok('202', s.accepted), '400': common['400'], '401': problemResponse('INVALID_SIGNATURE'), '413': problemResponse('PAYLOAD_TOO_LARGE'), '415': problemResponse('UNSUPPORTED_MEDIA_TYPE') },
+      },
+    },
+    '/corps/{corpId}/seats': { get: { ...admin, parameters: [corpId], responses: { ...ok('200', s.seatPool), ...common } } },
+    '/corps/{corpId}/orders': { get: { ...admin, parameters: [corpId, ...paging], responses: { ...ok('200', s.page(s.orderView)), ...common } } },
+    '/corps/{corpId}/seats/allocations': {
+      post: {
+        ...admin,
+        parameters: [corpId],
+        requestBody: json(s.allocationRequest),
+        responses: {
+          ...ok('201', z.object({ allocations: z.array(s.allocation) }), 'Allocated (members already holding a seat come back unchanged)'),
+          ...common,
+          '404': problemResponse('MEMBER_NOT_FOUND'),
+          '409': problemResponse('SEATS_EXHAUSTED (with available) or MEMBER_DEPARTED'),
+        },
+      },
+      get: { ...admin, parameters: [corpId, ...paging], responses: { ...ok('200', s.page(s.allocation)), ...common } },
+    },
+    '/corps/{corpId}/seats/allocations/{memberId}': {
+      get: { ...admin, parameters: [corpId, memberId], responses: { ...ok('200', s.allocation), ...common, '404': problemResponse('ALLOCATION_NOT_FOUND') } },
+      delete: {
+        ...admin,
+        parameters: [corpId, memberId],
+        responses: { ...ok('204', null, 'Revoked'), ...common, '404': problemResponse('ALLOCATION_NOT_FOUND'), '409': problemResponse('REVOCATION_LOCKED (with revocableUntil)') },
+      },
+    },
+  },
+});
