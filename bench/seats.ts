@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { startLocalStack } from '../local/stack.ts';
 import { client } from '../test/integration/client.ts';
+import { orderPaidEvent } from '../test/fixtures.ts';
 import { recordSection, summarise } from './results.ts';
 
 /** Seat allocation and billing webhook on the local stack: throughput and latency percentiles. */
@@ -21,18 +22,7 @@ try {
   const webhookMs: number[] = [];
   for (let i = 0; i < WEBHOOKS; i++) {
     const response = await timed(webhookMs, () =>
-      api.webhook('billing', {
-        type: 'order.paid',
-        data: {
-          orderId: `o-${i}`,
-          corpId: 'bench',
-          product: 'security-advanced',
-          seats: 5,
-          amount: { value: '5900.00', currency: 'CNY' },
-          paidAt: '2026-01-01T06:38:00Z',
-          term: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' },
-        },
-      }),
+      api.webhook('billing', orderPaidEvent('bench', `o-${i}`, 5)),
     );
     if (response.status !== 202) throw new Error(`webhook answered ${response.status}`);
   }

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { orderPaidEvent } from '../fixtures.ts';
 import { BILLING_SECRET, context, httpEvent, signedHeaders } from './helpers.ts';
 
 process.env.TABLE_NAME = 'steward-test';
@@ -15,18 +16,7 @@ const dynamo = mockClient(DynamoDBClient);
 const documents = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
 
-const paid = JSON.stringify({
-  type: 'order.paid',
-  data: {
-    orderId: 'o-1',
-    corpId: 'acme',
-    product: 'security-advanced',
-    seats: 50,
-    amount: { value: '59000.00', currency: 'CNY' },
-    paidAt: '2026-01-01T06:38:00Z',
-    term: { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' },
-  },
-});
+const paid = JSON.stringify(orderPaidEvent('acme', 'o-1', 50));
 
 const call = (body: string, headers: Record<string, string>) =>
   handler(httpEvent({ routeKey: 'POST /webhooks/billing', body, headers }), context);

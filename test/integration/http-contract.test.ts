@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { client, eventually } from './client.ts';
+import { orderPaidEvent } from '../fixtures.ts';
 import { adminToken } from '../../scripts/token.ts';
 
 let stack: LocalStack;
@@ -12,18 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const order = (corpId: string, orderId: string, seats: number, end = '2027-01-01T00:00:00Z') => ({
-  type: 'order.paid',
-  data: {
-    orderId,
-    corpId,
-    product: 'security-advanced',
-    seats,
-    amount: { value: `${seats * 1180}.00`, currency: 'CNY' },
-    paidAt: '2026-01-01T06:38:00Z',
-    term: { start: '2026-01-01T00:00:00Z', end },
-  },
-});
+const order = (corpId: string, orderId: string, seats: number, end = '2027-01-01T00:00:00Z') =>
+  orderPaidEvent(corpId, orderId, seats, { start: '2026-01-01T00:00:00Z', end });
 const hire = (corpId: string, memberId: string) =>
   api.webhook('hr', { type: 'employee.upserted', data: { corpId, memberId, name: memberId, managerId: null, departmentId: 'd-1' } });
 

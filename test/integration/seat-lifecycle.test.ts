@@ -4,6 +4,7 @@ import { buildApp } from '../../infra/app.ts';
 import { createTables, startDynamoDbLocal } from '../../local/dynamodb.ts';
 import { ControllableClock } from '../../local/clock.ts';
 import type { CfnTemplate } from '../../local/template.ts';
+import { orderPaidEvent } from '../fixtures.ts';
 import { DynamoOrderBook } from '#adapters/dynamodb/order-book';
 import { DynamoMemberDirectory } from '#adapters/dynamodb/member-directory';
 import { DynamoSeatLedger } from '#adapters/dynamodb/seat-ledger';
@@ -56,15 +57,7 @@ beforeEach(() => {
 });
 
 const pay = (orderId: string, seats: number, term = { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }) =>
-  recordPaidOrder(deps, {
-    orderId,
-    corpId,
-    product: 'security-advanced',
-    seats,
-    amount: { value: `${seats * 1180}.00`, currency: 'CNY' },
-    paidAt: '2026-03-01T06:38:00Z',
-    term,
-  });
+  recordPaidOrder(deps, orderPaidEvent(corpId, orderId, seats, term).data);
 
 const hire = (...memberIds: string[]) =>
   Promise.all(memberIds.map((memberId) => upsertMember(deps, { corpId, memberId, name: memberId, managerId: null })));
