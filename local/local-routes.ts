@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseDurationMs } from '#core/time';
-import { formatInstant } from '#core/time';
+import { formatInstant, parseDurationMs } from '#core/time';
 import { Problem } from '#commons/problem';
 import { clockRequest } from '#commons/schemas';
 import { fieldErrors } from '#commons/http';
@@ -45,7 +44,7 @@ export const localRoutes =
         .map(({ events, ...e }) => ({
           ...e,
           transitions: events.filter((ev) => ev.type === 'StateEntered').length,
-          taskCalls: events.filter((ev) => ev.type === 'StateEntered' && ev.state && /^(Check|Lock|Sync)/.test(ev.state)).length,
+          lambdaInvocations: events.filter((ev) => ev.type === 'StateEntered' && ev.stateType === 'Task').length,
         }));
       json(response, 200, { items, nextCursor: null });
       return true;

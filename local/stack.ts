@@ -5,6 +5,10 @@ import S3rver from 's3rver';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { s3Client } from '#adapters/aws/clients';
+import { provideDeps } from '#commons/deps';
+import { Problem } from '#commons/problem';
+import { localRoutes } from './local-routes.ts';
 import { buildApp } from '../infra/app.ts';
 import { ENTRY_METADATA } from '../infra/functions.ts';
 import { ControllableClock } from './clock.ts';
@@ -51,7 +55,6 @@ export const startLocalStack = async (options: { port?: number } = {}): Promise<
   const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', silent: true, allowMismatchedSignatures: true, directory: resolve('.steward-local/s3', String(s3Port)) });
   await s3.run();
   env.AWS_ENDPOINT_URL_S3 = `http://127.0.0.1:${s3Port}`;
-  const { s3Client } = await import('#adapters/aws/clients');
   const buckets: Record<string, string> = {};
   for (const [logicalId] of resourcesOfType(template, 'AWS::S3::Bucket')) {
     buckets[logicalId] = logicalId.toLowerCase();
@@ -91,10 +94,8 @@ export const startLocalStack = async (options: { port?: number } = {}): Promise<
   const stepFunctions = new LocalStepFunctions(template, async (logicalId, payload) =>
     (await handlerOf(logicalId))(payload, lambdaContext(logicalId)),
   );
-  const { provideDeps } = await import('#commons/deps');
   provideDeps({ clock, workflows: stepFunctions });
 
-  const { localRoutes } = await import('./local-routes.ts');
   const api = apiGateway(routesOf(template), handlerOf, jwtSecret);
   const server: Server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -102,9 +103,8 @@ export const startLocalStack = async (options: { port?: number } = {}): Promise<
       const body = await readBody(request);
       if (await localRoutes(clock, stepFunctions)(request, response, url, body)) return;
       if (await api(request, response, url, body)) return;
-      sendProblem(response, new (await import('#commons/problem')).Problem(404, 'NOT_FOUND', `No route for ${url.pathname}.`));
+      sendProblem(response, new Problem(404, 'NOT_FOUND', `No route for ${url.pathname}.`));
     } catch (error) {
-      const { Problem } = await import('#commons/problem');
       sendProblem(response, error instanceof Problem ? error : new Problem(500, 'INTERNAL', String(error)));
     }
   });

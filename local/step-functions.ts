@@ -11,7 +11,7 @@ export type LocalExecution = {
   input: unknown;
   output: unknown;
   error: string | null;
-  events: { type: string; state?: string }[];
+  events: { type: string; state?: string; stateType?: string }[];
 };
 
 type Invoke = (functionLogicalId: string, payload: unknown) => Promise<unknown>;
@@ -81,7 +81,7 @@ export class LocalStepFunctions implements WorkflowStarter {
     this.running.add(run.abort);
     void (async () => {
       for await (const event of run.eventLogs) {
-        execution.events.push({ type: event.type, ...('state' in event && { state: event.state.name }) });
+        execution.events.push({ type: event.type, ...('state' in event && { state: event.state.name, stateType: event.state.type }) });
       }
     })();
     run.result.then(

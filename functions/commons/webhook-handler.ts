@@ -38,9 +38,9 @@ export const webhookHandler = <S extends z.ZodType<{ type: string }>>(
   schema: S,
   apply: (deps: Deps, event: z.infer<S>) => Promise<void>,
 ) => {
-  let process_: ((input: { key: string; event: z.infer<S>; eventId: string }) => Promise<Accepted>) | undefined;
-  const processOnce = () =>
-    (process_ ??= makeIdempotent(
+  let applyOnce: ((input: { key: string; event: z.infer<S>; eventId: string }) => Promise<Accepted>) | undefined;
+  const idempotentApply = () =>
+    (applyOnce ??= makeIdempotent(
       async ({ event, eventId }: { key: string; event: z.infer<S>; eventId: string }): Promise<Accepted> => {
         await apply(deps(), event);
         logger.info('webhook applied', { source, eventId, type: event.type });
@@ -60,7 +60,7 @@ export const webhookHandler = <S extends z.ZodType<{ type: string }>>(
       idempotencyConfig.registerLambdaContext(request.context);
       for (let attempt = 0; ; attempt++) {
         try {
-          return { status: 202, body: await processOnce()({ key: `${source}:${id}`, event, eventId: id }) };
+          return { status: 202, body: await idempotentApply()({ key: `${source}:${id}`, event, eventId: id }) };
         } catch (error) {
           // A concurrent delivery of the same id is still running: wait for its answer.
           if (!(error instanceof IdempotencyAlreadyInProgressError) || attempt >= IN_PROGRESS_TRIES) throw error;
