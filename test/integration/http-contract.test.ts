@@ -84,6 +84,23 @@ describe('HTTP contract on the local stack', () => {
     expect((await api.admin('lock', 'POST', '/corps/lock/seats/allocations', { memberIds: ['b'] })).status).toBe(201);
   });
 
+  it('ends a seat-lock workflow harmlessly when the seat was revoked first', async () => {
+    await api.local('POST', '/local/clock', { now: '2026-09-01T10:00:00Z' });
+    await api.webhook('billing', order('early', 'o-1', 1));
+    await hire('early', 'x');
+    await api.admin('early', 'POST', '/corps/early/seats/allocations', { memberIds: ['x'] });
+    expect((await api.admin('early', 'DELETE', '/corps/early/seats/allocations/x')).status).toBe(204);
+    await api.local('POST', '/local/clock', { advanceBy: 'P8D' });
+    const done = await eventually(
+      () => api.local('GET', '/local/executions?stateMachine=SeatLock'),
+      (list) => list.items.some((e: any) => e.input.corpId === 'early' && e.status === 'SUCCEEDED'),
+    );
+    const execution = done.items.find((e: any) => e.input.corpId === 'early');
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output.lock).toEqual({ locked: false });
+    expect((await api.admin('early', 'GET', '/corps/early/seats/allocations/x')).status).toBe(404);
+  });
+
   it('runs the purchase workflow to completion when the term ends', async () => {
     await api.local('POST', '/local/clock', { now: '2026-06-01T08:00:00Z' });
     await api.webhook('billing', order('term', 'o-short', 5, '2026-07-01T00:00:00Z'));
