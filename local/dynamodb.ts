@@ -32,9 +32,9 @@ export const startDynamoDbLocal = async (): Promise<{ endpoint: string; stop: ()
   return { endpoint, stop: () => child.kill() };
 };
 
-/** Creates every table of the template, named by its logical id; answers logical id -> table name. */
-export const createTables = async (client: DynamoDBClient, template: CfnTemplate): Promise<Record<string, string>> => {
-  const names: Record<string, string> = {};
+/** Creates every table of the template, named by its logical id; answers their names. */
+export const createTables = async (client: DynamoDBClient, template: CfnTemplate): Promise<string[]> => {
+  const names: string[] = [];
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::DynamoDB::GlobalTable')) {
     const p = resource.Properties;
     await client.send(
@@ -58,7 +58,7 @@ export const createTables = async (client: DynamoDBClient, template: CfnTemplate
         }),
       );
     }
-    names[logicalId] = logicalId;
+    names.push(logicalId);
   }
   return names;
 };

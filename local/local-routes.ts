@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatInstant, parseDurationMs } from '#core/time';
 import { Problem } from '#commons/problem';
 import { clockRequest } from '#commons/schemas';
-import { fieldErrors } from '#commons/http';
+import { validate } from '#commons/http';
 import type { ControllableClock } from './clock.ts';
 import type { LocalStepFunctions } from './step-functions.ts';
 
@@ -26,14 +26,13 @@ export const localRoutes =
       } catch {
         throw Problem.validation([{ path: '', message: 'Body is not valid JSON' }]);
       }
-      const result = clockRequest.safeParse(parsed);
-      if (!result.success) throw Problem.validation(fieldErrors(result.error));
-      if ('advanceBy' in result.data) {
-        const ms = parseDurationMs(result.data.advanceBy);
+      const request = validate(clockRequest, parsed);
+      if ('advanceBy' in request) {
+        const ms = parseDurationMs(request.advanceBy);
         if (ms === null) throw Problem.validation([{ path: '/advanceBy', message: 'Must be an ISO 8601 duration such as P7D or PT36H' }]);
         clock.advance(ms);
       } else {
-        clock.set(new Date(result.data.now));
+        clock.set(new Date(request.now));
       }
       json(response, 200, { now: formatInstant(clock.now()) });
       return true;

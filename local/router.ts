@@ -7,7 +7,7 @@ import { referencedId, resourcesOfType, type CfnTemplate } from './template.ts';
 
 export const BODY_LIMIT = 10 * 1024 * 1024;
 
-type Handler = (event: unknown, context: Context) => Promise<any>;
+export type Handler = (event: unknown, context: Context) => Promise<any>;
 export type LocalRoute = { method: string; pattern: RegExp; params: string[]; routeKey: string; jwt: boolean; functionId: string };
 
 /** Routes as the HTTP API declares them in the template: route key, authorizer and target function. */

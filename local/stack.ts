@@ -4,7 +4,6 @@ import { pathToFileURL } from 'node:url';
 import S3rver from 's3rver';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context } from 'aws-lambda';
 import { s3Client } from '#adapters/aws/clients';
 import { provideDeps } from '#commons/deps';
 import { Problem } from '#commons/problem';
@@ -13,7 +12,7 @@ import { buildApp } from '../infra/app.ts';
 import { ENTRY_METADATA } from '../infra/functions.ts';
 import { ControllableClock } from './clock.ts';
 import { createTables, freePort, startDynamoDbLocal } from './dynamodb.ts';
-import { apiGateway, lambdaContext, readBody, routesOf, sendProblem } from './router.ts';
+import { apiGateway, lambdaContext, readBody, routesOf, sendProblem, type Handler } from './router.ts';
 import { LocalStepFunctions, localStateMachineArn } from './step-functions.ts';
 import { referencedId, resourcesOfType, type CfnTemplate } from './template.ts';
 
@@ -49,7 +48,7 @@ export const startLocalStack = async (options: { port?: number } = {}): Promise<
 
   const dynamo = await startDynamoDbLocal();
   env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  const tables = await createTables(new DynamoDBClient({}), template);
+  await createTables(new DynamoDBClient({}), template);
 
   const s3Port = await freePort();
   const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', silent: true, allowMismatchedSignatures: true, directory: resolve('.steward-local/s3', String(s3Port)) });
@@ -66,7 +65,7 @@ export const startLocalStack = async (options: { port?: number } = {}): Promise<
     if (typeof value === 'string') return value;
     const id = referencedId(value);
     const type = id ? template.Resources[id]?.Type : undefined;
-    if (type === 'AWS::DynamoDB::GlobalTable') return tables[id!]!;
+    if (type === 'AWS::DynamoDB::GlobalTable') return id;
     if (type === 'AWS::S3::Bucket') return buckets[id!]!;
     if (type === 'AWS::StepFunctions::StateMachine') return localStateMachineArn(id!);
     return null;
@@ -79,7 +78,6 @@ export const startLocalStack = async (options: { port?: number } = {}): Promise<
     }
   }
 
-  type Handler = (event: unknown, context: Context) => Promise<any>;
   const handlers = new Map<string, Promise<Handler>>();
   const handlerOf = (logicalId: string) => {
     if (!handlers.has(logicalId)) {

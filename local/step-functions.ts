@@ -46,9 +46,13 @@ export class LocalStepFunctions implements WorkflowStarter {
       const retries: Record<string, number> = {};
       for (const [name, state] of allStates(definition.States)) {
         if (state.Type === 'Task') {
-          const fn = String(state.Resource).startsWith(LOCAL_FUNCTION_ARN)
-            ? String(state.Resource).slice(LOCAL_FUNCTION_ARN.length)
-            : String(state.Parameters?.FunctionName ?? '').slice(LOCAL_FUNCTION_ARN.length);
+          // Tasks invoke their function directly (LambdaInvoke with payloadResponseOnly); any other
+          // integration would hand the handler a different payload, so it is refused here.
+          const resource = String(state.Resource);
+          if (!resource.startsWith(LOCAL_FUNCTION_ARN)) {
+            throw new Error(`${logicalId}.${name}: the local stack runs only direct Lambda tasks, not ${resource}`);
+          }
+          const fn = resource.slice(LOCAL_FUNCTION_ARN.length);
           tasks[name] = (input) => invoke(fn, input) as Promise<any>;
           retries[name] = 50;
         }

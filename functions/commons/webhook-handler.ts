@@ -1,7 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { z } from 'zod';
+import { dynamoClient } from '#adapters/aws/clients';
 import { tableName } from '#adapters/dynamodb/table';
 import { deps, type Deps } from './deps.ts';
 import { JSON_BODY_LIMIT, httpHandler, jsonBody, type HttpRequest } from './http.ts';
@@ -26,7 +26,7 @@ const store = () =>
     sortKeyAttr: 'SK',
     staticPkValue: 'IDEMPOTENCY',
     expiryAttr: 'expiresAt',
-    awsSdkV3Client: new DynamoDBClient({}),
+    awsSdkV3Client: dynamoClient(),
   }));
 
 /**

@@ -65,7 +65,7 @@ export type RevocationAttempt =
   | { outcome: 'locked'; revocableUntil: Instant }
   | { outcome: 'notFound' };
 
-export type Departure = { alreadyDeparted: boolean; releasedSeat: Seat | null; member: Member | null };
+export type Departure = { alreadyDeparted: boolean; releasedSeat: Seat | null };
 
 export interface SeatLedger {
   getPool(corpId: string): Promise<PoolRecord | null>;

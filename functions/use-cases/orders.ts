@@ -65,8 +65,8 @@ export const syncOrder = async (
   corpId: string,
   orderId: string,
 ): Promise<{ done: boolean; wakeAt: Instant | null }> => {
-  await syncPool(deps, corpId);
-  const order = await deps.orders.getOrder(corpId, orderId);
+  // Boundaries depend on term and refund only, which a pool sync never changes.
+  const order = (await syncPool(deps, corpId)).find((o) => o.orderId === orderId);
   const wakeAt = order ? nextBoundary(order, deps.clock.now()) : null;
   return { done: wakeAt === null, wakeAt };
 };

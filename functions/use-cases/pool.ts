@@ -1,20 +1,21 @@
-import { planPoolCorrections, type SeatPool } from '#core/seat-pool';
+import { planPoolCorrections, type Order, type SeatPool } from '#core/seat-pool';
 import type { Deps } from '#commons/deps';
 
 type PoolDeps = Pick<Deps, 'orders' | 'seats' | 'clock'>;
 
 /**
  * Brings the corp's pool record in line with its orders as of now (term start and end, refunds),
- * then records the next instant that needs another look. Safe to run concurrently: each order's
+ * then records the next instant that needs another look. Answers the orders it read. Safe to run concurrently: each order's
  * contribution flips under a condition, and a check that raced an order change runs again.
  */
-export const syncPool = async ({ orders, seats, clock }: PoolDeps, corpId: string): Promise<void> => {
+export const syncPool = async ({ orders, seats, clock }: PoolDeps, corpId: string): Promise<Order[]> => {
   for (let round = 0; round < 5; round++) {
     const pool = await seats.getPool(corpId);
-    if (!pool) return;
-    const { corrections, nextBoundaryAt } = planPoolCorrections(await orders.allOrders(corpId), clock.now());
+    if (!pool) return [];
+    const corpOrders = await orders.allOrders(corpId);
+    const { corrections, nextBoundaryAt } = planPoolCorrections(corpOrders, clock.now());
     for (const correction of corrections) await orders.applyCorrection(corpId, correction);
-    if (await orders.setNextBoundary(corpId, nextBoundaryAt, pool.staleMarks)) return;
+    if (await orders.setNextBoundary(corpId, nextBoundaryAt, pool.staleMarks)) return corpOrders;
   }
   throw new Error(`Pool of ${corpId} kept changing during sync`);
 };

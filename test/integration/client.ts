@@ -1,4 +1,5 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { sign } from '#commons/webhook-signature';
 import { adminToken } from '../../scripts/token.ts';
 
 /** A contract client, as billing, HR or an admin would call the stack. */
@@ -7,7 +8,7 @@ export const client = (baseUrl: string) => {
   const webhook = async (source: 'billing' | 'hr', event: unknown, id = `msg_${randomUUID()}`, options: { key?: Buffer; at?: number } = {}) => {
     const body = JSON.stringify(event);
     const timestamp = String(Math.floor((options.at ?? Date.now()) / 1000));
-    const signature = createHmac('sha256', options.key ?? secretKey(source)).update(`${id}.${timestamp}.${body}`).digest('base64');
+    const signature = sign(options.key ?? secretKey(source), id, timestamp, Buffer.from(body));
     const response = await fetch(`${baseUrl}/webhooks/${source}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` },

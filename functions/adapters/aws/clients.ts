@@ -7,14 +7,15 @@ import { SFNClient } from '@aws-sdk/client-sfn';
  * One client per service per container, created on first use. Endpoints come from the SDK's own
  * AWS_ENDPOINT_URL_<SERVICE> variables, which is how the local stack points them at the emulators.
  */
-let dynamo: DynamoDBDocumentClient | undefined;
+let dynamo: DynamoDBClient | undefined;
+let documents: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
 let sfn: SFNClient | undefined;
 
+export const dynamoClient = (): DynamoDBClient => (dynamo ??= new DynamoDBClient({}));
+
 export const dynamoDocumentClient = (): DynamoDBDocumentClient =>
-  (dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  }));
+  (documents ??= DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } }));
 
 export const s3Client = (): S3Client =>
   (s3 ??= new S3Client(

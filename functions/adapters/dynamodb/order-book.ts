@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Order, PoolCorrection } from '#core/seat-pool';
 import type { Instant } from '#core/time';
@@ -6,6 +5,7 @@ import type { OrderBook, Page, PageRequest } from '#ports/stores';
 import {
   STALE_BOUNDARY,
   cancellationReasons,
+  conditionally,
   corpKey,
   decodeCursor,
   encodeCursor,
@@ -42,8 +42,8 @@ export class DynamoOrderBook implements OrderBook {
 
   async recordOrder(order: Order): Promise<boolean> {
     const { refundedAt: _none, ...fields } = order;
-    try {
-      await this.db.send(
+    return conditionally(
+      this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -56,17 +56,13 @@ export class DynamoOrderBook implements OrderBook {
             markPoolStale(order.corpId),
           ],
         }),
-      );
-      return true;
-    } catch (error) {
-      if (cancellationReasons(error)?.[0]?.code === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async markRefunded(corpId: string, orderId: string, refundedAt: Instant): Promise<boolean> {
-    try {
-      await this.db.send(
+    return conditionally(
+      this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -81,12 +77,8 @@ export class DynamoOrderBook implements OrderBook {
             markPoolStale(corpId),
           ],
         }),
-      );
-      return true;
-    } catch (error) {
-      if (cancellationReasons(error)?.[0]?.code === 'ConditionalCheckFailed') return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async listOrders(corpId: string, page: PageRequest): Promise<Page<Order>> {
@@ -156,9 +148,9 @@ export class DynamoOrderBook implements OrderBook {
     }
   }
 
-  async setNextBoundary(corpId: string, nextBoundaryAt: Instant, seenStaleMarks: number): Promise<boolean> {
-    try {
-      await this.db.send(
+  setNextBoundary(corpId: string, nextBoundaryAt: Instant, seenStaleMarks: number): Promise<boolean> {
+    return conditionally(
+      this.db.send(
         new UpdateCommand({
           TableName: tableName(),
           Key: poolKey(corpId),
@@ -166,11 +158,7 @@ export class DynamoOrderBook implements OrderBook {
           ConditionExpression: 'staleMarks = :marks',
           ExpressionAttributeValues: { ':at': nextBoundaryAt, ':marks': seenStaleMarks },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

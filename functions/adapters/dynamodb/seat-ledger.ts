@@ -1,5 +1,4 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { formatInstant, type Instant } from '#core/time';
 import type {
   AllocationAttempt,
@@ -18,6 +17,7 @@ import {
   MAX_TRANSACTION_ITEMS,
   SEAT_INDEX,
   cancellationReasons,
+  conditionally,
   decodeCursor,
   encodeCursor,
   isContention,
@@ -25,6 +25,7 @@ import {
   poolKey,
   retryOnContention,
   seatIndexKey,
+  seatIndexPartition,
   tableName,
 } from './table.ts';
 
@@ -105,15 +106,16 @@ export class DynamoSeatLedger implements SeatLedger {
         now,
       ),
     );
-    if (first !== 'allocated' || remainder.length === 0) return asAttempt(first);
+    if (first === 'contention') return { outcome: 'contention' };
+    if (first.outcome !== 'allocated' || remainder.length === 0) return first;
     const rest = await retryOnContention(() =>
       this.transact(remainder.map((g) => grantSeat(corpId, g)), remainder, now, false),
     );
-    if (rest !== 'allocated') {
+    if (rest === 'contention' || rest.outcome !== 'allocated') {
       await this.undo(corpId, firstBatch, grants.length);
-      return asAttempt(rest);
+      return rest === 'contention' ? { outcome: 'contention' } : rest;
     }
-    return { outcome: 'allocated' };
+    return rest;
   }
 
   private async undo(corpId: string, granted: readonly SeatGrant[], charged: number): Promise<void> {
@@ -138,10 +140,10 @@ export class DynamoSeatLedger implements SeatLedger {
     grants: readonly SeatGrant[],
     now: Date,
     withPool = true,
-  ): Promise<'allocated' | 'contention' | Exclude<AllocationAttempt, { outcome: 'allocated' | 'contention' }>> {
+  ): Promise<AllocationAttempt | 'contention'> {
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-      return 'allocated';
+      return { outcome: 'allocated' };
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (!reasons) throw error;
@@ -194,7 +196,7 @@ export class DynamoSeatLedger implements SeatLedger {
         new GetCommand({ TableName: tableName(), Key: memberKey(corpId, memberId), ConsistentRead: true }),
       );
       const member = Item ? toMember(Item) : null;
-      if (member?.status === 'departed') return { alreadyDeparted: true, releasedSeat: null, member };
+      if (member?.status === 'departed') return { alreadyDeparted: true, releasedSeat: null };
       const markDeparted: TransactItem = {
         Update: {
           TableName: tableName(),
@@ -223,11 +225,7 @@ export class DynamoSeatLedger implements SeatLedger {
             TransactItems: member?.seat ? [markDeparted, poolDelta(corpId, -1)] : [markDeparted],
           }),
         );
-        return {
-          alreadyDeparted: false,
-          releasedSeat: member?.seat ?? null,
-          member: member ? { ...member, status: 'departed', departedAt, seat: null } : null,
-        };
+        return { alreadyDeparted: false, releasedSeat: member?.seat ?? null };
       } catch (error) {
         if (!cancellationReasons(error)) throw error;
       }
@@ -241,7 +239,7 @@ export class DynamoSeatLedger implements SeatLedger {
         TableName: tableName(),
         IndexName: SEAT_INDEX,
         KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': seatIndexKey(corpId, '').GSI1PK },
+        ExpressionAttributeValues: { ':pk': seatIndexPartition(corpId) },
         Limit: page.limit,
         ExclusiveStartKey: decodeCursor(page.cursor, corpId),
       }),
@@ -252,9 +250,9 @@ export class DynamoSeatLedger implements SeatLedger {
     };
   }
 
-  async markLocked(corpId: string, memberId: string, allocationId: string, lockedAt: Instant): Promise<boolean> {
-    try {
-      await this.db.send(
+  markLocked(corpId: string, memberId: string, allocationId: string, lockedAt: Instant): Promise<boolean> {
+    return conditionally(
+      this.db.send(
         new UpdateCommand({
           TableName: tableName(),
           Key: memberKey(corpId, memberId),
@@ -262,16 +260,8 @@ export class DynamoSeatLedger implements SeatLedger {
           ConditionExpression: 'seat.allocationId = :id',
           ExpressionAttributeValues: { ':at': lockedAt, ':id': allocationId },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }
 
-const asAttempt = (
-  result: 'allocated' | 'contention' | Exclude<AllocationAttempt, { outcome: 'allocated' | 'contention' }>,
-): AllocationAttempt =>
-  result === 'allocated' ? { outcome: 'allocated' } : result === 'contention' ? { outcome: 'contention' } : result;

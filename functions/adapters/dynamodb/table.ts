@@ -1,4 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { Problem } from '#commons/problem';
@@ -27,8 +27,9 @@ export const corpKey = (corpId: string) => `CORP#${corpId}`;
 export const poolKey = (corpId: string) => ({ PK: corpKey(corpId), SK: 'POOL' });
 export const orderKey = (corpId: string, orderId: string) => ({ PK: corpKey(corpId), SK: `ORDER#${orderId}` });
 export const memberKey = (corpId: string, memberId: string) => ({ PK: corpKey(corpId), SK: `MEMBER#${memberId}` });
+export const seatIndexPartition = (corpId: string) => `${corpKey(corpId)}#SEATS`;
 export const seatIndexKey = (corpId: string, memberId: string) => ({
-  GSI1PK: `${corpKey(corpId)}#SEATS`,
+  GSI1PK: seatIndexPartition(corpId),
   GSI1SK: `MEMBER#${memberId}`,
 });
 
@@ -58,6 +59,21 @@ export const cancellationReasons = (error: unknown): CancellationReason[] | null
     code: reason.Code ?? 'None',
     item: reason.Item ? unmarshall(reason.Item as Record<string, AttributeValue>) : undefined,
   }));
+};
+
+/**
+ * Runs a conditional write: true when it landed, false when its condition (or, in a transaction,
+ * the first action's condition) failed. Anything else is thrown.
+ */
+export const conditionally = async (write: Promise<unknown>): Promise<boolean> => {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    if (cancellationReasons(error)?.[0]?.code === 'ConditionalCheckFailed') return false;
+    throw error;
+  }
 };
 
 export const isContention = (reasons: CancellationReason[]): boolean =>
