@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Handlers log every webhook and step at INFO; tests keep warnings and errors only.
+    env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
   },
 });

@@ -1,12 +1,25 @@
 import { CfnElement, CfnOutput, CfnParameter, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ASSET_TYPES } from '../functions/core/handover.ts';
 import { Api } from './api.ts';
 import { StewardFunction } from './functions.ts';
 import { Storage } from './storage.ts';
 import { Workflows } from './workflows.ts';
+
+const REPORTS_PREFIX = 'reports/';
+
+/** Context `assetServiceUrlDoc|Drive|Calendar` plugs an asset type into its service; unset types stay embedded. */
+const assetServiceUrls = (scope: Construct): Record<string, string> =>
+  Object.fromEntries(
+    ASSET_TYPES.flatMap((type) => {
+      const url = scope.node.tryGetContext(`assetServiceUrl${type[0]!.toUpperCase()}${type.slice(1)}`) as string | undefined;
+      return url ? [[`STEWARD_ASSET_SERVICE_URL_${type.toUpperCase()}`, url]] : [];
+    }),
+  );
 
 /** Composes storage, functions, workflows and the API; IAM grants are per function and per resource. */
 export class StewardStack extends Stack {
@@ -17,22 +30,61 @@ export class StewardStack extends Stack {
     });
     const audience = new CfnParameter(this, 'AdminJwtAudience', { description: 'Audience (aud) of admin JWTs.' });
 
-    const { table } = new Storage(this, 'Storage');
+    const { table, bucket } = new Storage(this, 'Storage');
     const data = { TABLE_NAME: table.tableName };
+    const documents = { ...data, DOCUMENTS_BUCKET: bucket.bucketName };
 
     const checkDue = new StewardFunction(this, 'CheckDue', { entry: 'functions/tasks/check-due.ts', timeout: Duration.seconds(25) });
     const syncOrder = new StewardFunction(this, 'SyncOrder', { entry: 'functions/tasks/sync-order.ts', environment: data });
     const lockSeat = new StewardFunction(this, 'LockSeat', { entry: 'functions/tasks/lock-seat.ts', environment: data });
-    table.grantReadWriteData(syncOrder);
-    table.grantReadWriteData(lockSeat);
+    const planDepartureHandover = new StewardFunction(this, 'PlanDepartureHandover', {
+      entry: 'functions/tasks/plan-departure-handover.ts',
+      environment: data,
+    });
+    const assetServiceSecret = new Secret(this, 'AssetServiceSecret', {
+      description: 'Standard Webhooks secret (whsec_...) that signs transfer calls to plugged-in asset services',
+    });
+    Validations.of(assetServiceSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The secret is shared with external asset services; rotation is coordinated with them.',
+    });
+    const transferAssets = new StewardFunction(this, 'TransferAssets', {
+      entry: 'functions/tasks/transfer-assets.ts',
+      timeout: Duration.minutes(2),
+      environment: { ...data, ...assetServiceUrls(this), STEWARD_ASSET_SERVICE_SECRET_ARN: assetServiceSecret.secretArn },
+    });
+    assetServiceSecret.grantRead(transferAssets);
+    const failAssetBatch = new StewardFunction(this, 'FailAssetBatch', { entry: 'functions/tasks/fail-asset-batch.ts', environment: data });
+    const finishHandover = new StewardFunction(this, 'FinishHandover', {
+      entry: 'functions/tasks/finish-handover.ts',
+      timeout: Duration.minutes(2),
+      environment: documents,
+    });
+    for (const fn of [syncOrder, lockSeat, planDepartureHandover, transferAssets, failAssetBatch, finishHandover]) {
+      table.grantReadWriteData(fn);
+    }
+    finishHandover.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${REPORTS_PREFIX}*`)] }),
+    );
+    const taskFunctions = [checkDue, syncOrder, lockSeat, planDepartureHandover, transferAssets, failAssetBatch, finishHandover];
 
-    const workflows = new Workflows(this, 'Workflows', { checkDue, syncOrder, lockSeat });
+    const workflows = new Workflows(this, 'Workflows', {
+      checkDue,
+      syncOrder,
+      lockSeat,
+      planDepartureHandover,
+      transferAssets,
+      failAssetBatch,
+      finishHandover,
+    });
     const flows = {
       PURCHASE_STATE_MACHINE_ARN: workflows.purchase.stateMachineArn,
       SEAT_LOCK_STATE_MACHINE_ARN: workflows.seatLock.stateMachineArn,
+      DEPARTURE_STATE_MACHINE_ARN: workflows.departure.stateMachineArn,
+      HANDOVER_STATE_MACHINE_ARN: workflows.handover.stateMachineArn,
     };
 
-    const webhook = (name: 'billing' | 'hr', fnId: string) => {
+    const webhook = (name: 'billing' | 'hr' | 'assets', fnId: string) => {
       const secret = new Secret(this, `${fnId}Secret`, {
         description: `Standard Webhooks secret (whsec_...) shared with the ${name} sender`,
       });
@@ -50,11 +102,23 @@ export class StewardStack extends Stack {
     };
     const billing = webhook('billing', 'BillingWebhook');
     const hr = webhook('hr', 'HrWebhook');
+    const assets = webhook('assets', 'AssetsWebhook');
     workflows.purchase.grantStartExecution(billing);
+    workflows.departure.grantStartExecution(hr);
 
     const seats = new StewardFunction(this, 'Seats', { entry: 'functions/http/seats.ts', environment: { ...data, ...flows } });
     table.grantReadWriteData(seats);
     workflows.seatLock.grantStartExecution(seats);
+    const handovers = new StewardFunction(this, 'Handovers', {
+      entry: 'functions/http/handovers.ts',
+      environment: { ...documents, ...flows },
+    });
+    table.grantReadWriteData(handovers);
+    // Report links are presigned with this role, so it reads reports and nothing else in the bucket.
+    handovers.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${REPORTS_PREFIX}*`)] }),
+    );
+    workflows.handover.grantStartExecution(handovers);
     const health = new StewardFunction(this, 'Health', { entry: 'functions/http/health.ts' });
 
     const api = new Api(this, 'Api', {
@@ -64,16 +128,27 @@ export class StewardStack extends Stack {
         { method: HttpMethod.GET, path: '/health', fn: health, admin: false },
         { method: HttpMethod.POST, path: '/webhooks/billing', fn: billing, admin: false },
         { method: HttpMethod.POST, path: '/webhooks/hr', fn: hr, admin: false },
+        { method: HttpMethod.POST, path: '/webhooks/assets', fn: assets, admin: false },
         { method: HttpMethod.GET, path: '/corps/{corpId}/seats', fn: seats, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/orders', fn: seats, admin: true },
         { method: HttpMethod.POST, path: '/corps/{corpId}/seats/allocations', fn: seats, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/seats/allocations', fn: seats, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/seats/allocations/{memberId}', fn: seats, admin: true },
         { method: HttpMethod.DELETE, path: '/corps/{corpId}/seats/allocations/{memberId}', fn: seats, admin: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/members/{memberId}/assets', fn: handovers, admin: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/settings/handover', fn: handovers, admin: true },
+        { method: HttpMethod.PUT, path: '/corps/{corpId}/settings/handover', fn: handovers, admin: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/handovers', fn: handovers, admin: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/handovers', fn: handovers, admin: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/handovers/{handoverId}', fn: handovers, admin: true },
       ],
     });
 
-    this.acknowledgeManagedFindings(table, [checkDue, syncOrder, lockSeat]);
+    this.acknowledgeManagedFindings(table, taskFunctions);
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>/${REPORTS_PREFIX}*]`,
+      reason: 'Handover reports are one object per handover under reports/; the grant covers that prefix only.',
+    });
     new CfnOutput(this, 'ApiUrl', { value: api.httpApi.apiEndpoint });
   }
 

@@ -3,6 +3,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LogLevel, StateMachine, StateMachineType, type DefinitionBody } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { departureDefinition, handoverDefinition, type HandoverFunctions } from '../workflows/handover.ts';
 import { purchaseDefinition } from '../workflows/purchase.ts';
 import { seatLockDefinition } from '../workflows/seat-lock.ts';
 
@@ -15,15 +16,28 @@ const standard = (scope: Construct, id: string, definitionBody: DefinitionBody, 
     logs: { destination: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.THREE_MONTHS }), level: LogLevel.ALL },
   });
 
+export type WorkflowFunctions = HandoverFunctions & {
+  checkDue: IFunction;
+  syncOrder: IFunction;
+  lockSeat: IFunction;
+  planDepartureHandover: IFunction;
+};
+
 /** The Standard state machines; each runs only Lambda tasks so that the local stack can execute it too. */
 export class Workflows extends Construct {
   readonly purchase: StateMachine;
   readonly seatLock: StateMachine;
+  readonly departure: StateMachine;
+  readonly handover: StateMachine;
 
-  constructor(scope: Construct, id: string, fns: { checkDue: IFunction; syncOrder: IFunction; lockSeat: IFunction }) {
+  constructor(scope: Construct, id: string, fns: WorkflowFunctions) {
     super(scope, id);
     // An order term is a year or so; a Standard execution may last a year, so long terms re-check at the pool read.
     this.purchase = standard(this, 'Purchase', purchaseDefinition(this, fns), Duration.days(365));
     this.seatLock = standard(this, 'SeatLock', seatLockDefinition(this, fns), Duration.days(8));
+    // The two share the transfer states; each gets its own scope so their state names can match.
+    // A day covers retries against an asset service that is down for hours.
+    this.departure = standard(this, 'Departure', departureDefinition(new Construct(this, 'DepartureStates'), fns), Duration.days(1));
+    this.handover = standard(this, 'Handover', handoverDefinition(new Construct(this, 'HandoverStates'), fns), Duration.days(1));
   }
 }

@@ -41,6 +41,7 @@ export const startLocalStack = async (options: { port?: number } = {}): Promise<
   env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
   env.STEWARD_S3_FORCE_PATH_STYLE = 'true';
   for (const source of ['billing', 'hr', 'assets']) env[`STEWARD_${source.toUpperCase()}_WEBHOOK_SECRET`] ??= defaultSecret(source);
+  env.STEWARD_ASSET_SERVICE_SECRET ??= defaultSecret('asset-service');
   const jwtSecret = env.STEWARD_ADMIN_JWT_SECRET ?? 'local-admin-secret';
 
   const { app, stack } = buildApp({ 'aws:cdk:bundling-stacks': [] });

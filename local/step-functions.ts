@@ -2,7 +2,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import type { WorkflowName, WorkflowStarter } from '#ports/workflows';
 import { STATE_MACHINE_ENV } from '#adapters/aws/sfn-workflow-starter';
 import { logger } from '#commons/logger';
-import { resourcesOfType, stateMachineDefinition, type CfnTemplate } from './template.ts';
+import { allStates, resourcesOfType, stateMachineDefinition, type CfnTemplate } from './template.ts';
 
 export type LocalExecution = {
   name: string;
@@ -18,14 +18,6 @@ type Invoke = (functionLogicalId: string, payload: unknown) => Promise<unknown>;
 
 const LOCAL_FUNCTION_ARN = 'arn:aws:lambda:cn-north-1:000000000000:function:';
 export const localStateMachineArn = (logicalId: string) => `arn:aws:states:cn-north-1:000000000000:stateMachine:${logicalId}`;
-
-/** Every state of a definition, including those inside Parallel branches and Map processors. */
-const allStates = (states: Record<string, Record<string, any>>): [string, Record<string, any>][] =>
-  Object.entries(states).flatMap(([name, state]) => [
-    [name, state] as [string, Record<string, any>],
-    ...(state.Branches ?? []).flatMap((b: { States: Record<string, Record<string, any>> }) => allStates(b.States)),
-    ...(state.ItemProcessor ?? state.Iterator ? allStates((state.ItemProcessor ?? state.Iterator).States) : []),
-  ]);
 
 /**
  * Runs the synthesised state machines in-process. Task states call the same handlers as on AWS;

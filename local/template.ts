@@ -33,3 +33,13 @@ export const stateMachineDefinition = (resource: CfnResource, resolve: (logicalI
 
 export const resourcesOfType = (template: CfnTemplate, type: string): [string, CfnResource][] =>
   Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+type States = Record<string, Record<string, any>>;
+
+/** Every state of a definition, including those inside Parallel branches and Map processors. */
+export const allStates = (states: States): [string, Record<string, any>][] =>
+  Object.entries(states).flatMap(([name, state]) => [
+    [name, state] as [string, Record<string, any>],
+    ...(state.Branches ?? []).flatMap((b: { States: States }) => allStates(b.States)),
+    ...(state.ItemProcessor ?? state.Iterator ? allStates((state.ItemProcessor ?? state.Iterator).States) : []),
+  ]);

@@ -1,5 +1,5 @@
 import { Problem } from './problem.ts';
-import type { HttpRequest } from './http.ts';
+import { idParam, type HttpRequest } from './http.ts';
 
 /** API Gateway hands array claims to Lambda as "[a b]"; the local stack passes real arrays. */
 const roleList = (roles: unknown): string[] => {
@@ -23,4 +23,10 @@ export const requireCorpAdmin = (request: HttpRequest, corpId: string): { adminI
   if (!roleList(claims.roles).includes('admin')) throw new Problem(403, 'FORBIDDEN', 'The token lacks the admin role.');
   if (claims.corpId !== corpId) throw new Problem(403, 'FORBIDDEN', `The token is not for corp ${corpId}.`);
   return { adminId: claims.sub };
+};
+
+/** Tenancy first: a foreign corp gets 403 before anything about the request is looked at. */
+export const adminCorpId = (request: HttpRequest): string => {
+  requireCorpAdmin(request, request.params.corpId ?? '');
+  return idParam(request, 'corpId');
 };

@@ -112,3 +112,12 @@ export const pageRequest = (request: HttpRequest): { limit: number; cursor: stri
   }
   return { limit, cursor: request.query.cursor || null };
 };
+
+/** An optional query parameter, validated; problems point at `/<name>`. */
+export const queryParam = <S extends z.ZodType>(request: HttpRequest, name: string, schema: S): z.infer<S> | null => {
+  const value = request.query[name];
+  if (value === undefined) return null;
+  const result = schema.safeParse(value);
+  if (!result.success) throw Problem.validation(result.error.issues.map((issue) => ({ path: `/${name}`, message: issue.message })));
+  return result.data;
+};

@@ -32,7 +32,7 @@ const common = {
 /** OpenAPI 3.1 of the contract, generated from the zod schemas that validate requests. */
 export const openApiDocument = () => ({
   openapi: '3.1.0',
-  info: { title: 'Steward', version: '1.0.0', description: 'Seats, revocation lock and release for the security advanced features add-on.' },
+  info: { title: 'Steward', version: '1.0.0', description: 'Seats, revocation lock, release and offboarding handover for the security advanced features add-on.' },
   components: { securitySchemes: { adminJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
   paths: {
     '/health': { get: { responses: ok('200', z.object({ status: z.literal('ok') })) } },
@@ -47,6 +47,13 @@ export const openApiDocument = () => ({
       post: {
         parameters: webhookHeaders,
         requestBody: json(s.hrEvent),
+        responses: { ...ok('202', s.accepted), '400': common['400'], '401': problemResponse('INVALID_SIGNATURE'), '413': problemResponse('PAYLOAD_TOO_LARGE'), '415': problemResponse('UNSUPPORTED_MEDIA_TYPE') },
+      },
+    },
+    '/webhooks/assets': {
+      post: {
+        parameters: webhookHeaders,
+        requestBody: json(s.assetEvent),
         responses: { ...ok('202', s.accepted), '400': common['400'], '401': problemResponse('INVALID_SIGNATURE'), '413': problemResponse('PAYLOAD_TOO_LARGE'), '415': problemResponse('UNSUPPORTED_MEDIA_TYPE') },
       },
     },
@@ -72,6 +79,47 @@ export const openApiDocument = () => ({
         ...admin,
         parameters: [corpId, memberId],
         responses: { ...ok('204', null, 'Revoked'), ...common, '404': problemResponse('ALLOCATION_NOT_FOUND'), '409': problemResponse('REVOCATION_LOCKED (with revocableUntil)') },
+      },
+    },
+    '/corps/{corpId}/members/{memberId}/assets': {
+      get: {
+        ...admin,
+        parameters: [corpId, memberId, { name: 'type', in: 'query', schema: schema(s.assetType) }, ...paging],
+        responses: { ...ok('200', s.page(s.assetView)), ...common },
+      },
+    },
+    '/corps/{corpId}/settings/handover': {
+      get: { ...admin, parameters: [corpId], responses: { ...ok('200', s.handoverSettings), ...common } },
+      put: {
+        ...admin,
+        parameters: [corpId],
+        requestBody: json(s.handoverSettings),
+        responses: { ...ok('200', s.handoverSettings), ...common, '404': problemResponse('MEMBER_NOT_FOUND (fallback)'), '409': problemResponse('RECIPIENT_NOT_ACTIVE (fallback)') },
+      },
+    },
+    '/corps/{corpId}/handovers': {
+      post: {
+        ...admin,
+        parameters: [corpId],
+        requestBody: json(s.handoverRequest),
+        responses: {
+          ...ok('202', s.handoverView, 'Running (an awaiting_admin handover of the member is the one that runs)'),
+          ...common,
+          '404': problemResponse('MEMBER_NOT_FOUND'),
+          '409': problemResponse('HANDOVER_RUNNING (with handoverId), RECIPIENT_NOT_ACTIVE or NO_RECIPIENT (with reason)'),
+        },
+      },
+      get: {
+        ...admin,
+        parameters: [corpId, { name: 'fromMemberId', in: 'query', schema: schema(s.id) }, ...paging],
+        responses: { ...ok('200', s.page(s.handoverView), 'Newest first'), ...common },
+      },
+    },
+    '/corps/{corpId}/handovers/{handoverId}': {
+      get: {
+        ...admin,
+        parameters: [corpId, { name: 'handoverId', in: 'path', required: true, schema: schema(s.id) }],
+        responses: { ...ok('200', s.handoverView, 'reportUrl is valid for 15 minutes'), ...common, '404': problemResponse('HANDOVER_NOT_FOUND') },
       },
     },
   },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ASSET_TYPES } from '#core/handover';
 import { ID_PATTERN } from '#core/ids';
 
 /** Request and event schemas: they validate input and generate docs/openapi.json. */
@@ -53,6 +54,79 @@ export const employeeDeparted = z.object({
 });
 
 export const hrEvent = z.discriminatedUnion('type', [employeeUpserted, employeeDeparted]);
+
+export const assetType = z.enum(ASSET_TYPES);
+
+export const assetUpserted = z.object({
+  type: z.literal('asset.upserted'),
+  data: z
+    .object({
+      corpId: id,
+      assetType,
+      assetId: id,
+      ownerId: id,
+      title: z.string().max(500),
+      externalShares: z.number().int().min(0).default(0),
+      startsAt: instant.optional(),
+      endsAt: instant.optional(),
+    })
+    .superRefine((asset, context) => {
+      if (asset.assetType !== 'calendar') return;
+      for (const field of ['startsAt', 'endsAt'] as const) {
+        if (!asset[field]) context.addIssue({ code: 'custom', path: [field], message: 'Calendar events need startsAt and endsAt' });
+      }
+      if (asset.startsAt && asset.endsAt && Date.parse(asset.endsAt) < Date.parse(asset.startsAt)) {
+        context.addIssue({ code: 'custom', path: ['endsAt'], message: 'endsAt must not be before startsAt' });
+      }
+    }),
+});
+
+export const assetDeleted = z.object({
+  type: z.literal('asset.deleted'),
+  data: z.object({ corpId: id, assetType, assetId: id }),
+});
+
+export const assetEvent = z.discriminatedUnion('type', [assetUpserted, assetDeleted]);
+
+export const assetView = z.object({
+  assetType,
+  assetId: id,
+  ownerId: id,
+  title: z.string(),
+  externalShares: z.number(),
+  startsAt: instant.optional(),
+  endsAt: instant.optional(),
+  updatedAt: instant,
+});
+
+export const handoverSettings = z.object({ auto: z.boolean(), fallbackRecipientId: id.nullable().default(null) });
+
+export const handoverRequest = z
+  .object({
+    fromMemberId: id,
+    toMemberId: id.optional(),
+    assetTypes: z.array(assetType).min(1).max(ASSET_TYPES.length).optional(),
+  })
+  .refine((request) => request.toMemberId !== request.fromMemberId, {
+    message: 'A member cannot hand over to themselves',
+    path: ['toMemberId'],
+  });
+
+const typeCounts = z.object({ transferred: z.number(), failed: z.number(), skipped: z.number() });
+
+export const handoverView = z.object({
+  handoverId: z.string(),
+  fromMemberId: id,
+  toMemberId: id.nullable(),
+  mode: z.enum(['auto', 'manual']),
+  status: z.enum(['running', 'succeeded', 'partially_failed', 'failed', 'awaiting_admin']),
+  assetTypes: z.array(assetType),
+  counts: z.object({ doc: typeCounts, drive: typeCounts, calendar: typeCounts }),
+  createdAt: instant,
+  finishedAt: instant.nullable(),
+  reportUrl: z.string().nullable(),
+  reason: z.string().optional(),
+});
 
 export const allocationRequest = z.object({
   memberIds: z.array(id).min(1).max(100),

@@ -3,11 +3,10 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 export type WebhookSource = 'billing' | 'hr' | 'assets';
 
 /**
- * `STEWARD_<SOURCE>_WEBHOOK_SECRET` holds the secret itself (local stack, tests); on AWS
- * `STEWARD_<SOURCE>_WEBHOOK_SECRET_ARN` names a Secrets Manager secret, cached for 5 minutes.
+ * The variable `name` holds the secret itself (local stack, tests); on AWS `<name>_ARN` names a
+ * Secrets Manager secret, cached for 5 minutes.
  */
-export const webhookSecret = async (source: WebhookSource): Promise<string> => {
-  const name = `STEWARD_${source.toUpperCase()}_WEBHOOK_SECRET`;
+export const secretValue = async (name: string): Promise<string> => {
   const inline = process.env[name];
   if (inline) return inline;
   const arn = process.env[`${name}_ARN`];
@@ -16,3 +15,6 @@ export const webhookSecret = async (source: WebhookSource): Promise<string> => {
   if (typeof secret !== 'string') throw new Error(`Secret ${arn} has no string value`);
   return secret;
 };
+
+export const webhookSecret = (source: WebhookSource): Promise<string> =>
+  secretValue(`STEWARD_${source.toUpperCase()}_WEBHOOK_SECRET`);

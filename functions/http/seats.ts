@@ -1,43 +1,37 @@
-import { requireCorpAdmin } from '#commons/auth';
+import { adminCorpId } from '#commons/auth';
 import { deps } from '#commons/deps';
-import { httpHandler, idParam, jsonBody, pageRequest, type HttpRequest } from '#commons/http';
+import { httpHandler, idParam, jsonBody, pageRequest } from '#commons/http';
 import { allocationRequest } from '#commons/schemas';
 import { allocateSeats, getAllocation, listAllocations, revokeSeat } from '#use-cases/allocations';
 import { listOrders } from '#use-cases/orders';
 import { currentPool } from '#use-cases/pool';
 
-/** Tenancy first: a foreign corp gets 403 before anything about the request is looked at. */
-const corpOf = (request: HttpRequest): string => {
-  requireCorpAdmin(request, request.params.corpId ?? '');
-  return idParam(request, 'corpId');
-};
-
 export const handler = httpHandler({
-  'GET /corps/{corpId}/seats': async (request) => ({ status: 200, body: await currentPool(deps(), corpOf(request)) }),
+  'GET /corps/{corpId}/seats': async (request) => ({ status: 200, body: await currentPool(deps(), adminCorpId(request)) }),
 
   'GET /corps/{corpId}/orders': async (request) => {
-    const corpId = corpOf(request);
+    const corpId = adminCorpId(request);
     return { status: 200, body: await listOrders(deps(), corpId, pageRequest(request)) };
   },
 
   'POST /corps/{corpId}/seats/allocations': async (request) => {
-    const corpId = corpOf(request);
+    const corpId = adminCorpId(request);
     const { memberIds } = jsonBody(request, allocationRequest);
     return { status: 201, body: { allocations: await allocateSeats(deps(), corpId, memberIds) } };
   },
 
   'GET /corps/{corpId}/seats/allocations': async (request) => {
-    const corpId = corpOf(request);
+    const corpId = adminCorpId(request);
     return { status: 200, body: await listAllocations(deps(), corpId, pageRequest(request)) };
   },
 
   'GET /corps/{corpId}/seats/allocations/{memberId}': async (request) => {
-    const corpId = corpOf(request);
+    const corpId = adminCorpId(request);
     return { status: 200, body: await getAllocation(deps(), corpId, idParam(request, 'memberId')) };
   },
 
   'DELETE /corps/{corpId}/seats/allocations/{memberId}': async (request) => {
-    const corpId = corpOf(request);
+    const corpId = adminCorpId(request);
     await revokeSeat(deps(), corpId, idParam(request, 'memberId'));
     return { status: 204 };
   },

@@ -22,6 +22,8 @@ export type Member = {
   departmentId: string | null;
   status: MemberStatus;
   departedAt: Instant | null;
+  /** Decides between an automatic and an admin-run handover; kept so a retried departure decides the same. */
+  heldSeatAtDeparture: boolean;
   seat: Seat | null;
 };
 

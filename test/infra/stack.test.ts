@@ -1,7 +1,7 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
-import { stateMachineDefinition, type CfnResource } from '../../local/template.ts';
+import { allStates, stateMachineDefinition, type CfnResource } from '../../local/template.ts';
 
 /** Template-only: bundling is skipped, as in every infra test. Synthesis throws on any unacknowledged cdk-nag finding. */
 const { app, stack } = buildApp({ 'aws:cdk:bundling-stacks': [] });
@@ -40,7 +40,7 @@ describe('Steward stack', () => {
 
   it('runs every function on Node 22, arm64', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions.length).toBe(7);
+    expect(functions.length).toBe(13);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -51,9 +51,9 @@ describe('Steward stack', () => {
   it('puts every admin route behind the JWT authorizer and leaves only webhooks and health open', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
     const open = routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey).sort();
-    expect(open).toEqual(['GET /health', 'POST /webhooks/billing', 'POST /webhooks/hr']);
+    expect(open).toEqual(['GET /health', 'POST /webhooks/assets', 'POST /webhooks/billing', 'POST /webhooks/hr']);
     const admin = routes.filter((r) => r.AuthorizationType !== 'NONE');
-    expect(admin.length).toBe(6);
+    expect(admin.length).toBe(12);
     for (const route of admin) {
       expect(route.AuthorizationType).toBe('JWT');
       expect(route.RouteKey).toMatch(/ \/corps\/\{corpId\}\//);
@@ -63,17 +63,33 @@ describe('Steward stack', () => {
 
   it('defines Standard JSONPath state machines whose every Task has Retry and Catch', () => {
     const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
-    expect(machines.length).toBe(2);
+    expect(machines.length).toBe(4);
     for (const machine of machines) {
       expect(machine.Properties.StateMachineType).toBe('STANDARD');
       const definition = stateMachineDefinition(machine as CfnResource, (id) => `arn:aws:lambda:::function:${id}`);
       expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
-      const tasks = Object.values(definition.States).filter((s) => s.Type === 'Task');
+      const tasks = allStates(definition.States).map(([, s]) => s).filter((s) => s.Type === 'Task');
       expect(tasks.length).toBeGreaterThan(0);
       for (const task of tasks) {
         expect(task.Retry).toBeDefined();
         expect(task.Catch).toBeDefined();
       }
+    }
+  });
+
+  it('retries a throttled asset service before giving a transfer batch up, in every branch', () => {
+    const machines = Object.entries(template.findResources('AWS::StepFunctions::StateMachine'));
+    const handover = machines.find(([id]) => id.startsWith('WorkflowsHandover'))![1];
+    const states = allStates(stateMachineDefinition(handover as CfnResource, (id) => id).States);
+    const parallel = states.find(([name]) => name === 'TransferAssets')![1];
+    expect(parallel.Branches).toHaveLength(3);
+    for (const type of ['Doc', 'Drive', 'Calendar']) {
+      const transfer = states.find(([name]) => name === `Transfer${type}Batch`)![1];
+      const retriers = (transfer.Retry as { ErrorEquals: string[] }[]).map((r) => r.ErrorEquals);
+      const throttled = retriers.findIndex((errors) => errors.includes('AssetServiceUnavailable'));
+      expect(retriers[throttled]).toEqual(['AssetServiceUnavailable', 'Lambda.TooManyRequestsException']);
+      expect(throttled).toBeLessThan(retriers.findIndex((errors) => errors.includes('States.ALL')));
+      expect(transfer.Catch[0].Next).toBe(`Fail${type}Batch`);
     }
   });
 });

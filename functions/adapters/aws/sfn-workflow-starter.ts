@@ -4,6 +4,8 @@ import type { WorkflowName, WorkflowStarter } from '#ports/workflows';
 export const STATE_MACHINE_ENV: Record<WorkflowName, string> = {
   purchase: 'PURCHASE_STATE_MACHINE_ARN',
   seatLock: 'SEAT_LOCK_STATE_MACHINE_ARN',
+  departure: 'DEPARTURE_STATE_MACHINE_ARN',
+  handover: 'HANDOVER_STATE_MACHINE_ARN',
 };
 
 export class SfnWorkflowStarter implements WorkflowStarter {

@@ -14,6 +14,7 @@ export const toMember = (item: Record<string, unknown>): Member => {
     departmentId: rest.departmentId ?? null,
     status: memberStatus,
     departedAt: rest.departedAt ?? null,
+    heldSeatAtDeparture: Boolean(rest.heldSeatAtDeparture),
     seat: rest.seat ? { ...rest.seat, lockedAt: rest.seat.lockedAt ?? null } : null,
   };
 };

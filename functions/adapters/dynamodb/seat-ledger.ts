@@ -15,7 +15,7 @@ import type {
 import { toMember } from './member-directory.ts';
 import {
   MAX_TRANSACTION_ITEMS,
-  SEAT_INDEX,
+  INDEX_GSI1,
   cancellationReasons,
   conditionally,
   decodeCursor,
@@ -202,7 +202,8 @@ export class DynamoSeatLedger implements SeatLedger {
           TableName: tableName(),
           Key: memberKey(corpId, memberId),
           UpdateExpression:
-            'SET corpId = :corp, memberId = :member, memberStatus = :departed, departedAt = :at REMOVE seat, GSI1PK, GSI1SK',
+            'SET corpId = :corp, memberId = :member, memberStatus = :departed, departedAt = :at, heldSeatAtDeparture = :held ' +
+            'REMOVE seat, GSI1PK, GSI1SK',
           // Guard against a concurrent allocation, revocation or departure since the read.
           ConditionExpression: member?.seat
             ? 'memberStatus = :active AND seat.allocationId = :id'
@@ -214,6 +215,7 @@ export class DynamoSeatLedger implements SeatLedger {
             ':member': memberId,
             ':departed': 'departed',
             ':at': departedAt,
+            ':held': Boolean(member?.seat),
             ...(member && { ':active': 'active' }),
             ...(member?.seat && { ':id': member.seat.allocationId }),
           },
@@ -237,7 +239,7 @@ export class DynamoSeatLedger implements SeatLedger {
     const result = await this.db.send(
       new QueryCommand({
         TableName: tableName(),
-        IndexName: SEAT_INDEX,
+        IndexName: INDEX_GSI1,
         KeyConditionExpression: 'GSI1PK = :pk',
         ExpressionAttributeValues: { ':pk': seatIndexPartition(corpId) },
         Limit: page.limit,

@@ -9,6 +9,13 @@ import { Problem } from '#commons/problem';
  *   PK CORP#<corpId>  SK ORDER#<orderId>      a paid order and whether it counts in the pool
  *   PK CORP#<corpId>  SK MEMBER#<memberId>    directory entry; holds `seat` while allocated
  *   GSI1 (sparse) GSI1PK CORP#<corpId>#SEATS, GSI1SK MEMBER#<memberId>: current seat holders
+ *   PK CORP#<corpId>  SK ASSET#<type>#<assetId>  an asset and its owner
+ *   GSI1 GSI1PK CORP#<corpId>#OWNER#<ownerId>, GSI1SK ASSET#<type>#<assetId>: what a member owns
+ *   PK CORP#<corpId>  SK SETTINGS#HANDOVER     the corp's handover settings
+ *   PK CORP#<corpId>  SK HANDOVER#<handoverId> a handover (ids sort by creation time)
+ *   GSI1 GSI1PK CORP#<corpId>#HANDOVERS#<fromMemberId>, GSI1SK HANDOVER#<handoverId>
+ *   PK CORP#<corpId>  SK OPEN_HANDOVER#<memberId>  the member's one running or awaiting handover
+ *   PK CORP#<corpId>#HANDOVER#<handoverId>  SK <type>#<assetId>  one asset's outcome, written once
  *   PK IDEMPOTENCY    SK <webhook key>        Powertools idempotency records, expired by TTL
  */
 export const tableName = (): string => {
@@ -17,7 +24,8 @@ export const tableName = (): string => {
   return name;
 };
 
-export const SEAT_INDEX = 'GSI1';
+/** The overloaded index: seat holders, a member's assets, a member's handovers (see the key design). */
+export const INDEX_GSI1 = 'GSI1';
 /** A transaction holds at most 100 actions. */
 export const MAX_TRANSACTION_ITEMS = 100;
 /** Sorts before any instant: makes the next pool read re-check orders. */
@@ -32,6 +40,17 @@ export const seatIndexKey = (corpId: string, memberId: string) => ({
   GSI1PK: seatIndexPartition(corpId),
   GSI1SK: `MEMBER#${memberId}`,
 });
+
+export const assetKey = (corpId: string, assetType: string, assetId: string) => ({
+  PK: corpKey(corpId),
+  SK: `ASSET#${assetType}#${assetId}`,
+});
+export const ownerPartition = (corpId: string, ownerId: string) => `${corpKey(corpId)}#OWNER#${ownerId}`;
+export const settingsKey = (corpId: string) => ({ PK: corpKey(corpId), SK: 'SETTINGS#HANDOVER' });
+export const handoverKey = (corpId: string, handoverId: string) => ({ PK: corpKey(corpId), SK: `HANDOVER#${handoverId}` });
+export const handoversOfPartition = (corpId: string, memberId: string) => `${corpKey(corpId)}#HANDOVERS#${memberId}`;
+export const openHandoverKey = (corpId: string, memberId: string) => ({ PK: corpKey(corpId), SK: `OPEN_HANDOVER#${memberId}` });
+export const outcomePartition = (corpId: string, handoverId: string) => `${corpKey(corpId)}#HANDOVER#${handoverId}`;
 
 /** Cursors are the opaque LastEvaluatedKey; one minted for corp A is refused on corp B's lists. */
 export const encodeCursor = (key: Record<string, unknown> | undefined): string | null =>

@@ -1,0 +1,89 @@
+import type {
+  Asset,
+  AssetOutcome,
+  AssetType,
+  HandoverCounts,
+  HandoverMode,
+  HandoverSettings,
+  HandoverStatus,
+} from '#core/handover';
+import type { Instant } from '#core/time';
+import type { Page, PageRequest } from './stores.ts';
+
+export type Handover = {
+  corpId: string;
+  handoverId: string;
+  fromMemberId: string;
+  toMemberId: string | null;
+  mode: HandoverMode;
+  status: HandoverStatus;
+  assetTypes: AssetType[];
+  counts: HandoverCounts;
+  createdAt: Instant;
+  finishedAt: Instant | null;
+  /** Object key of the JSON report; the API turns it into a short-lived link. */
+  reportKey: string | null;
+  reason: string | null;
+};
+
+/** A member's one open handover: running, or recorded and waiting for an admin. */
+export type OpenHandover = { handoverId: string; status: 'running' | 'awaiting_admin' };
+
+export type Creation = { outcome: 'created' } | { outcome: 'exists' } | { outcome: 'memberBusy'; open: OpenHandover };
+
+/** What happened when a transfer was written to the catalog together with its outcome line. */
+export type TransferRecord = 'transferred' | 'alreadyRecorded' | 'gone' | 'ownerChanged';
+
+export interface AssetCatalog {
+  upsert(asset: Asset): Promise<void>;
+  remove(corpId: string, assetType: AssetType, assetId: string): Promise<void>;
+  /** Assets the member owns now, in key order (type, then id); `assetType` narrows to one type. */
+  listOwned(corpId: string, ownerId: string, assetType: AssetType | null, page: PageRequest): Promise<Page<Asset>>;
+}
+
+export interface HandoverBook {
+  getSettings(corpId: string): Promise<HandoverSettings>;
+  putSettings(corpId: string, settings: HandoverSettings): Promise<void>;
+  get(corpId: string, handoverId: string): Promise<Handover | null>;
+  list(corpId: string, fromMemberId: string | null, page: PageRequest): Promise<Page<Handover>>;
+  openHandover(corpId: string, memberId: string): Promise<OpenHandover | null>;
+  /** Records a handover; a running or awaiting one also takes the member's single open slot. */
+  create(handover: Handover): Promise<Creation>;
+  /** Turns an `awaiting_admin` handover into a running manual one; false if it no longer waits. */
+  takeOver(corpId: string, handoverId: string, toMemberId: string, assetTypes: AssetType[]): Promise<boolean>;
+  /** The ids (`<type>#<assetId>`) among `assets` that already have an outcome line in this handover. */
+  decided(corpId: string, handoverId: string, assets: readonly Pick<Asset, 'assetType' | 'assetId'>[]): Promise<Set<string>>;
+  /** Moves the asset from `outcome.from` to `outcome.to` and writes its outcome line, atomically. */
+  recordTransfer(corpId: string, handoverId: string, outcome: AssetOutcome, at: Instant): Promise<TransferRecord>;
+  /** Writes an outcome line unless the asset already has one. */
+  recordOutcome(corpId: string, handoverId: string, outcome: AssetOutcome): Promise<void>;
+  outcomes(corpId: string, handoverId: string): Promise<AssetOutcome[]>;
+  /** Closes a running handover and frees the member's slot; false if it was already closed. */
+  finish(corpId: string, handoverId: string, result: Pick<Handover, 'status' | 'counts' | 'finishedAt' | 'reportKey' | 'reason'>): Promise<boolean>;
+}
+
+export type TransferRequest = { corpId: string; handoverId: string; asset: Asset; toMemberId: string };
+
+/**
+ * `gone`: the service no longer has the asset. `rejected`: it refuses for good (recorded as failed).
+ * `unavailable`: try again later (throttling, outage).
+ */
+export type TransferOutcome =
+  | { kind: 'transferred' }
+  | { kind: 'gone' }
+  | { kind: 'rejected'; error: string }
+  | { kind: 'unavailable'; error: string };
+
+/** Moves ownership in the service that holds one asset type. */
+export interface AssetProvider {
+  transfer(request: TransferRequest): Promise<TransferOutcome>;
+}
+
+export type AssetProviders = Record<AssetType, AssetProvider>;
+
+/** Reports and invoice PDFs. */
+export interface DocumentStore {
+  put(key: string, body: string | Uint8Array, contentType: string): Promise<void>;
+  /** A link that lets anyone holding it read the object for `expiresInSeconds`. */
+  presignedUrl(key: string, expiresInSeconds: number): Promise<string>;
+}

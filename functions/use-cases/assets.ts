@@ -1,0 +1,45 @@
+import type { z } from 'zod';
+import type { Asset, AssetType } from '#core/handover';
+import { formatInstant } from '#core/time';
+import type { Deps } from '#commons/deps';
+import type { assetDeleted, assetUpserted, assetView } from '#commons/schemas';
+import type { Page, PageRequest } from '#ports/stores';
+
+type AssetView = z.infer<typeof assetView>;
+
+export const toAssetView = ({ corpId: _corp, startsAt, endsAt, ...asset }: Asset): AssetView => ({
+  ...asset,
+  ...(startsAt && { startsAt }),
+  ...(endsAt && { endsAt }),
+});
+
+/** The asset service's word on who owns what is the catalog's; the latest report wins. */
+export const upsertAsset = async (deps: Deps, data: z.infer<typeof assetUpserted>['data']): Promise<void> => {
+  const calendar = data.assetType === 'calendar';
+  await deps.assets.upsert({
+    corpId: data.corpId,
+    assetType: data.assetType,
+    assetId: data.assetId,
+    ownerId: data.ownerId,
+    title: data.title,
+    externalShares: data.externalShares,
+    startsAt: calendar ? formatInstant(new Date(data.startsAt!)) : null,
+    endsAt: calendar ? formatInstant(new Date(data.endsAt!)) : null,
+    updatedAt: formatInstant(deps.clock.now()),
+  });
+};
+
+export const deleteAsset = async (deps: Deps, data: z.infer<typeof assetDeleted>['data']): Promise<void> => {
+  await deps.assets.remove(data.corpId, data.assetType, data.assetId);
+};
+
+export const listMemberAssets = async (
+  deps: Deps,
+  corpId: string,
+  memberId: string,
+  assetType: AssetType | null,
+  page: PageRequest,
+): Promise<Page<AssetView>> => {
+  const owned = await deps.assets.listOwned(corpId, memberId, assetType, page);
+  return { items: owned.items.map(toAssetView), nextCursor: owned.nextCursor };
+};

@@ -1,0 +1,360 @@
+import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
+import { ulid } from 'ulid';
+import type { z } from 'zod';
+import {
+  ASSET_SERVICE_UNAVAILABLE,
+  ASSET_TYPES,
+  countOutcomes,
+  departureMode,
+  emptyCounts,
+  finalStatus,
+  reasonToKeep,
+  type Asset,
+  type AssetOutcome,
+  type AssetType,
+  type HandoverSettings,
+} from '#core/handover';
+import { resolveRecipient, type Recipient } from '#core/recipient';
+import { formatInstant } from '#core/time';
+import type { Deps } from '#commons/deps';
+import { logger } from '#commons/logger';
+import { Problem } from '#commons/problem';
+import type { handoverRequest, handoverView } from '#commons/schemas';
+import type { Handover, TransferOutcome } from '#ports/handovers';
+import type { Member, Page, PageRequest } from '#ports/stores';
+
+type HandoverView = z.infer<typeof handoverView>;
+
+/** Assets per transfer call: large enough that a 1,000-asset handover takes a handful of transitions. */
+export const TRANSFER_BATCH_SIZE = 250;
+const TRANSFER_CONCURRENCY = 16;
+const UNAVAILABLE_TRIES = 4;
+const REPORT_LINK_SECONDS = 15 * 60;
+/** A manager chain longer than this is bad HR data; the walk stops and the fallback applies. */
+const MAX_CHAIN = 100;
+
+export class AssetServiceUnavailable extends Error {
+  override readonly name = ASSET_SERVICE_UNAVAILABLE;
+}
+
+/** Ids sort by creation time, so lists come newest first. */
+export const newHandoverId = (now: Date): string => `ho_${ulid(now.getTime())}`;
+
+/** One departure workflow per member, whatever HR redelivers. */
+export const departureExecutionName = (corpId: string, memberId: string): string =>
+  `departure-${createHash('sha256').update(`${corpId}/${memberId}`).digest('hex').slice(0, 40)}`;
+
+const reportKey = (corpId: string, handoverId: string) => `reports/handovers/${corpId}/${handoverId}.json`;
+
+export const toHandoverView = async (deps: Deps, handover: Handover): Promise<HandoverView> => ({
+  handoverId: handover.handoverId,
+  fromMemberId: handover.fromMemberId,
+  toMemberId: handover.toMemberId,
+  mode: handover.mode,
+  status: handover.status,
+  assetTypes: handover.assetTypes,
+  counts: handover.counts,
+  createdAt: handover.createdAt,
+  finishedAt: handover.finishedAt,
+  reportUrl: handover.reportKey ? await deps.documents.presignedUrl(handover.reportKey, REPORT_LINK_SECONDS) : null,
+  ...(handover.reason && { reason: handover.reason }),
+});
+
+const activeMember = async (deps: Deps, corpId: string, memberId: string, role: string): Promise<Member> => {
+  const member = await deps.members.getMember(corpId, memberId);
+  if (!member) throw new Problem(404, 'MEMBER_NOT_FOUND', `No member ${memberId} in corp ${corpId}.`, { memberId });
+  if (member.status !== 'active') {
+    throw new Problem(409, 'RECIPIENT_NOT_ACTIVE', `The ${role} ${memberId} has left the corp.`, { memberId });
+  }
+  return member;
+};
+
+export const getHandoverSettings = (deps: Deps, corpId: string): Promise<HandoverSettings> => deps.handovers.getSettings(corpId);
+
+export const putHandoverSettings = async (deps: Deps, corpId: string, settings: HandoverSettings): Promise<HandoverSettings> => {
+  if (settings.fallbackRecipientId) await activeMember(deps, corpId, settings.fallbackRecipientId, 'fallback recipient');
+  await deps.handovers.putSettings(corpId, settings);
+  return settings;
+};
+
+/** Loads the manager chain (and the fallback) one member at a time, then lets the pure rule decide. */
+export const resolveRecipientFor = async (
+  deps: Deps,
+  corpId: string,
+  memberId: string,
+  fallbackRecipientId: string | null,
+): Promise<Recipient> => {
+  const known = new Map<string, Member>();
+  let next: string | null = memberId;
+  while (next && !known.has(next) && known.size < MAX_CHAIN) {
+    const member = await deps.members.getMember(corpId, next);
+    if (!member) break;
+    known.set(next, member);
+    if (next !== memberId && member.status === 'active') break;
+    next = member.managerId;
+  }
+  if (fallbackRecipientId && !known.has(fallbackRecipientId)) {
+    const fallback = await deps.members.getMember(corpId, fallbackRecipientId);
+    if (fallback) known.set(fallbackRecipientId, fallback);
+  }
+  return resolveRecipient(memberId, (id) => known.get(id), fallbackRecipientId);
+};
+
+const newHandover = (
+  corpId: string,
+  handoverId: string,
+  fields: Pick<Handover, 'fromMemberId' | 'toMemberId' | 'mode' | 'status' | 'assetTypes' | 'createdAt' | 'reason'>,
+): Handover => ({ corpId, handoverId, counts: emptyCounts(), finishedAt: null, reportKey: null, ...fields });
+
+/**
+ * The departure workflow's decision: an automatic handover to the resolved recipient, or a record
+ * waiting for an admin with the reason. Safe to retry: the handover id comes with the execution.
+ */
+export const planDepartureHandover = async (
+  deps: Deps,
+  input: { corpId: string; memberId: string; handoverId: string },
+): Promise<{ handoverId: string; transfer: boolean }> => {
+  const { corpId, memberId, handoverId } = input;
+  const existing = await deps.handovers.get(corpId, handoverId);
+  if (existing) return { handoverId, transfer: existing.status === 'running' };
+
+  const member = await deps.members.getMember(corpId, memberId);
+  const settings = await deps.handovers.getSettings(corpId);
+  const mode = departureMode(member?.heldSeatAtDeparture ?? false, settings.auto);
+  const recipient: Recipient = mode.auto
+    ? await resolveRecipientFor(deps, corpId, memberId, settings.fallbackRecipientId)
+    : { recipientId: null, reason: mode.reason };
+  const handover = newHandover(corpId, handoverId, {
+    fromMemberId: memberId,
+    toMemberId: recipient.recipientId,
+    mode: 'auto',
+    status: recipient.recipientId ? 'running' : 'awaiting_admin',
+    assetTypes: [...ASSET_TYPES],
+    createdAt: formatInstant(deps.clock.now()),
+    reason: recipient.recipientId === null ? recipient.reason : null,
+  });
+  const creation = await deps.handovers.create(handover);
+  if (creation.outcome === 'memberBusy') {
+    // An admin already started a handover for this member; it covers the departure.
+    logger.info('departure handover left to the open one', { corpId, memberId, open: creation.open.handoverId });
+    return { handoverId, transfer: false };
+  }
+  logger.info('departure handover planned', { corpId, memberId, handoverId, status: handover.status, reason: handover.reason });
+  return { handoverId, transfer: handover.status === 'running' };
+};
+
+/**
+ * An admin's handover: to the chosen member or the resolved one. A handover waiting for an admin
+ * is the one that runs; one already running answers 409.
+ */
+export const startManualHandover = async (
+  deps: Deps,
+  corpId: string,
+  request: z.infer<typeof handoverRequest>,
+): Promise<HandoverView> => {
+  const { fromMemberId } = request;
+  const from = await deps.members.getMember(corpId, fromMemberId);
+  if (!from) throw new Problem(404, 'MEMBER_NOT_FOUND', `No member ${fromMemberId} in corp ${corpId}.`, { memberId: fromMemberId });
+  let toMemberId = request.toMemberId;
+  if (toMemberId) {
+    await activeMember(deps, corpId, toMemberId, 'recipient');
+  } else {
+    const settings = await deps.handovers.getSettings(corpId);
+    const recipient = await resolveRecipientFor(deps, corpId, fromMemberId, settings.fallbackRecipientId);
+    if (recipient.recipientId === null) {
+      throw new Problem(409, 'NO_RECIPIENT', `${recipient.reason} Name one in toMemberId.`, { reason: recipient.reason });
+    }
+    toMemberId = recipient.recipientId;
+  }
+  const assetTypes = ASSET_TYPES.filter((type) => (request.assetTypes ?? ASSET_TYPES).includes(type));
+
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const open = await deps.handovers.openHandover(corpId, fromMemberId);
+    if (open?.status === 'running') {
+      throw new Problem(409, 'HANDOVER_RUNNING', `Handover ${open.handoverId} for ${fromMemberId} is still running.`, {
+        handoverId: open.handoverId,
+      });
+    }
+    let handoverId: string;
+    if (open) {
+      if (!(await deps.handovers.takeOver(corpId, open.handoverId, toMemberId, assetTypes))) continue;
+      handoverId = open.handoverId;
+    } else {
+      handoverId = newHandoverId(deps.clock.now());
+      const creation = await deps.handovers.create(
+        newHandover(corpId, handoverId, {
+          fromMemberId,
+          toMemberId,
+          mode: 'manual',
+          status: 'running',
+          assetTypes,
+          createdAt: formatInstant(deps.clock.now()),
+          reason: null,
+        }),
+      );
+      if (creation.outcome !== 'created') continue;
+    }
+    await deps.workflows.start('handover', handoverId, { corpId, handoverId });
+    return toHandoverView(deps, (await deps.handovers.get(corpId, handoverId))!);
+  }
+  throw new Problem(409, 'CONFLICT', `Handovers for ${fromMemberId} kept changing; try again.`);
+};
+
+export const getHandover = async (deps: Deps, corpId: string, handoverId: string): Promise<HandoverView> => {
+  const handover = await deps.handovers.get(corpId, handoverId);
+  if (!handover) throw new Problem(404, 'HANDOVER_NOT_FOUND', `No handover ${handoverId} in corp ${corpId}.`);
+  return toHandoverView(deps, handover);
+};
+
+export const listHandovers = async (
+  deps: Deps,
+  corpId: string,
+  fromMemberId: string | null,
+  page: PageRequest,
+): Promise<Page<HandoverView>> => {
+  const found = await deps.handovers.list(corpId, fromMemberId, page);
+  return { items: await Promise.all(found.items.map((h) => toHandoverView(deps, h))), nextCursor: found.nextCursor };
+};
+
+export type BatchInput = { corpId: string; handoverId: string; assetType: AssetType; cursor: string | null };
+export type BatchResult = { cursor: string | null; done: boolean };
+
+/**
+ * Pages through what the departing member still owns of one type. Assets that already have an
+ * outcome line in this handover are passed over, so a batch retried after a crash halfway picks
+ * up exactly where it stopped; `settle` decides each of the others once.
+ */
+const settleBatch = async (
+  deps: Deps,
+  input: BatchInput,
+  settle: (asset: Asset, handover: Handover & { toMemberId: string }) => Promise<void>,
+): Promise<BatchResult> => {
+  const handover = await deps.handovers.get(input.corpId, input.handoverId);
+  if (!handover || handover.status !== 'running' || !handover.toMemberId || !handover.assetTypes.includes(input.assetType)) {
+    return { cursor: null, done: true };
+  }
+  const page = await deps.assets.listOwned(input.corpId, handover.fromMemberId, input.assetType, {
+    limit: TRANSFER_BATCH_SIZE,
+    cursor: input.cursor,
+  });
+  const decided = await deps.handovers.decided(input.corpId, input.handoverId, page.items);
+  const open = page.items.filter((asset) => !decided.has(`${asset.assetType}#${asset.assetId}`));
+  const limit = pLimit(TRANSFER_CONCURRENCY);
+  try {
+    await Promise.all(open.map((asset) => limit(() => settle(asset, handover as Handover & { toMemberId: string }))));
+  } catch (error) {
+    // A crash stops the batch as a killed process would; the retry starts from the same cursor.
+    limit.clearQueue();
+    throw error;
+  }
+  return { cursor: page.nextCursor, done: page.nextCursor === null };
+};
+
+const outcomeOf = (asset: Asset, to: string, result: AssetOutcome['result'], error: string | null): AssetOutcome => ({
+  assetType: asset.assetType,
+  assetId: asset.assetId,
+  title: asset.title,
+  from: asset.ownerId,
+  to,
+  result,
+  error,
+});
+
+const transferWithRetries = async (deps: Deps, request: Parameters<Deps['assetProviders']['doc']['transfer']>[0]) => {
+  let outcome: TransferOutcome = { kind: 'unavailable', error: 'not tried' };
+  for (let attempt = 0; attempt < UNAVAILABLE_TRIES; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt * (0.5 + Math.random())));
+    outcome = await deps.assetProviders[request.asset.assetType].transfer(request);
+    if (outcome.kind !== 'unavailable') break;
+  }
+  return outcome;
+};
+
+/** One transfer call of the workflow: moves a batch, recording each asset's outcome exactly once. */
+export const transferBatch = async (deps: Deps, input: BatchInput): Promise<BatchResult> => {
+  const now = formatInstant(deps.clock.now());
+  const unavailable: string[] = [];
+  const result = await settleBatch(deps, input, async (asset, handover) => {
+    const to = handover.toMemberId;
+    const keep = reasonToKeep(asset, now);
+    if (keep) return deps.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, asset.ownerId, 'skipped', keep));
+
+    const outcome = await transferWithRetries(deps, { corpId: input.corpId, handoverId: input.handoverId, asset, toMemberId: to });
+    if (outcome.kind === 'unavailable') return void unavailable.push(`${asset.assetId}: ${outcome.error}`);
+    if (outcome.kind === 'rejected') {
+      return deps.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'failed', outcome.error));
+    }
+    if (outcome.kind === 'gone') {
+      return deps.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'skipped', 'The asset was deleted.'));
+    }
+    const recorded = await deps.handovers.recordTransfer(input.corpId, input.handoverId, outcomeOf(asset, to, 'transferred', null), now);
+    if (recorded === 'gone' || recorded === 'ownerChanged') {
+      const why = recorded === 'gone' ? 'The asset was deleted.' : 'The asset changed owner during the handover.';
+      await deps.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'skipped', why));
+    }
+  });
+  if (unavailable.length > 0) {
+    // Everything else in the batch is recorded; the workflow retries and only these are tried again.
+    throw new AssetServiceUnavailable(`${unavailable.length} ${input.assetType} transfers could not reach the asset service. First: ${unavailable[0]}`);
+  }
+  return result;
+};
+
+export type WorkflowError = { Error?: string; Cause?: string };
+
+/** Lambda errors reach Step Functions with a JSON Cause on AWS and a plain message locally. */
+const causeOf = (error: WorkflowError): string => {
+  try {
+    const parsed = JSON.parse(error.Cause ?? '') as { errorMessage?: string };
+    if (parsed.errorMessage) return parsed.errorMessage;
+  } catch {
+    // not JSON: the message itself
+  }
+  return error.Cause || error.Error || 'unknown error';
+};
+
+/** After the batch's retries ran out: its undecided assets are recorded failed, and the handover goes on. */
+export const failBatch = async (deps: Deps, input: BatchInput & { error: WorkflowError }): Promise<BatchResult> => {
+  const now = formatInstant(deps.clock.now());
+  const cause = causeOf(input.error);
+  logger.warn('transfer batch gave up', { ...input, cause });
+  return settleBatch(deps, input, (asset, handover) => {
+    const keep = reasonToKeep(asset, now);
+    return deps.handovers.recordOutcome(
+      input.corpId,
+      input.handoverId,
+      keep ? outcomeOf(asset, asset.ownerId, 'skipped', keep) : outcomeOf(asset, handover.toMemberId, 'failed', cause),
+    );
+  });
+};
+
+/** Counts the outcome lines, stores the report and closes the handover; a repeat changes nothing. */
+export const finishHandover = async (
+  deps: Deps,
+  input: { corpId: string; handoverId: string; error?: WorkflowError },
+): Promise<{ status: Handover['status'] }> => {
+  const handover = await deps.handovers.get(input.corpId, input.handoverId);
+  if (!handover) throw new Error(`No handover ${input.handoverId}`);
+  if (handover.status !== 'running') return { status: handover.status };
+  const assets = await deps.handovers.outcomes(input.corpId, input.handoverId);
+  const counts = countOutcomes(assets);
+  const status = input.error ? 'failed' : finalStatus(counts);
+  const failed = assets.filter((a) => a.result === 'failed').length;
+  const reason = input.error
+    ? `The handover stopped: ${causeOf(input.error)}`
+    : failed > 0
+      ? `${failed} assets could not be transferred; start the handover again to retry them.`
+      : null;
+  const finishedAt = formatInstant(deps.clock.now());
+  const key = reportKey(input.corpId, input.handoverId);
+  const { reportKey: _key, corpId: _corp, ...summary } = handover;
+  await deps.documents.put(
+    key,
+    JSON.stringify({ ...summary, corpId: input.corpId, status, counts, finishedAt, reason, assets }),
+    'application/json',
+  );
+  await deps.handovers.finish(input.corpId, input.handoverId, { status, counts, finishedAt, reportKey: key, reason });
+  logger.info('handover finished', { corpId: input.corpId, handoverId: input.handoverId, status, counts });
+  return { status };
+};

@@ -1,0 +1,79 @@
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Choice, Condition, DefinitionBody, Fail, JsonPath, Parallel, Pass, Result, Succeed, type IChainable } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ASSET_SERVICE_UNAVAILABLE, ASSET_TYPES, type AssetType } from '../functions/core/handover.ts';
+import { task } from './task.ts';
+
+export type HandoverFunctions = {
+  transferAssets: IFunction;
+  failAssetBatch: IFunction;
+  finishHandover: IFunction;
+};
+
+const titled = (type: AssetType) => type[0]!.toUpperCase() + type.slice(1);
+
+/**
+ * One branch per asset type: a transfer call per batch until the type is done. A batch whose
+ * retries run out (the asset service stays down) has its assets recorded failed, and the branch
+ * goes on with the next batch, so one bad batch never sinks the handover.
+ */
+const transferBranch = (scope: Construct, type: AssetType, fns: HandoverFunctions): IChainable => {
+  const name = titled(type);
+  const failed = new Fail(scope, `${name}BranchFailed`, { error: 'TransferBranchFailed' });
+  const batch = { corpId: '$.corpId', handoverId: '$.handoverId', assetType: type, cursor: '$.page.cursor' };
+  const giveUp = task(scope, `Fail${name}Batch`, fns.failAssetBatch, { ...batch, error: '$.error' }, '$.page', failed);
+  const transfer = task(scope, `Transfer${name}Batch`, fns.transferAssets, batch, '$.page', giveUp, {
+    throttling: [ASSET_SERVICE_UNAVAILABLE, 'Lambda.TooManyRequestsException'],
+  });
+  const more = new Choice(scope, `More${name}Assets`)
+    .when(Condition.booleanEquals('$.page.done', true), new Succeed(scope, `${name}Done`))
+    .otherwise(transfer);
+  giveUp.next(more);
+  return transfer.next(more);
+};
+
+/**
+ * The transfer: docs, drive and calendar in parallel branches, then the count, the report and
+ * the close. Input: { corpId, handoverId } (more fields pass through).
+ */
+export const transferChain = (scope: Construct, fns: HandoverFunctions): IChainable => {
+  const failed = new Fail(scope, 'HandoverFailed', { error: 'HandoverFailed' });
+  const finishFailed = task(
+    scope,
+    'FinishBrokenHandover',
+    fns.finishHandover,
+    { corpId: '$.corpId', handoverId: '$.handoverId', error: '$.error' },
+    '$.finish',
+    failed,
+  ).next(failed);
+  const parallel = new Parallel(scope, 'TransferAssets', { resultPath: JsonPath.DISCARD });
+  for (const type of ASSET_TYPES) parallel.branch(transferBranch(scope, type, fns));
+  parallel.addCatch(finishFailed, { resultPath: '$.error' });
+  const start = new Pass(scope, 'StartTransfer', { result: Result.fromObject({ cursor: null, done: false }), resultPath: '$.page' });
+  const finish = task(scope, 'FinishHandover', fns.finishHandover, { corpId: '$.corpId', handoverId: '$.handoverId' }, '$.finish', failed);
+  return start.next(parallel).next(finish).next(new Succeed(scope, 'HandoverFinished'));
+};
+
+/** An admin's handover. Input: { corpId, handoverId }. */
+export const handoverDefinition = (scope: Construct, fns: HandoverFunctions) =>
+  DefinitionBody.fromChainable(transferChain(scope, fns));
+
+/**
+ * Started by `employee.departed`: decide auto or manual and resolve the recipient, then, for an
+ * automatic handover, run the transfer. Input: { corpId, memberId, handoverId }.
+ */
+export const departureDefinition = (scope: Construct, fns: HandoverFunctions & { planDepartureHandover: IFunction }) => {
+  const failed = new Fail(scope, 'DepartureFailed', { error: 'DepartureFailed' });
+  const plan = task(
+    scope,
+    'PlanHandover',
+    fns.planDepartureHandover,
+    { corpId: '$.corpId', memberId: '$.memberId', handoverId: '$.handoverId' },
+    '$.plan',
+    failed,
+  );
+  const decide = new Choice(scope, 'IsHandoverAutomatic')
+    .when(Condition.booleanEquals('$.plan.transfer', true), transferChain(scope, fns))
+    .otherwise(new Succeed(scope, 'LeftToAdmin'));
+  return DefinitionBody.fromChainable(plan.next(decide));
+};
