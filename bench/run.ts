@@ -1,5 +1,13 @@
-/** `npm run bench`: every benchmark in turn, each adding its own section to bench/results.json. */
+/**
+ * `npm run bench`: every benchmark in turn, each adding its own section to bench/results.json.
+ * `npm run bench -- handover` runs only the named ones.
+ */
 process.env.STEWARD_LOG_FORMAT ??= 'readable';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-await import('./seats.ts');
+const benches = ['seats', 'handover'];
+const chosen = process.argv.slice(2);
+for (const name of chosen.length > 0 ? chosen : benches) {
+  if (!benches.includes(name)) throw new Error(`No bench ${name}; there are: ${benches.join(', ')}`);
+  await import(`./${name}.ts`);
+}
 export {};
