@@ -13,6 +13,9 @@ Admin token for corp acme (npm run token -- --corp acme):
 Try:
   curl ${stack.url}/health
   curl -H "authorization: Bearer $TOKEN" ${stack.url}/corps/acme/seats
+  curl -H "authorization: Bearer $TOKEN" ${stack.url}/corps/acme/handovers
+  curl -X PUT -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+    -d '{"auto":true,"fallbackRecipientId":null}' ${stack.url}/corps/acme/settings/handover
   curl -X POST -H 'content-type: application/json' -d '{"advanceBy":"P7D"}' ${stack.url}/local/clock
   (webhooks need a Standard Webhooks signature; see README "Sending a signed webhook")
 
