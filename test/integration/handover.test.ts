@@ -87,14 +87,21 @@ describe('offboarding handover', () => {
     await corp.hire('vp', 'ceo');
     await corp.hire('lead', 'vp');
     await corp.hire('dev', 'lead');
+    await corp.hire('intern', 'lead');
     await corp.hire('loner');
     await corp.hire('cy-a', 'cy-b');
     await corp.hire('cy-b', 'cy-a');
     await corp.hire('fallback');
-    await corp.giveSeats('dev', 'loner', 'cy-a');
-    for (const member of ['dev', 'loner', 'cy-a']) await corp.asset('doc', `doc-of-${member}`, member);
+    await corp.giveSeats('dev', 'intern', 'loner', 'cy-a');
+    for (const member of ['dev', 'intern', 'loner', 'cy-a']) await corp.asset('doc', `doc-of-${member}`, member);
 
+    // Direct manager gone: the grand-manager receives.
     await corp.depart('lead');
+    await corp.depart('intern');
+    expect(await corp.settledHandover('intern')).toMatchObject({ status: 'succeeded', toMemberId: 'vp', mode: 'auto' });
+    expect((await corp.owned('vp')).map((a) => a.assetId)).toEqual(['doc-of-intern']);
+
+    // Two levels gone: the walk goes on up.
     await corp.depart('vp');
     await corp.depart('dev');
     expect(await corp.settledHandover('dev')).toMatchObject({ status: 'succeeded', toMemberId: 'ceo', mode: 'auto' });

@@ -22,6 +22,7 @@ import {
   assetKey,
   cancellationReasons,
   conditionally,
+  corpKey,
   decodeCursor,
   encodeCursor,
   handoverKey,
@@ -88,7 +89,7 @@ export class DynamoHandoverBook implements HandoverBook {
             }
           : {
               KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-              ExpressionAttributeValues: { ':pk': handoverKey(corpId, '').PK, ':prefix': 'HANDOVER#' },
+              ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'HANDOVER#' },
             }),
         ScanIndexForward: false,
         Limit: page.limit,
@@ -150,44 +151,42 @@ export class DynamoHandoverBook implements HandoverBook {
     }
   }
 
-  takeOver(corpId: string, handoverId: string, toMemberId: string, assetTypes: AssetType[]): Promise<boolean> {
-    return this.get(corpId, handoverId).then((handover) =>
-      handover
-        ? conditionally(
-            this.db.send(
-              new TransactWriteCommand({
-                TransactItems: [
-                  {
-                    Update: {
-                      TableName: tableName(),
-                      Key: handoverKey(corpId, handoverId),
-                      UpdateExpression: 'SET #status = :running, #mode = :manual, toMemberId = :to, assetTypes = :types REMOVE reason',
-                      ConditionExpression: '#status = :awaiting',
-                      ExpressionAttributeNames: { '#status': 'status', '#mode': 'mode' },
-                      ExpressionAttributeValues: {
-                        ':running': 'running',
-                        ':manual': 'manual',
-                        ':to': toMemberId,
-                        ':types': assetTypes,
-                        ':awaiting': 'awaiting_admin',
-                      },
-                    },
-                  },
-                  {
-                    Update: {
-                      TableName: tableName(),
-                      Key: openHandoverKey(corpId, handover.fromMemberId),
-                      UpdateExpression: 'SET #status = :running',
-                      ConditionExpression: 'handoverId = :id',
-                      ExpressionAttributeNames: { '#status': 'status' },
-                      ExpressionAttributeValues: { ':running': 'running', ':id': handoverId },
-                    },
-                  },
-                ],
-              }),
-            ),
-          )
-        : false,
+  async takeOver(corpId: string, handoverId: string, toMemberId: string, assetTypes: AssetType[]): Promise<boolean> {
+    const handover = await this.get(corpId, handoverId);
+    if (!handover) return false;
+    return conditionally(
+      this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName(),
+                Key: handoverKey(corpId, handoverId),
+                UpdateExpression: 'SET #status = :running, #mode = :manual, toMemberId = :to, assetTypes = :types REMOVE reason',
+                ConditionExpression: '#status = :awaiting',
+                ExpressionAttributeNames: { '#status': 'status', '#mode': 'mode' },
+                ExpressionAttributeValues: {
+                  ':running': 'running',
+                  ':manual': 'manual',
+                  ':to': toMemberId,
+                  ':types': assetTypes,
+                  ':awaiting': 'awaiting_admin',
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: tableName(),
+                Key: openHandoverKey(corpId, handover.fromMemberId),
+                UpdateExpression: 'SET #status = :running',
+                ConditionExpression: 'handoverId = :id',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':running': 'running', ':id': handoverId },
+              },
+            },
+          ],
+        }),
+      ),
     );
   }
 
@@ -285,47 +284,45 @@ export class DynamoHandoverBook implements HandoverBook {
     }) as AssetOutcome);
   }
 
-  finish(
+  async finish(
     corpId: string,
     handoverId: string,
     result: Pick<Handover, 'status' | 'counts' | 'finishedAt' | 'reportKey' | 'reason'>,
   ): Promise<boolean> {
-    return this.get(corpId, handoverId).then((handover) =>
-      handover
-        ? conditionally(
-            this.db.send(
-              new TransactWriteCommand({
-                TransactItems: [
-                  {
-                    Update: {
-                      TableName: tableName(),
-                      Key: handoverKey(corpId, handoverId),
-                      UpdateExpression: 'SET #status = :status, counts = :counts, finishedAt = :at, reportKey = :report, reason = :reason',
-                      ConditionExpression: '#status = :running',
-                      ExpressionAttributeNames: { '#status': 'status' },
-                      ExpressionAttributeValues: {
-                        ':status': result.status,
-                        ':counts': result.counts,
-                        ':at': result.finishedAt,
-                        ':report': result.reportKey,
-                        ':reason': result.reason,
-                        ':running': 'running',
-                      },
-                    },
-                  },
-                  {
-                    Delete: {
-                      TableName: tableName(),
-                      Key: openHandoverKey(corpId, handover.fromMemberId),
-                      ConditionExpression: 'handoverId = :id',
-                      ExpressionAttributeValues: { ':id': handoverId },
-                    },
-                  },
-                ],
-              }),
-            ),
-          )
-        : false,
+    const handover = await this.get(corpId, handoverId);
+    if (!handover) return false;
+    return conditionally(
+      this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName(),
+                Key: handoverKey(corpId, handoverId),
+                UpdateExpression: 'SET #status = :status, counts = :counts, finishedAt = :at, reportKey = :report, reason = :reason',
+                ConditionExpression: '#status = :running',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':status': result.status,
+                  ':counts': result.counts,
+                  ':at': result.finishedAt,
+                  ':report': result.reportKey,
+                  ':reason': result.reason,
+                  ':running': 'running',
+                },
+              },
+            },
+            {
+              Delete: {
+                TableName: tableName(),
+                Key: openHandoverKey(corpId, handover.fromMemberId),
+                ConditionExpression: 'handoverId = :id',
+                ExpressionAttributeValues: { ':id': handoverId },
+              },
+            },
+          ],
+        }),
+      ),
     );
   }
 }
