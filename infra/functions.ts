@@ -12,6 +12,8 @@ export type StewardFunctionProps = {
   entry: string;
   environment?: Record<string, string>;
   timeout?: Duration;
+  /** Packages installed beside the bundle instead of bundled (e.g. for files they ship). */
+  nodeModules?: string[];
 };
 
 /** Node 22 on arm64, bundled by the project's own esbuild (never Docker), JSON logs kept 90 days. */
@@ -34,6 +36,7 @@ export class StewardFunction extends NodejsFunction {
         minify: true,
         externalModules: ['@aws-sdk/*'],
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        ...(props.nodeModules && { nodeModules: props.nodeModules }),
       },
     });
     (this.node.defaultChild as CfnFunction).addMetadata(ENTRY_METADATA, props.entry);

@@ -11,6 +11,21 @@ import { Storage } from './storage.ts';
 import { Workflows } from './workflows.ts';
 
 const REPORTS_PREFIX = 'reports/';
+const INVOICES_PREFIX = 'invoices/';
+
+/** Context `sellerName`, `sellerTaxId`, `invoiceProviderUrl`: who issues invoices (defaults: Steward itself). */
+const sellerSettings = (scope: Construct): Record<string, string> => {
+  const settings: Record<string, string> = {};
+  for (const [context, variable] of [
+    ['sellerName', 'STEWARD_SELLER_NAME'],
+    ['sellerTaxId', 'STEWARD_SELLER_TAX_ID'],
+    ['invoiceProviderUrl', 'STEWARD_INVOICE_PROVIDER_URL'],
+  ] as const) {
+    const value = scope.node.tryGetContext(context) as string | undefined;
+    if (value) settings[variable] = value;
+  }
+  return settings;
+};
 
 /** Context `assetServiceUrlDoc|Drive|Calendar` plugs an asset type into its service; unset types stay embedded. */
 const assetServiceUrls = (scope: Construct): Record<string, string> =>
@@ -60,13 +75,40 @@ export class StewardStack extends Stack {
       timeout: Duration.minutes(2),
       environment: documents,
     });
-    for (const fn of [syncOrder, lockSeat, planDepartureHandover, transferAssets, failAssetBatch, finishHandover]) {
+    const checkInvoice = new StewardFunction(this, 'CheckInvoice', {
+      entry: 'functions/tasks/check-invoice.ts',
+      timeout: Duration.minutes(1),
+      environment: { ...documents, ...sellerSettings(this) },
+      // The PDF font (Noto Sans SC, for Chinese buyer titles) ships as a file of its package.
+      nodeModules: ['@expo-google-fonts/noto-sans-sc'],
+    });
+    checkInvoice.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${INVOICES_PREFIX}*`)] }),
+    );
+    if (sellerSettings(this).STEWARD_INVOICE_PROVIDER_URL) {
+      const providerSecret = new Secret(this, 'InvoiceProviderSecret', {
+        description: 'Standard Webhooks secret (whsec_...) that signs requests to the e-invoicing provider',
+      });
+      Validations.of(providerSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'The secret is shared with the e-invoicing provider; rotation is coordinated with it.',
+      });
+      providerSecret.grantRead(checkInvoice);
+      checkInvoice.addEnvironment('STEWARD_INVOICE_PROVIDER_SECRET_ARN', providerSecret.secretArn);
+    }
+    checkInvoice.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
+      }),
+    );
+    for (const fn of [syncOrder, lockSeat, planDepartureHandover, transferAssets, failAssetBatch, finishHandover, checkInvoice]) {
       table.grantReadWriteData(fn);
     }
     finishHandover.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${REPORTS_PREFIX}*`)] }),
     );
-    const taskFunctions = [checkDue, syncOrder, lockSeat, planDepartureHandover, transferAssets, failAssetBatch, finishHandover];
+    const taskFunctions = [checkDue, syncOrder, lockSeat, planDepartureHandover, transferAssets, failAssetBatch, finishHandover, checkInvoice];
 
     const workflows = new Workflows(this, 'Workflows', {
       checkDue,
@@ -76,12 +118,14 @@ export class StewardStack extends Stack {
       transferAssets,
       failAssetBatch,
       finishHandover,
+      checkInvoice,
     });
     const flows = {
       PURCHASE_STATE_MACHINE_ARN: workflows.purchase.stateMachineArn,
       SEAT_LOCK_STATE_MACHINE_ARN: workflows.seatLock.stateMachineArn,
       DEPARTURE_STATE_MACHINE_ARN: workflows.departure.stateMachineArn,
       HANDOVER_STATE_MACHINE_ARN: workflows.handover.stateMachineArn,
+      INVOICE_STATE_MACHINE_ARN: workflows.invoice.stateMachineArn,
     };
 
     const webhook = (name: 'billing' | 'hr' | 'assets', fnId: string) => {
@@ -119,6 +163,12 @@ export class StewardStack extends Stack {
       new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${REPORTS_PREFIX}*`)] }),
     );
     workflows.handover.grantStartExecution(handovers);
+    const invoices = new StewardFunction(this, 'Invoices', { entry: 'functions/http/invoices.ts', environment: { ...documents, ...flows } });
+    table.grantReadWriteData(invoices);
+    invoices.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${INVOICES_PREFIX}*`)] }),
+    );
+    workflows.invoice.grantStartExecution(invoices);
     const health = new StewardFunction(this, 'Health', { entry: 'functions/http/health.ts' });
 
     const api = new Api(this, 'Api', {
@@ -141,13 +191,21 @@ export class StewardStack extends Stack {
         { method: HttpMethod.POST, path: '/corps/{corpId}/handovers', fn: handovers, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/handovers', fn: handovers, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/handovers/{handoverId}', fn: handovers, admin: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/orders/{orderId}/invoices', fn: invoices, admin: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/invoices', fn: invoices, admin: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/invoices/{invoiceId}', fn: invoices, admin: true },
       ],
     });
 
     this.acknowledgeManagedFindings(table, taskFunctions);
+    const bucketArn = `<${this.getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>`;
     Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>/${REPORTS_PREFIX}*]`,
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${REPORTS_PREFIX}*]`,
       reason: 'Handover reports are one object per handover under reports/; the grant covers that prefix only.',
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${INVOICES_PREFIX}*]`,
+      reason: 'Invoice PDFs are one object per invoice under invoices/; the grant covers that prefix only.',
     });
     new CfnOutput(this, 'ApiUrl', { value: api.httpApi.apiEndpoint });
   }

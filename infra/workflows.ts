@@ -4,6 +4,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LogLevel, StateMachine, StateMachineType, type DefinitionBody } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { departureDefinition, handoverDefinition, type HandoverFunctions } from '../workflows/handover.ts';
+import { invoiceDefinition } from '../workflows/invoice.ts';
 import { purchaseDefinition } from '../workflows/purchase.ts';
 import { seatLockDefinition } from '../workflows/seat-lock.ts';
 
@@ -21,6 +22,7 @@ export type WorkflowFunctions = HandoverFunctions & {
   syncOrder: IFunction;
   lockSeat: IFunction;
   planDepartureHandover: IFunction;
+  checkInvoice: IFunction;
 };
 
 /** The Standard state machines; each runs only Lambda tasks so that the local stack can execute it too. */
@@ -29,6 +31,7 @@ export class Workflows extends Construct {
   readonly seatLock: StateMachine;
   readonly departure: StateMachine;
   readonly handover: StateMachine;
+  readonly invoice: StateMachine;
 
   constructor(scope: Construct, id: string, fns: WorkflowFunctions) {
     super(scope, id);
@@ -39,5 +42,7 @@ export class Workflows extends Construct {
     // A day covers retries against an asset service that is down for hours.
     this.departure = standard(this, 'Departure', departureDefinition(new Construct(this, 'DepartureStates'), fns), Duration.days(1));
     this.handover = standard(this, 'Handover', handoverDefinition(new Construct(this, 'HandoverStates'), fns), Duration.days(1));
+    // Checks go on after the deadline; an issuer silent for 90 days is an incident, not a wait.
+    this.invoice = standard(this, 'Invoice', invoiceDefinition(this, fns), Duration.days(90));
   }
 }

@@ -5,15 +5,16 @@ import { clockRequest } from '#commons/schemas';
 import { validate } from '#commons/http';
 import type { ControllableClock } from './clock.ts';
 import type { LocalStepFunctions } from './step-functions.ts';
+import type { RecordingAlerts } from './alerts.ts';
 
 const json = (response: ServerResponse, status: number, body: unknown) => {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
 };
 
-/** `/local/*`: the movable clock and the executions' event logs. Absent on AWS. */
+/** `/local/*`: the movable clock, the executions' event logs and the alerts raised. Absent on AWS. */
 export const localRoutes =
-  (clock: ControllableClock, stepFunctions: LocalStepFunctions) =>
+  (clock: ControllableClock, stepFunctions: LocalStepFunctions, alerts: RecordingAlerts) =>
   async (request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): Promise<boolean> => {
     if (url.pathname === '/local/clock' && request.method === 'GET') {
       json(response, 200, { now: formatInstant(clock.now()) });
@@ -46,6 +47,10 @@ export const localRoutes =
           lambdaInvocations: events.filter((ev) => ev.type === 'StateEntered' && ev.stateType === 'Task').length,
         }));
       json(response, 200, { items, nextCursor: null });
+      return true;
+    }
+    if (url.pathname === '/local/alerts' && request.method === 'GET') {
+      json(response, 200, { items: alerts.raised, nextCursor: null });
       return true;
     }
     return false;

@@ -10,6 +10,7 @@ import { Problem } from '#commons/problem';
 import { localRoutes } from './local-routes.ts';
 import { buildApp } from '../infra/app.ts';
 import { ENTRY_METADATA } from '../infra/functions.ts';
+import { RecordingAlerts } from './alerts.ts';
 import { ControllableClock } from './clock.ts';
 import { createTables, freePort, startDynamoDbLocal } from './dynamodb.ts';
 import { apiGateway, lambdaContext, readBody, routesOf, sendProblem, type Handler } from './router.ts';
@@ -30,6 +31,7 @@ export type LocalStack = {
   url: string;
   clock: ControllableClock;
   stepFunctions: LocalStepFunctions;
+  alerts: RecordingAlerts;
   stop: () => Promise<void>;
 };
 
@@ -42,6 +44,7 @@ export const startLocalStack = async (options: { port?: number } = {}): Promise<
   env.STEWARD_S3_FORCE_PATH_STYLE = 'true';
   for (const source of ['billing', 'hr', 'assets']) env[`STEWARD_${source.toUpperCase()}_WEBHOOK_SECRET`] ??= defaultSecret(source);
   env.STEWARD_ASSET_SERVICE_SECRET ??= defaultSecret('asset-service');
+  env.STEWARD_INVOICE_PROVIDER_SECRET ??= defaultSecret('invoice-provider');
   const jwtSecret = env.STEWARD_ADMIN_JWT_SECRET ?? 'local-admin-secret';
 
   const { app, stack } = buildApp({ 'aws:cdk:bundling-stacks': [] });
@@ -93,14 +96,15 @@ export const startLocalStack = async (options: { port?: number } = {}): Promise<
   const stepFunctions = new LocalStepFunctions(template, async (logicalId, payload) =>
     (await handlerOf(logicalId))(payload, lambdaContext(logicalId)),
   );
-  provideDeps({ clock, workflows: stepFunctions });
+  const alerts = new RecordingAlerts();
+  provideDeps({ clock, workflows: stepFunctions, alerts });
 
   const api = apiGateway(routesOf(template), handlerOf, jwtSecret);
   const server: Server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     try {
       const body = await readBody(request);
-      if (await localRoutes(clock, stepFunctions)(request, response, url, body)) return;
+      if (await localRoutes(clock, stepFunctions, alerts)(request, response, url, body)) return;
       if (await api(request, response, url, body)) return;
       sendProblem(response, new Problem(404, 'NOT_FOUND', `No route for ${url.pathname}.`));
     } catch (error) {
@@ -114,6 +118,7 @@ export const startLocalStack = async (options: { port?: number } = {}): Promise<
     url: `http://127.0.0.1:${port}`,
     clock,
     stepFunctions,
+    alerts,
     stop: async () => {
       stepFunctions.stop();
       server.closeAllConnections();

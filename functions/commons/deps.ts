@@ -3,13 +3,18 @@ import { DynamoMemberDirectory } from '#adapters/dynamodb/member-directory';
 import { DynamoSeatLedger } from '#adapters/dynamodb/seat-ledger';
 import { DynamoAssetCatalog } from '#adapters/dynamodb/asset-catalog';
 import { DynamoHandoverBook } from '#adapters/dynamodb/handover-book';
+import { DynamoCalendarStore, DynamoInvoiceBook } from '#adapters/dynamodb/invoice-book';
+import { EmbeddedInvoiceIssuer } from '#adapters/invoices/embedded-issuer';
+import { HttpInvoiceIssuer } from '#adapters/invoices/http-issuer';
+import { EventBridgeAlerts } from '#adapters/aws/eventbridge-alerts';
 import { assetProvidersFromEnv } from '#adapters/assets/http-provider';
-import { dynamoDocumentClient, s3Client, sfnClient } from '#adapters/aws/clients';
+import { dynamoDocumentClient, eventBridgeClient, s3Client, sfnClient } from '#adapters/aws/clients';
 import { S3DocumentStore } from '#adapters/aws/s3-document-store';
 import { SfnWorkflowStarter } from '#adapters/aws/sfn-workflow-starter';
 import { systemClock } from '#adapters/aws/system-clock';
 import type { Clock } from '#ports/clock';
 import type { AssetCatalog, AssetProviders, DocumentStore, HandoverBook } from '#ports/handovers';
+import type { Alerts, CalendarStore, InvoiceBook, InvoiceIssuer } from '#ports/invoices';
 import type { MemberDirectory, OrderBook, SeatLedger } from '#ports/stores';
 import type { WorkflowStarter } from '#ports/workflows';
 
@@ -21,14 +26,31 @@ export type Deps = {
   handovers: HandoverBook;
   assetProviders: AssetProviders;
   documents: DocumentStore;
+  invoices: InvoiceBook;
+  calendar: CalendarStore;
+  issuer: InvoiceIssuer;
+  alerts: Alerts;
   clock: Clock;
   workflows: WorkflowStarter;
 };
 
 let current: Deps | undefined;
 
+/**
+ * `STEWARD_INVOICE_PROVIDER_URL` sends invoices to an e-invoicing provider; without it Steward
+ * issues them itself as the seller `STEWARD_SELLER_NAME` / `STEWARD_SELLER_TAX_ID`.
+ */
+const invoiceIssuerFromEnv = (invoices: InvoiceBook, env: NodeJS.ProcessEnv = process.env): InvoiceIssuer =>
+  env.STEWARD_INVOICE_PROVIDER_URL
+    ? new HttpInvoiceIssuer(env.STEWARD_INVOICE_PROVIDER_URL)
+    : new EmbeddedInvoiceIssuer(invoices, {
+        name: env.STEWARD_SELLER_NAME ?? 'Steward 安全服务有限公司',
+        taxId: env.STEWARD_SELLER_TAX_ID ?? '911101080031234560',
+      });
+
 const awsDeps = (): Deps => {
   const db = dynamoDocumentClient();
+  const invoices = new DynamoInvoiceBook(db);
   return {
     orders: new DynamoOrderBook(db),
     members: new DynamoMemberDirectory(db),
@@ -37,6 +59,10 @@ const awsDeps = (): Deps => {
     handovers: new DynamoHandoverBook(db),
     assetProviders: assetProvidersFromEnv(),
     documents: new S3DocumentStore(s3Client()),
+    invoices,
+    calendar: new DynamoCalendarStore(db),
+    issuer: invoiceIssuerFromEnv(invoices),
+    alerts: new EventBridgeAlerts(eventBridgeClient()),
     clock: systemClock,
     workflows: new SfnWorkflowStarter(sfnClient()),
   };

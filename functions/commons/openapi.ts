@@ -32,7 +32,7 @@ const common = {
 /** OpenAPI 3.1 of the contract, generated from the zod schemas that validate requests. */
 export const openApiDocument = () => ({
   openapi: '3.1.0',
-  info: { title: 'Steward', version: '1.0.0', description: 'Seats, revocation lock, release and offboarding handover for the security advanced features add-on.' },
+  info: { title: 'Steward', version: '1.0.0', description: 'Seats, revocation lock, release, offboarding handover and invoices for the security advanced features add-on.' },
   components: { securitySchemes: { adminJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
   paths: {
     '/health': { get: { responses: ok('200', z.object({ status: z.literal('ok') })) } },
@@ -120,6 +120,28 @@ export const openApiDocument = () => ({
         ...admin,
         parameters: [corpId, { name: 'handoverId', in: 'path', required: true, schema: schema(s.id) }],
         responses: { ...ok('200', s.handoverView, 'reportUrl is valid for 15 minutes'), ...common, '404': problemResponse('HANDOVER_NOT_FOUND') },
+      },
+    },
+    '/corps/{corpId}/orders/{orderId}/invoices': {
+      post: {
+        ...admin,
+        parameters: [corpId, { name: 'orderId', in: 'path', required: true, schema: schema(s.id) }],
+        requestBody: json(s.invoiceRequest),
+        responses: {
+          ...ok('202', s.invoiceView, 'Requested; the invoice workflow issues it within 7 mainland-China working days'),
+          ...common,
+          '409': problemResponse('ORDER_NOT_PAID, ORDER_REFUNDED or INVOICE_EXISTS (with invoiceId)'),
+        },
+      },
+    },
+    '/corps/{corpId}/invoices': {
+      get: { ...admin, parameters: [corpId, ...paging], responses: { ...ok('200', s.page(s.invoiceView), 'Newest first'), ...common } },
+    },
+    '/corps/{corpId}/invoices/{invoiceId}': {
+      get: {
+        ...admin,
+        parameters: [corpId, { name: 'invoiceId', in: 'path', required: true, schema: schema(s.id) }],
+        responses: { ...ok('200', s.invoiceView, 'pdfUrl is valid for 15 minutes'), ...common, '404': problemResponse('INVOICE_NOT_FOUND') },
       },
     },
   },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ASSET_TYPES } from '#core/handover';
 import { ID_PATTERN } from '#core/ids';
+import { taxIdProblem } from '#core/tax-id';
 
 /** Request and event schemas: they validate input and generate docs/openapi.json. */
 export const id = z.string().regex(ID_PATTERN, 'Must match ^[A-Za-z0-9_.:-]{1,64}$');
@@ -126,6 +127,33 @@ export const handoverView = z.object({
   finishedAt: instant.nullable(),
   reportUrl: z.string().nullable(),
   reason: z.string().optional(),
+});
+
+export const taxId = z.string().superRefine((code, context) => {
+  const problem = taxIdProblem(code);
+  if (problem) context.addIssue({ code: 'custom', message: `Not a unified social credit code: ${problem}` });
+});
+
+export const invoiceRequest = z.object({
+  title: z.string().trim().min(1).max(100),
+  taxId,
+  email: z.email().max(254),
+});
+
+export const invoiceView = z.object({
+  invoiceId: z.string(),
+  orderId: id,
+  status: z.enum(['requested', 'issued', 'overdue']),
+  requestedAt: instant,
+  dueBy: instant,
+  dueByProvisional: z.boolean(),
+  issuedAt: instant.nullable(),
+  amount: money,
+  pdfUrl: z.string().nullable(),
+  invoiceNumber: z.string().nullable(),
+  title: z.string(),
+  taxId: z.string(),
+  email: z.string(),
 });
 
 export const allocationRequest = z.object({

@@ -1,4 +1,4 @@
-export type WorkflowName = 'purchase' | 'seatLock' | 'departure' | 'handover';
+export type WorkflowName = 'purchase' | 'seatLock' | 'departure' | 'handover' | 'invoice';
 
 export interface WorkflowStarter {
   /** Starts one execution; a second start with the same `executionName` is a no-op. */

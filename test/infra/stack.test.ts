@@ -40,7 +40,7 @@ describe('Steward stack', () => {
 
   it('runs every function on Node 22, arm64', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions.length).toBe(13);
+    expect(functions.length).toBe(15);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -53,7 +53,7 @@ describe('Steward stack', () => {
     const open = routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey).sort();
     expect(open).toEqual(['GET /health', 'POST /webhooks/assets', 'POST /webhooks/billing', 'POST /webhooks/hr']);
     const admin = routes.filter((r) => r.AuthorizationType !== 'NONE');
-    expect(admin.length).toBe(12);
+    expect(admin.length).toBe(15);
     for (const route of admin) {
       expect(route.AuthorizationType).toBe('JWT');
       expect(route.RouteKey).toMatch(/ \/corps\/\{corpId\}\//);
@@ -63,7 +63,7 @@ describe('Steward stack', () => {
 
   it('defines Standard JSONPath state machines whose every Task has Retry and Catch', () => {
     const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
-    expect(machines.length).toBe(4);
+    expect(machines.length).toBe(5);
     for (const machine of machines) {
       expect(machine.Properties.StateMachineType).toBe('STANDARD');
       const definition = stateMachineDefinition(machine as CfnResource, (id) => `arn:aws:lambda:::function:${id}`);

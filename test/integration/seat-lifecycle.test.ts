@@ -8,9 +8,6 @@ import { orderPaidEvent } from '../fixtures.ts';
 import { DynamoOrderBook } from '#adapters/dynamodb/order-book';
 import { DynamoMemberDirectory } from '#adapters/dynamodb/member-directory';
 import { DynamoSeatLedger } from '#adapters/dynamodb/seat-ledger';
-import { DynamoAssetCatalog } from '#adapters/dynamodb/asset-catalog';
-import { DynamoHandoverBook } from '#adapters/dynamodb/handover-book';
-import { assetProvidersFromEnv } from '#adapters/assets/http-provider';
 import { dynamoDocumentClient } from '#adapters/aws/clients';
 import type { Deps } from '#commons/deps';
 import { Problem } from '#commons/problem';
@@ -41,17 +38,15 @@ beforeAll(async () => {
   const [tableName] = await createTables(client, template);
   process.env.TABLE_NAME = tableName;
   const db = dynamoDocumentClient();
-  deps = {
+  // The seat lifecycle needs only these; the departure workflow's start is recorded, not run.
+  const seatDeps: Partial<Deps> = {
     orders: new DynamoOrderBook(db),
     members: new DynamoMemberDirectory(db),
     seats: new DynamoSeatLedger(db),
-    assets: new DynamoAssetCatalog(db),
-    handovers: new DynamoHandoverBook(db),
-    assetProviders: assetProvidersFromEnv({}),
-    documents: { put: async () => {}, presignedUrl: async (key) => key },
     clock,
     workflows: { start: async (workflow, name) => void started.push({ workflow, name }) },
   };
+  deps = seatDeps as Deps;
 });
 
 afterAll(() => stopDynamo?.());

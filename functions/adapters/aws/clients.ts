@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 
 /*
  * One client per service per container, created on first use. Endpoints come from the SDK's own
@@ -11,6 +12,7 @@ let dynamo: DynamoDBClient | undefined;
 let documents: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
 let sfn: SFNClient | undefined;
+let events: EventBridgeClient | undefined;
 
 export const dynamoClient = (): DynamoDBClient => (dynamo ??= new DynamoDBClient({}));
 
@@ -29,3 +31,5 @@ export const s3Client = (): S3Client =>
   ));
 
 export const sfnClient = (): SFNClient => (sfn ??= new SFNClient({}));
+
+export const eventBridgeClient = (): EventBridgeClient => (events ??= new EventBridgeClient({}));

@@ -6,6 +6,7 @@ export const STATE_MACHINE_ENV: Record<WorkflowName, string> = {
   seatLock: 'SEAT_LOCK_STATE_MACHINE_ARN',
   departure: 'DEPARTURE_STATE_MACHINE_ARN',
   handover: 'HANDOVER_STATE_MACHINE_ARN',
+  invoice: 'INVOICE_STATE_MACHINE_ARN',
 };
 
 export class SfnWorkflowStarter implements WorkflowStarter {

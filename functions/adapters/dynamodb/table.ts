@@ -16,6 +16,9 @@ import { Problem } from '#commons/problem';
  *   GSI1 GSI1PK CORP#<corpId>#HANDOVERS#<fromMemberId>, GSI1SK HANDOVER#<handoverId>
  *   PK CORP#<corpId>  SK OPEN_HANDOVER#<memberId>  the member's one running or awaiting handover
  *   PK CORP#<corpId>#HANDOVER#<handoverId>  SK <type>#<assetId>  one asset's outcome, written once
+ *   PK CORP#<corpId>  SK INVOICE#<invoiceId>  an invoice (ids sort by creation time)
+ *   PK CORP#<corpId>  SK INVOICE_SEQUENCE      the corp's last invoice number
+ *   PK CALENDAR#CN    SK YEAR#<year>           a holiday schedule loaded by an operator
  *   PK IDEMPOTENCY    SK <webhook key>        Powertools idempotency records, expired by TTL
  */
 export const tableName = (): string => {
@@ -51,6 +54,10 @@ export const handoverKey = (corpId: string, handoverId: string) => ({ PK: corpKe
 export const handoversOfPartition = (corpId: string, memberId: string) => `${corpKey(corpId)}#HANDOVERS#${memberId}`;
 export const openHandoverKey = (corpId: string, memberId: string) => ({ PK: corpKey(corpId), SK: `OPEN_HANDOVER#${memberId}` });
 export const outcomePartition = (corpId: string, handoverId: string) => `${corpKey(corpId)}#HANDOVER#${handoverId}`;
+
+export const invoiceKey = (corpId: string, invoiceId: string) => ({ PK: corpKey(corpId), SK: `INVOICE#${invoiceId}` });
+export const invoiceSequenceKey = (corpId: string) => ({ PK: corpKey(corpId), SK: 'INVOICE_SEQUENCE' });
+export const CALENDAR_PARTITION = 'CALENDAR#CN';
 
 /** Cursors are the opaque LastEvaluatedKey; one minted for corp A is refused on corp B's lists. */
 export const encodeCursor = (key: Record<string, unknown> | undefined): string | null =>

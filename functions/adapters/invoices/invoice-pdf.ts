@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import fontkit from '@pdf-lib/fontkit';
+import { PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+
+/** Everything printed on the invoice. Amounts are decimal strings in CNY. */
+export type InvoiceDocument = {
+  invoiceNumber: string;
+  issuedOn: string;
+  seller: { name: string; taxId: string };
+  buyer: { title: string; taxId: string; email: string };
+  orderId: string;
+  seats: number;
+  unitPrice: string;
+  amount: { value: string; currency: string };
+};
+
+export const PRODUCT_NAME = '安全高级功能 Security advanced features';
+
+let fontBytes: Promise<Buffer> | undefined;
+/** Noto Sans SC (SIL OFL): buyer titles are usually Chinese, which the PDF standard fonts cannot draw. */
+const font = () =>
+  (fontBytes ??= readFile(createRequire(import.meta.url).resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf')));
+
+const row = (page: PDFPage, regular: PDFFont, y: number, label: string, value: string) => {
+  page.drawText(label, { x: 56, y, size: 10, font: regular, color: rgb(0.35, 0.35, 0.35) });
+  page.drawText(value, { x: 200, y, size: 11, font: regular });
+};
+
+/** A one-page A4 electronic invoice; the font is subset, so the file stays small. */
+export const renderInvoicePdf = async (invoice: InvoiceDocument): Promise<Uint8Array> => {
+  const pdf = await PDFDocument.create();
+  pdf.registerFontkit(fontkit);
+  pdf.setTitle(`Invoice ${invoice.invoiceNumber}`);
+  pdf.setCreator('Steward');
+  const regular = await pdf.embedFont(await font(), { subset: true });
+  const page = pdf.addPage([595.28, 841.89]);
+  page.drawText('电子发票（普通发票） Electronic invoice', { x: 56, y: 770, size: 18, font: regular });
+  const lines: [string, string][] = [
+    ['发票号码 Invoice number', invoice.invoiceNumber],
+    ['开票日期 Issue date', invoice.issuedOn],
+    ['销售方 Seller', invoice.seller.name],
+    ['销售方税号 Seller tax id', invoice.seller.taxId],
+    ['购买方 Buyer', invoice.buyer.title],
+    ['购买方税号 Buyer tax id', invoice.buyer.taxId],
+    ['收票邮箱 Email', invoice.buyer.email],
+    ['订单 Order', invoice.orderId],
+    ['项目 Item', PRODUCT_NAME],
+    ['数量 Quantity', `${invoice.seats} seats`],
+    ['单价 Unit price', `${invoice.unitPrice} ${invoice.amount.currency}`],
+    ['价税合计 Total (tax included)', `${invoice.amount.value} ${invoice.amount.currency}`],
+  ];
+  lines.forEach(([label, value], i) => row(page, regular, 720 - i * 26, label, value));
+  return pdf.save();
+};
