@@ -156,6 +156,25 @@ export const invoiceView = z.object({
   email: z.string(),
 });
 
+const calendarDay = z.iso.date({ message: 'Must be a date such as 2027-01-01' });
+
+/** A State Council holiday schedule for one year, as operators load it (`npm run calendar`). */
+export const yearSchedule = z
+  .object({
+    year: z.number().int().min(2000).max(2100),
+    holidays: z.array(calendarDay),
+    workdays: z.array(calendarDay),
+  })
+  .superRefine((schedule, context) => {
+    for (const field of ['holidays', 'workdays'] as const) {
+      schedule[field].forEach((day, i) => {
+        if (!day.startsWith(`${schedule.year}-`)) context.addIssue({ code: 'custom', path: [field, i], message: `Not in ${schedule.year}` });
+      });
+    }
+    const both = schedule.holidays.filter((day) => schedule.workdays.includes(day));
+    if (both.length > 0) context.addIssue({ code: 'custom', path: ['workdays'], message: `Both a holiday and a working day: ${both.join(', ')}` });
+  });
+
 export const allocationRequest = z.object({
   memberIds: z.array(id).min(1).max(100),
 });

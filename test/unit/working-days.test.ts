@@ -60,3 +60,16 @@ describe('invoice due dates: 7 mainland-China working days', () => {
     expect(calendar.knownYears.has(2027)).toBe(false);
   });
 });
+
+describe('a year schedule as operators load it', () => {
+  it('accepts a well-formed year and refuses days of another year or a day that is both', async () => {
+    const { yearSchedule } = await import('#commons/schemas');
+    expect(yearSchedule.safeParse({ year: 2027, holidays: ['2027-01-01'], workdays: ['2027-02-06'] }).success).toBe(true);
+    const wrong = yearSchedule.safeParse({ year: 2027, holidays: ['2026-12-31', '2027-02-30'], workdays: ['2027-01-01', '2027-01-01x'] });
+    expect(wrong.success).toBe(false);
+    const paths = wrong.error!.issues.map((issue) => issue.path.join('/'));
+    expect(paths).toEqual(expect.arrayContaining(['holidays/0', 'holidays/1', 'workdays/1']));
+    const both = yearSchedule.safeParse({ year: 2027, holidays: ['2027-01-01'], workdays: ['2027-01-01'] });
+    expect(both.error!.issues[0]!.message).toMatch(/Both a holiday and a working day/);
+  });
+});
