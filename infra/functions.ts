@@ -12,8 +12,8 @@ export type StewardFunctionProps = {
   entry: string;
   environment?: Record<string, string>;
   timeout?: Duration;
-  /** Packages installed beside the bundle instead of bundled (e.g. for files they ship). */
-  nodeModules?: string[];
+  /** Files copied beside the bundle (repository paths); the function finds them in /var/task. */
+  files?: string[];
 };
 
 /** Node 22 on arm64, bundled by the project's own esbuild (never Docker), JSON logs kept 90 days. */
@@ -36,7 +36,14 @@ export class StewardFunction extends NodejsFunction {
         minify: true,
         externalModules: ['@aws-sdk/*'],
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        ...(props.nodeModules && { nodeModules: props.nodeModules }),
+        ...(props.files && {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (inputDir: string, outputDir: string) =>
+              props.files!.map((file) => `cp "${inputDir}/${file}" "${outputDir}/"`),
+          },
+        }),
       },
     });
     (this.node.defaultChild as CfnFunction).addMetadata(ENTRY_METADATA, props.entry);

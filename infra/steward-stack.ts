@@ -12,6 +12,7 @@ import { Workflows } from './workflows.ts';
 
 const REPORTS_PREFIX = 'reports/';
 const INVOICES_PREFIX = 'invoices/';
+const PDF_FONT = 'node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf';
 
 /** Context `sellerName`, `sellerTaxId`, `invoiceProviderUrl`: who issues invoices (defaults: Steward itself). */
 const sellerSettings = (scope: Construct): Record<string, string> => {
@@ -78,9 +79,9 @@ export class StewardStack extends Stack {
     const checkInvoice = new StewardFunction(this, 'CheckInvoice', {
       entry: 'functions/tasks/check-invoice.ts',
       timeout: Duration.minutes(1),
+      // The PDF font (Noto Sans SC, for Chinese buyer titles) ships beside the bundle.
       environment: { ...documents, ...sellerSettings(this) },
-      // The PDF font (Noto Sans SC, for Chinese buyer titles) ships as a file of its package.
-      nodeModules: ['@expo-google-fonts/noto-sans-sc'],
+      files: [PDF_FONT],
     });
     checkInvoice.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${INVOICES_PREFIX}*`)] }),

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import fontkit from '@pdf-lib/fontkit';
 import { PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
@@ -17,10 +19,18 @@ export type InvoiceDocument = {
 
 export const PRODUCT_NAME = '安全高级功能 Security advanced features';
 
+const FONT_FILE = 'NotoSansSC_400Regular.ttf';
 let fontBytes: Promise<Buffer> | undefined;
-/** Noto Sans SC (SIL OFL): buyer titles are usually Chinese, which the PDF standard fonts cannot draw. */
-const font = () =>
-  (fontBytes ??= readFile(createRequire(import.meta.url).resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf')));
+/**
+ * Noto Sans SC (SIL OFL): buyer titles are usually Chinese, which the PDF standard fonts cannot
+ * draw. The Lambda finds the font beside its bundle; elsewhere it comes from its npm package.
+ */
+const font = () => {
+  const besideBundle = fileURLToPath(new URL(`./${FONT_FILE}`, import.meta.url));
+  return (fontBytes ??= readFile(
+    existsSync(besideBundle) ? besideBundle : createRequire(import.meta.url).resolve(`@expo-google-fonts/noto-sans-sc/400Regular/${FONT_FILE}`),
+  ));
+};
 
 const row = (page: PDFPage, regular: PDFFont, y: number, label: string, value: string) => {
   page.drawText(label, { x: 56, y, size: 10, font: regular, color: rgb(0.35, 0.35, 0.35) });
