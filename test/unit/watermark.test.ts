@@ -1,0 +1,97 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { embedMark, extractMark, markPattern, type RgbaImage } from '#core/watermark/codec';
+import { decode, encode } from '#core/watermark/convolutional';
+import { checkPayload, protectPayload } from '#core/watermark/payload';
+
+/** A deterministic photo-like test card: gradients, soft blobs, fine texture. */
+const testImage = (width: number, height: number, seed = 1): RgbaImage => {
+  let state = seed;
+  const random = () => ((state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const blobs = Array.from({ length: 12 }, () => ({ x: random() * width, y: random() * height, r: 30 + random() * 120, c: random() * 120 - 60 }));
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let v = 60 + (120 * x) / width + (40 * y) / height + 8 * Math.sin(x / 7) * Math.cos(y / 11) + (random() - 0.5) * 10;
+      for (const b of blobs) v += b.c * Math.exp(-((x - b.x) ** 2 + (y - b.y) ** 2) / (2 * b.r * b.r));
+      const i = 4 * (y * width + x);
+      data[i] = Math.max(0, Math.min(255, v + 20));
+      data[i + 1] = Math.max(0, Math.min(255, v));
+      data[i + 2] = Math.max(0, Math.min(255, v - 25));
+      data[i + 3] = 255;
+    }
+  }
+  return { width, height, data };
+};
+
+const key = new Uint8Array(32).fill(7);
+const otherKey = new Uint8Array(32).fill(9);
+const payload = { memberSerial: 4242, minute: 1_513_000, keyVersion: 1 };
+
+const through = async (image: RgbaImage, pipeline: (s: sharp.Sharp) => sharp.Sharp): Promise<RgbaImage> => {
+  const encoded = await pipeline(sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 4 } })).toBuffer();
+  const { data, info } = await sharp(encoded).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data) };
+};
+
+const psnr = (a: RgbaImage, b: RgbaImage): number => {
+  let sum = 0;
+  for (let i = 0; i < a.data.length; i++) if (i % 4 !== 3) sum += (a.data[i]! - b.data[i]!) ** 2;
+  return 10 * Math.log10((255 * 255) / (sum / ((a.data.length * 3) / 4)));
+};
+
+describe('dark watermark codec', () => {
+  const original = testImage(640, 512);
+  const marked = embedMark(original, key, payload);
+
+  it('round-trips the payload, invisibly (PSNR above 40 dB)', () => {
+    expect(psnr(original, marked)).toBeGreaterThan(40);
+    expect(extractMark(marked, key)).toMatchObject({ payload });
+  });
+
+  it('survives JPEG quality 50', async () => {
+    const jpeg = await through(marked, (s) => s.jpeg({ quality: 50 }));
+    expect(extractMark(jpeg, key)?.payload).toEqual(payload);
+  });
+
+  it('survives a crop to an off-grid window', async () => {
+    const cropped = await through(marked, (s) => s.extract({ left: 37, top: 101, width: 400, height: 300 }).png());
+    expect(extractMark(cropped, key)?.payload).toEqual(payload);
+  });
+
+  it('survives a downscale to 75%', async () => {
+    const small = await through(marked, (s) => s.resize(480, 384).png());
+    expect(extractMark(small, key)?.payload).toEqual(payload);
+  });
+
+  it('reads nothing with another corp’s key', () => {
+    expect(extractMark(marked, otherKey)).toBeNull();
+  });
+
+  it('reads nothing from random noise or an unmarked image', () => {
+    let state = 99;
+    const noise = new Uint8Array(512 * 512 * 4).map((_, i) => (i % 4 === 3 ? 255 : (state = (state * 48271) % 2147483647) & 0xff));
+    expect(extractMark({ width: 512, height: 512, data: noise }, key)).toBeNull();
+    expect(extractMark(original, key)).toBeNull();
+  });
+
+  it('lets the CRC catch a corrupted payload, and the code correct scattered errors', () => {
+    const bits = protectPayload(payload);
+    expect(checkPayload(bits)).toEqual(payload);
+    const flipped = [...bits];
+    flipped[10] = flipped[10]! ^ 1;
+    expect(checkPayload(flipped)).toBeNull();
+    const coded: number[] = encode(bits).map((bit) => (bit ? 1 : -1));
+    for (const i of [3, 40, 77, 120, 170]) coded[i] = -coded[i]!;
+    expect(decode(coded, bits.length)).toEqual(bits);
+  });
+
+  it('changes the pattern with the key and the payload', () => {
+    const a = markPattern(key, payload);
+    const b = markPattern(otherKey, payload);
+    const c = markPattern(key, { ...payload, memberSerial: 4243 });
+    const differ = (x: Float64Array, y: Float64Array) => x.some((v, i) => Math.sign(v) !== Math.sign(y[i]!));
+    expect(differ(a, b)).toBe(true);
+    expect(differ(a, c)).toBe(true);
+  });
+});
