@@ -14,6 +14,9 @@ export type StewardFunctionProps = {
   timeout?: Duration;
   /** Files copied beside the bundle (repository paths); the function finds them in /var/task. */
   files?: string[];
+  /** Packages left out of the bundle, provided by a layer (native code). */
+  external?: string[];
+  memorySize?: number;
 };
 
 /** Node 22 on arm64, bundled by the project's own esbuild (never Docker), JSON logs kept 90 days. */
@@ -24,7 +27,7 @@ export class StewardFunction extends NodejsFunction {
       handler: 'handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: 512,
+      memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(29),
       tracing: Tracing.ACTIVE,
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.THREE_MONTHS }),
@@ -34,7 +37,7 @@ export class StewardFunction extends NodejsFunction {
         target: 'node22',
         sourceMap: true,
         minify: true,
-        externalModules: ['@aws-sdk/*'],
+        externalModules: ['@aws-sdk/*', ...(props.external ?? [])],
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
         ...(props.files && {
           commandHooks: {

@@ -1,6 +1,7 @@
 import { CfnElement, CfnOutput, CfnParameter, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -170,6 +171,20 @@ export class StewardStack extends Stack {
       new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${INVOICES_PREFIX}*`)] }),
     );
     workflows.invoice.grantStartExecution(invoices);
+    const watermarkKey = new Key(this, 'WatermarkKey', {
+      description: 'Seals the per-corp dark watermark keys stored in the table',
+      enableKeyRotation: true,
+    });
+    const watermarks = new StewardFunction(this, 'Watermarks', {
+      entry: 'functions/http/watermarks.ts',
+      environment: { ...data, WATERMARK_KMS_KEY_ARN: watermarkKey.keyArn },
+      // libvips (sharp) is native code: it comes from a layer built for linux-arm64 (see README).
+      external: ['sharp'],
+      memorySize: 2048,
+    });
+    table.grantReadWriteData(watermarks);
+    // Exactly the two calls the sealer makes (grantEncryptDecrypt would add ReEncrypt* and GenerateDataKey*).
+    watermarkKey.grant(watermarks, 'kms:Encrypt', 'kms:Decrypt');
     const health = new StewardFunction(this, 'Health', { entry: 'functions/http/health.ts' });
 
     const api = new Api(this, 'Api', {
@@ -195,6 +210,9 @@ export class StewardStack extends Stack {
         { method: HttpMethod.POST, path: '/corps/{corpId}/orders/{orderId}/invoices', fn: invoices, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/invoices', fn: invoices, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/invoices/{invoiceId}', fn: invoices, admin: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/embed', fn: watermarks, admin: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/watermarks/overlay', fn: watermarks, admin: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/trace', fn: watermarks, admin: true },
       ],
     });
 

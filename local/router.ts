@@ -51,14 +51,14 @@ export const readBody = (request: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Like API Gateway, an oversized body is read to its end and answered 413, not cut off.
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > BODY_LIMIT) {
-        reject(new Problem(413, 'PAYLOAD_TOO_LARGE', `Bodies are limited to ${BODY_LIMIT} bytes.`));
-        request.destroy();
-      } else chunks.push(chunk);
+      if (size <= BODY_LIMIT) chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('end', () =>
+      size > BODY_LIMIT ? reject(new Problem(413, 'PAYLOAD_TOO_LARGE', `Bodies are limited to ${BODY_LIMIT} bytes.`)) : resolve(Buffer.concat(chunks)),
+    );
     request.on('error', reject);
   });
 
@@ -113,6 +113,6 @@ export const apiGateway =
     const handler = await handlerOf(route.functionId);
     const result = await handler(event, lambdaContext(route.functionId));
     response.writeHead(result.statusCode ?? 200, result.headers ?? {});
-    response.end(result.body ?? '');
+    response.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64') : (result.body ?? ''));
     return true;
   };

@@ -7,14 +7,18 @@ import { DynamoCalendarStore, DynamoInvoiceBook } from '#adapters/dynamodb/invoi
 import { EmbeddedInvoiceIssuer } from '#adapters/invoices/embedded-issuer';
 import { HttpInvoiceIssuer } from '#adapters/invoices/http-issuer';
 import { EventBridgeAlerts } from '#adapters/aws/eventbridge-alerts';
+import { KmsSealer, plainSealer } from '#adapters/aws/kms-sealer';
+import { DynamoWatermarkBook } from '#adapters/dynamodb/watermark-book';
+import { sharpImages } from '#adapters/images/sharp-images';
 import { assetProvidersFromEnv } from '#adapters/assets/http-provider';
-import { dynamoDocumentClient, eventBridgeClient, s3Client, sfnClient } from '#adapters/aws/clients';
+import { dynamoDocumentClient, eventBridgeClient, kmsClient, s3Client, sfnClient } from '#adapters/aws/clients';
 import { S3DocumentStore } from '#adapters/aws/s3-document-store';
 import { SfnWorkflowStarter } from '#adapters/aws/sfn-workflow-starter';
 import { systemClock } from '#adapters/aws/system-clock';
 import type { Clock } from '#ports/clock';
 import type { AssetCatalog, AssetProviders, DocumentStore, HandoverBook } from '#ports/handovers';
 import type { Alerts, CalendarStore, InvoiceBook, InvoiceIssuer } from '#ports/invoices';
+import type { Images, WatermarkBook } from '#ports/watermarks';
 import type { MemberDirectory, OrderBook, SeatLedger } from '#ports/stores';
 import type { WorkflowStarter } from '#ports/workflows';
 
@@ -30,6 +34,8 @@ export type Deps = {
   calendar: CalendarStore;
   issuer: InvoiceIssuer;
   alerts: Alerts;
+  watermarks: WatermarkBook;
+  images: Images;
   clock: Clock;
   workflows: WorkflowStarter;
 };
@@ -63,6 +69,12 @@ const awsDeps = (): Deps => {
     calendar: new DynamoCalendarStore(db),
     issuer: invoiceIssuerFromEnv(invoices),
     alerts: new EventBridgeAlerts(eventBridgeClient()),
+    // Watermark keys are KMS-sealed when the stack names a key; the local stack keeps them plain.
+    watermarks: new DynamoWatermarkBook(
+      db,
+      process.env.WATERMARK_KMS_KEY_ARN ? new KmsSealer(kmsClient(), process.env.WATERMARK_KMS_KEY_ARN) : plainSealer,
+    ),
+    images: sharpImages,
     clock: systemClock,
     workflows: new SfnWorkflowStarter(sfnClient()),
   };

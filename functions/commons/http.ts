@@ -19,7 +19,8 @@ export type HttpRequest = {
   context: Context;
 };
 
-export type HttpResult = { status: number; body?: unknown; headers?: Record<string, string> };
+/** `body` is sent as JSON; `binary` as it is, with its content type in `headers`. */
+export type HttpResult = { status: number; body?: unknown; binary?: Uint8Array; headers?: Record<string, string> };
 
 export type Route = (request: HttpRequest) => Promise<HttpResult>;
 
@@ -45,11 +46,14 @@ export const problemResponse = (problem: Problem): APIGatewayProxyStructuredResu
   body: JSON.stringify(problem.toBody()),
 });
 
-const toResponse = (result: HttpResult): APIGatewayProxyStructuredResultV2 => ({
-  statusCode: result.status,
-  headers: { ...(result.body !== undefined && { 'content-type': 'application/json' }), ...result.headers },
-  ...(result.body !== undefined && { body: JSON.stringify(result.body) }),
-});
+const toResponse = (result: HttpResult): APIGatewayProxyStructuredResultV2 =>
+  result.binary
+    ? { statusCode: result.status, headers: result.headers, body: Buffer.from(result.binary).toString('base64'), isBase64Encoded: true }
+    : {
+        statusCode: result.status,
+        headers: { ...(result.body !== undefined && { 'content-type': 'application/json' }), ...result.headers },
+        ...(result.body !== undefined && { body: JSON.stringify(result.body) }),
+      };
 
 /** One Lambda serving the routes of one resource, keyed by API Gateway's `routeKey`. */
 export const httpHandler = (routes: Record<string, Route>) =>

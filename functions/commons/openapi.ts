@@ -22,6 +22,9 @@ const paging = [
   { name: 'cursor', in: 'query', schema: { type: 'string' } },
 ];
 const admin = { security: [{ adminJwt: [] }] };
+const imageContent = Object.fromEntries(['image/png', 'image/jpeg', 'image/webp'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }]));
+const imageBody = { required: true, content: imageContent };
+const memberQuery = { name: 'memberId', in: 'query', required: true, schema: schema(s.id) };
 const json = (t: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(t) } } });
 const common = {
   '400': problemResponse('VALIDATION_FAILED'),
@@ -32,7 +35,7 @@ const common = {
 /** OpenAPI 3.1 of the contract, generated from the zod schemas that validate requests. */
 export const openApiDocument = () => ({
   openapi: '3.1.0',
-  info: { title: 'Steward', version: '1.0.0', description: 'Seats, revocation lock, release, offboarding handover and invoices for the security advanced features add-on.' },
+  info: { title: 'Steward', version: '1.0.0', description: 'Seats, revocation lock, release, offboarding handover and invoices and the dark watermark for the security advanced features add-on.' },
   components: { securitySchemes: { adminJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
   paths: {
     '/health': { get: { responses: ok('200', z.object({ status: z.literal('ok') })) } },
@@ -142,6 +145,46 @@ export const openApiDocument = () => ({
         ...admin,
         parameters: [corpId, { name: 'invoiceId', in: 'path', required: true, schema: schema(s.id) }],
         responses: { ...ok('200', s.invoiceView, 'pdfUrl is valid for 15 minutes'), ...common, '404': problemResponse('INVOICE_NOT_FOUND') },
+      },
+    },
+    '/corps/{corpId}/watermarks/embed': {
+      post: {
+        ...admin,
+        parameters: [corpId, memberQuery],
+        requestBody: imageBody,
+        responses: {
+          '200': { description: 'The marked image, in the format sent', content: imageContent },
+          ...common,
+          '404': problemResponse('MEMBER_NOT_FOUND'),
+          '409': problemResponse('NOT_ENTITLED (the member holds no seat)'),
+          '413': problemResponse('PAYLOAD_TOO_LARGE (over 10 MB)'),
+          '415': problemResponse('UNSUPPORTED_MEDIA_TYPE (not a PNG, JPEG or WebP image)'),
+        },
+      },
+    },
+    '/corps/{corpId}/watermarks/overlay': {
+      get: {
+        ...admin,
+        parameters: [corpId, memberQuery],
+        responses: {
+          '200': { description: 'A 256x256 RGBA PNG tile to composite over the UI', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } },
+          ...common,
+          '404': problemResponse('MEMBER_NOT_FOUND'),
+          '409': problemResponse('NOT_ENTITLED (the member holds no seat)'),
+        },
+      },
+    },
+    '/corps/{corpId}/watermarks/trace': {
+      post: {
+        ...admin,
+        parameters: [corpId],
+        requestBody: imageBody,
+        responses: {
+          ...ok('200', s.traceResult, 'Who the mark names and when it was made, or found: false; every trace is recorded'),
+          ...common,
+          '413': problemResponse('PAYLOAD_TOO_LARGE (over 10 MB)'),
+          '415': problemResponse('UNSUPPORTED_MEDIA_TYPE (not a PNG, JPEG or WebP image)'),
+        },
       },
     },
   },

@@ -175,6 +175,11 @@ export const yearSchedule = z
     if (both.length > 0) context.addIssue({ code: 'custom', path: ['workdays'], message: `Both a holiday and a working day: ${both.join(', ')}` });
   });
 
+export const traceResult = z.union([
+  z.object({ found: z.literal(true), memberId: id, memberName: z.string(), markedAt: instant, confidence: z.number() }),
+  z.object({ found: z.literal(false) }),
+]);
+
 export const allocationRequest = z.object({
   memberIds: z.array(id).min(1).max(100),
 });

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 
 /*
  * One client per service per container, created on first use. Endpoints come from the SDK's own
@@ -13,6 +14,7 @@ let documents: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
 let sfn: SFNClient | undefined;
 let events: EventBridgeClient | undefined;
+let kms: KMSClient | undefined;
 
 export const dynamoClient = (): DynamoDBClient => (dynamo ??= new DynamoDBClient({}));
 
@@ -33,3 +35,5 @@ export const s3Client = (): S3Client =>
 export const sfnClient = (): SFNClient => (sfn ??= new SFNClient({}));
 
 export const eventBridgeClient = (): EventBridgeClient => (events ??= new EventBridgeClient({}));
+
+export const kmsClient = (): KMSClient => (kms ??= new KMSClient({}));

@@ -1,0 +1,46 @@
+import { adminCorpId, requireCorpAdmin } from '#commons/auth';
+import { deps } from '#commons/deps';
+import { httpHandler, queryParam, type HttpRequest } from '#commons/http';
+import { Problem } from '#commons/problem';
+import { id } from '#commons/schemas';
+import { embedForMember, overlayForMember, traceImage } from '#use-cases/watermarks';
+
+/** Images up to 10 MB travel in the body. */
+export const IMAGE_BODY_LIMIT = 10 * 1024 * 1024;
+const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'];
+
+/** Size and declared type are checked before any work; the bytes themselves are checked on decoding. */
+const imageBody = (request: HttpRequest): Uint8Array => {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!IMAGE_TYPES.includes(type)) throw new Problem(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the image as ${IMAGE_TYPES.join(', ')}, not "${type}".`);
+  if (request.rawBody.length > IMAGE_BODY_LIMIT) throw new Problem(413, 'PAYLOAD_TOO_LARGE', `Images are limited to ${IMAGE_BODY_LIMIT} bytes.`);
+  if (request.rawBody.length === 0) throw new Problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'The body is empty.');
+  return new Uint8Array(request.rawBody);
+};
+
+const memberOf = (request: HttpRequest): string => {
+  const memberId = queryParam(request, 'memberId', id);
+  if (!memberId) throw Problem.validation([{ path: '/memberId', message: 'memberId is required' }]);
+  return memberId;
+};
+
+/** Dark watermark: mark what a member sees, and trace a leaked picture back to the member and minute. */
+export const handler = httpHandler({
+  'POST /corps/{corpId}/watermarks/embed': async (request) => {
+    const corpId = adminCorpId(request);
+    const marked = await embedForMember(deps(), corpId, memberOf(request), imageBody(request));
+    return { status: 200, binary: marked.bytes, headers: { 'content-type': marked.contentType } };
+  },
+
+  'GET /corps/{corpId}/watermarks/overlay': async (request) => {
+    const corpId = adminCorpId(request);
+    const tile = await overlayForMember(deps(), corpId, memberOf(request));
+    return { status: 200, binary: tile.bytes, headers: { 'content-type': tile.contentType, 'cache-control': 'private, max-age=60' } };
+  },
+
+  'POST /corps/{corpId}/watermarks/trace': async (request) => {
+    const corpId = adminCorpId(request);
+    const { adminId } = requireCorpAdmin(request, corpId);
+    return { status: 200, body: await traceImage(deps(), corpId, adminId, imageBody(request)) };
+  },
+});

@@ -1,0 +1,41 @@
+import type { Instant } from '#core/time';
+import type { RgbaImage } from '#core/watermark/codec';
+
+/** A corp's watermark key; the version travels in every mark so keys can be rotated. */
+export type WatermarkKey = { version: number; secret: Uint8Array };
+
+export type TraceRecord = {
+  traceId: string;
+  adminId: string;
+  at: Instant;
+  found: boolean;
+  memberId: string | null;
+  markedAt: Instant | null;
+  confidence: number | null;
+  imageBytes: number;
+};
+
+export interface WatermarkBook {
+  /** The key marks are made with now; the first call creates it. */
+  currentKey(corpId: string): Promise<WatermarkKey>;
+  /** Every key the corp has had, newest first: old marks stay readable. */
+  keys(corpId: string): Promise<WatermarkKey[]>;
+  /** The member's serial in the corp (from 1), assigned on first use and never reassigned. */
+  serialOf(corpId: string, memberId: string): Promise<number>;
+  memberOfSerial(corpId: string, serial: number): Promise<string | null>;
+  recordTrace(corpId: string, trace: TraceRecord): Promise<void>;
+}
+
+/** Protects key material at rest (KMS on AWS). */
+export interface SecretSealer {
+  seal(corpId: string, secret: Uint8Array): Promise<string>;
+  open(corpId: string, sealed: string): Promise<Uint8Array>;
+}
+
+export type ImageFormat = 'png' | 'jpeg' | 'webp';
+
+export interface Images {
+  /** RGBA pixels and the format, or null when the bytes are not a PNG, JPEG or WebP image. */
+  decode(bytes: Uint8Array): Promise<{ format: ImageFormat; image: RgbaImage } | null>;
+  encode(image: RgbaImage, format: ImageFormat): Promise<Uint8Array>;
+}

@@ -1,0 +1,80 @@
+import { ulid } from 'ulid';
+import { embedMark, extractMark, overlayTile } from '#core/watermark/codec';
+import { instantOfMinute, minuteOf } from '#core/watermark/payload';
+import { formatInstant } from '#core/time';
+import type { Deps } from '#commons/deps';
+import { logger } from '#commons/logger';
+import { Problem } from '#commons/problem';
+import type { ImageFormat } from '#ports/watermarks';
+
+export const CONTENT_TYPES: Record<ImageFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+
+export type TraceResult =
+  | { found: true; memberId: string; memberName: string; markedAt: string; confidence: number }
+  | { found: false };
+
+/** The dark watermark is an advanced feature: only a member holding a seat gets one. */
+const entitledMarkFor = async (deps: Deps, corpId: string, memberId: string) => {
+  const member = await deps.members.getMember(corpId, memberId);
+  if (!member) throw new Problem(404, 'MEMBER_NOT_FOUND', `No member ${memberId} in corp ${corpId}.`, { memberId });
+  if (member.status !== 'active' || !member.seat) {
+    throw new Problem(409, 'NOT_ENTITLED', `${memberId} holds no security advanced features seat; the dark watermark needs one.`, { memberId });
+  }
+  const key = await deps.watermarks.currentKey(corpId);
+  const serial = await deps.watermarks.serialOf(corpId, memberId);
+  return { key, payload: { memberSerial: serial, minute: minuteOf(deps.clock.now()), keyVersion: key.version } };
+};
+
+const decodeOrRefuse = async (deps: Deps, bytes: Uint8Array) => {
+  const decoded = await deps.images.decode(bytes);
+  if (!decoded) throw new Problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'The body is not a PNG, JPEG or WebP image.');
+  return decoded;
+};
+
+/** Marks an image a member is about to see; answers it in the format it came in. */
+export const embedForMember = async (deps: Deps, corpId: string, memberId: string, bytes: Uint8Array) => {
+  const { key, payload } = await entitledMarkFor(deps, corpId, memberId);
+  const { format, image } = await decodeOrRefuse(deps, bytes);
+  const marked = embedMark(image, key.secret, payload);
+  return { contentType: CONTENT_TYPES[format], bytes: await deps.images.encode(marked, format) };
+};
+
+/** The tile a client composites over its UI, so that screenshots carry the mark. */
+export const overlayForMember = async (deps: Deps, corpId: string, memberId: string) => {
+  const { key, payload } = await entitledMarkFor(deps, corpId, memberId);
+  return { contentType: CONTENT_TYPES.png, bytes: await deps.images.encode(overlayTile(key.secret, payload), 'png') };
+};
+
+/** Who leaked it, and when; every trace is recorded with who asked. Another corp's marks read as nothing. */
+export const traceImage = async (deps: Deps, corpId: string, adminId: string, bytes: Uint8Array): Promise<TraceResult> => {
+  const { image } = await decodeOrRefuse(deps, bytes);
+  let result: TraceResult = { found: false };
+  for (const key of await deps.watermarks.keys(corpId)) {
+    const extraction = extractMark(image, key.secret);
+    if (!extraction || extraction.payload.keyVersion !== key.version) continue;
+    const memberId = await deps.watermarks.memberOfSerial(corpId, extraction.payload.memberSerial);
+    if (!memberId) continue;
+    const member = await deps.members.getMember(corpId, memberId);
+    result = {
+      found: true,
+      memberId,
+      memberName: member?.name ?? '',
+      markedAt: formatInstant(instantOfMinute(extraction.payload.minute)),
+      confidence: extraction.confidence,
+    };
+    break;
+  }
+  const at = formatInstant(deps.clock.now());
+  await deps.watermarks.recordTrace(corpId, {
+    traceId: `tr_${ulid(deps.clock.now().getTime())}`,
+    adminId,
+    at,
+    found: result.found,
+    memberId: result.found ? result.memberId : null,
+    markedAt: result.found ? result.markedAt : null,
+    confidence: result.found ? result.confidence : null,
+    imageBytes: bytes.length,
+  });
+  logger.info('watermark traced', { corpId, adminId, found: result.found, ...(result.found && { memberId: result.memberId }) });
+  return result;
+};

@@ -1,0 +1,102 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { adminToken } from '../../scripts/token.ts';
+import { client } from './client.ts';
+import { orderPaidEvent } from '../fixtures.ts';
+
+/* The dark watermark over HTTP on the local stack: embed or overlay for a seat holder, then trace. */
+let stack: LocalStack;
+let api: ReturnType<typeof client>;
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  api = client(stack.url);
+  await api.local('POST', '/local/clock', { now: '2026-06-01T08:30:45Z' });
+  for (const corp of ['wm-a', 'wm-b']) {
+    await api.webhook('billing', orderPaidEvent(corp, `o-${corp}`, 5));
+    for (const member of ['leaker', 'seatless']) {
+      await api.webhook('hr', { type: 'employee.upserted', data: { corpId: corp, memberId: member, name: `Name of ${member}`, managerId: null } });
+    }
+    await api.admin(corp, 'POST', `/corps/${corp}/seats/allocations`, { memberIds: ['leaker'] });
+  }
+});
+afterAll(() => stack?.stop());
+
+/** A photo-like picture: gradients and soft shapes with a little texture. */
+const picture = async (width = 900, height = 640): Promise<Buffer> => {
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = 70 + (110 * x) / width + 30 * Math.sin(y / 40) + 10 * Math.sin(x / 5) * Math.cos(y / 9);
+      data.set([v + 25, v, v - 30], 3 * (y * width + x));
+    }
+  }
+  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+};
+
+const send = async (corpId: string, method: string, path: string, body?: Buffer, type = 'image/png', tokenCorp = corpId) => {
+  const response = await fetch(`${stack.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${await adminToken(tokenCorp)}`, ...(body && { 'content-type': type }) },
+    body,
+  });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const contentType = response.headers.get('content-type') ?? '';
+  return { status: response.status, contentType, bytes, json: contentType.includes('json') ? JSON.parse(bytes.toString('utf8')) : null };
+};
+
+describe('dark watermark API', () => {
+  it('traces an embedded image, even re-saved as JPEG, to the member and minute', async () => {
+    const marked = await send('wm-a', 'POST', '/corps/wm-a/watermarks/embed?memberId=leaker', await picture());
+    expect(marked.status).toBe(200);
+    expect(marked.contentType).toBe('image/png');
+    const leaked = await sharp(marked.bytes).jpeg({ quality: 70 }).toBuffer();
+    const trace = await send('wm-a', 'POST', '/corps/wm-a/watermarks/trace', leaked, 'image/jpeg');
+    expect(trace.status).toBe(200);
+    expect(trace.json).toMatchObject({ found: true, memberId: 'leaker', memberName: 'Name of leaker', markedAt: '2026-06-01T08:30:00Z' });
+    expect(trace.json.confidence).toBeGreaterThan(0.8);
+
+    // Another corp's admin learns nothing from it, even with keys of its own.
+    await send('wm-b', 'POST', '/corps/wm-b/watermarks/embed?memberId=leaker', await picture(300, 300));
+    const foreign = await send('wm-b', 'POST', '/corps/wm-b/watermarks/trace', leaked, 'image/jpeg');
+    expect(foreign.json).toEqual({ found: false });
+    const unmarked = await send('wm-a', 'POST', '/corps/wm-a/watermarks/trace', await picture());
+    expect(unmarked.json).toEqual({ found: false });
+  });
+
+  it('marks screenshots through the client overlay tile', async () => {
+    const tile = await send('wm-a', 'GET', '/corps/wm-a/watermarks/overlay?memberId=leaker');
+    expect([tile.status, tile.contentType]).toEqual([200, 'image/png']);
+    expect(await sharp(tile.bytes).metadata()).toMatchObject({ width: 256, height: 256, channels: 4 });
+    // The client tiles it over its window; the screenshot is what leaks.
+    const screenshot = await sharp(await picture(1280, 800)).composite([{ input: tile.bytes, tile: true }]).png().toBuffer();
+    const trace = await send('wm-a', 'POST', '/corps/wm-a/watermarks/trace', screenshot);
+    expect(trace.json).toMatchObject({ found: true, memberId: 'leaker', markedAt: '2026-06-01T08:30:00Z' });
+  });
+
+  it('refuses members without a seat, non-images and oversized bodies with problem+json', async () => {
+    const image = await picture(200, 200);
+    const answers = [
+      await send('wm-a', 'POST', '/corps/wm-a/watermarks/embed?memberId=seatless', image),
+      await send('wm-a', 'GET', '/corps/wm-a/watermarks/overlay?memberId=seatless'),
+      await send('wm-a', 'POST', '/corps/wm-a/watermarks/embed?memberId=nobody', image),
+      await send('wm-a', 'POST', '/corps/wm-a/watermarks/trace', Buffer.from('not an image at all'), 'image/png'),
+      await send('wm-a', 'POST', '/corps/wm-a/watermarks/trace', Buffer.from('{"a":1}'), 'application/json'),
+      await send('wm-a', 'POST', '/corps/wm-a/watermarks/trace', Buffer.alloc(10 * 1024 * 1024 + 1), 'image/png'),
+      await send('wm-a', 'POST', '/corps/wm-a/watermarks/embed', image),
+      await send('wm-a', 'POST', '/corps/wm-a/watermarks/trace', image, 'image/png', 'wm-b'),
+    ];
+    expect(answers.map((a) => [a.status, a.json?.code])).toEqual([
+      [409, 'NOT_ENTITLED'],
+      [409, 'NOT_ENTITLED'],
+      [404, 'MEMBER_NOT_FOUND'],
+      [415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [413, 'PAYLOAD_TOO_LARGE'],
+      [400, 'VALIDATION_FAILED'],
+      [403, 'FORBIDDEN'],
+    ]);
+    expect(answers.every((a) => a.contentType === 'application/problem+json')).toBe(true);
+  });
+});
