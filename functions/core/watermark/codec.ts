@@ -57,25 +57,51 @@ export const markPattern = (key: Uint8Array, payload: MarkPayload, layout: Keyed
   return tile;
 };
 
-/** Adds the mark to the luma of every pixel (same delta on R, G and B), stronger where the image is busy. */
+/**
+ * Adds the mark to the luma of every pixel (same delta on R, G and B), stronger in busy cells.
+ * Strength is set per 8 x 8 cell, which is where the half-sine bump falls to zero, so it never
+ * draws a seam.
+ */
 export const embedMark = (image: RgbaImage, key: Uint8Array, payload: MarkPayload): RgbaImage => {
   const { width, height, data } = image;
   const pattern = markPattern(key, payload);
-  const y = luma(image);
-  const mean = boxMean(y, width, height, 2);
-  const activity = boxMean(y.map((v, i) => Math.abs(v - mean[i]!)), width, height, 2);
-  const strength = activity.map((a) => Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, 0.8 + 0.6 * a)));
+  const columns = Math.ceil(width / CELL);
+  const rows = Math.ceil(height / CELL);
+  const strength = new Float64Array(columns * rows);
   let energy = 0;
-  for (let i = 0; i < strength.length; i++) {
-    const p = pattern[((Math.floor(i / width) % TILE) * TILE) + ((i % width) % TILE)]!;
-    energy += (strength[i]! * p) ** 2;
+  for (let by = 0; by < rows; by++) {
+    for (let bx = 0; bx < columns; bx++) {
+      const x1 = Math.min(width, (bx + 1) * CELL);
+      const y1 = Math.min(height, (by + 1) * CELL);
+      let sum = 0;
+      let n = 0;
+      for (let y = by * CELL; y < y1; y++) {
+        for (let x = bx * CELL, i = 4 * (y * width + x); x < x1; x++, i += 4) sum += 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
+        n += x1 - bx * CELL;
+      }
+      const mean = sum / n;
+      let deviation = 0;
+      for (let y = by * CELL; y < y1; y++) {
+        for (let x = bx * CELL, i = 4 * (y * width + x); x < x1; x++, i += 4) deviation += Math.abs(0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]! - mean);
+      }
+      const cellStrength = Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, 0.8 + 0.6 * (deviation / n)));
+      strength[by * columns + bx] = cellStrength;
+      // The bump's mean square over a cell is 1/4.
+      energy += 0.25 * cellStrength * cellStrength * n;
+    }
   }
-  const scale = TARGET_RMS / Math.sqrt(energy / strength.length || 1);
+  const scale = TARGET_RMS / Math.sqrt(energy / (width * height) || 1);
+  for (let i = 0; i < strength.length; i++) strength[i] = Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, strength[i]! * scale));
   const out = new Uint8Array(data);
-  for (let i = 0; i < strength.length; i++) {
-    const p = pattern[((Math.floor(i / width) % TILE) * TILE) + ((i % width) % TILE)]!;
-    const delta = Math.max(MIN_STRENGTH, Math.min(MAX_STRENGTH, strength[i]! * scale)) * p;
-    for (let c = 0; c < 3; c++) out[4 * i + c] = Math.min(255, Math.max(0, Math.round(data[4 * i + c]! + delta)));
+  for (let y = 0; y < height; y++) {
+    const patternRow = (y % TILE) * TILE;
+    const strengthRow = Math.floor(y / CELL) * columns;
+    for (let x = 0, i = 4 * y * width; x < width; x++, i += 4) {
+      const delta = strength[strengthRow + Math.floor(x / CELL)]! * pattern[patternRow + (x % TILE)]!;
+      out[i] = Math.min(255, Math.max(0, Math.round(data[i]! + delta)));
+      out[i + 1] = Math.min(255, Math.max(0, Math.round(data[i + 1]! + delta)));
+      out[i + 2] = Math.min(255, Math.max(0, Math.round(data[i + 2]! + delta)));
+    }
   }
   return { width, height, data: out };
 };
@@ -211,13 +237,10 @@ const despread = (tile: Float64Array, layout: KeyedLayout, dx: number, dy: numbe
 
 export type Extraction = { payload: MarkPayload; confidence: number };
 
-/**
- * Reads the mark from a possibly attacked copy, without the original: scale from the tiles'
- * autocorrelation, offset from the sync pattern, then despreading, Viterbi and the CRC. Answers
- * null rather than a wrong member: a foreign key or an unmarked image fails the CRC.
- */
-export const extractMark = (image: RgbaImage, key: Uint8Array): Extraction | null => {
-  const layout = keyedLayout(key);
+type Reading = { soft: Float64Array };
+
+/** Alignments worth decoding, most likely first: scale from the tiles' autocorrelation, offset from the sync pattern. */
+function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
   const r = residual(image);
   const { width, height } = image;
   const xs = [...periodScales(r, width, height, true), 1];
@@ -228,15 +251,40 @@ export const extractMark = (image: RgbaImage, key: Uint8Array): Extraction | nul
     if (tried.has(id)) continue;
     tried.add(id);
     const tile = fold(r, width, height, sx, sy);
-    for (const [dx, dy] of syncOffsets(tile, layout, 3)) {
-      const soft = despread(tile, layout, dx, dy);
-      const bits = decode(soft, PROTECTED_BITS);
-      const payload = checkPayload(bits.map((bit, i) => bit ^ layout.whitening[i]!));
-      if (!payload) continue;
-      const coded = encode(bits);
-      const agreeing = coded.filter((bit, i) => (bit ? soft[i]! > 0 : soft[i]! <= 0)).length;
-      return { payload, confidence: +(agreeing / coded.length).toFixed(3) };
-    }
+    for (const [dx, dy] of syncOffsets(tile, layout, 3)) yield { soft: despread(tile, layout, dx, dy) };
+  }
+}
+
+/**
+ * Reads the mark from a possibly attacked copy, without the original: despreading, Viterbi and
+ * the CRC over each likely alignment. Answers null rather than a wrong member: a foreign key or an
+ * unmarked image fails the CRC.
+ */
+export const extractMark = (image: RgbaImage, key: Uint8Array): Extraction | null => {
+  const layout = keyedLayout(key);
+  for (const { soft } of readings(image, layout)) {
+    const bits = decode(soft, PROTECTED_BITS);
+    const payload = checkPayload(bits.map((bit, i) => bit ^ layout.whitening[i]!));
+    if (!payload) continue;
+    const coded = encode(bits);
+    const agreeing = coded.filter((bit, i) => (bit ? soft[i]! > 0 : soft[i]! <= 0)).length;
+    return { payload, confidence: +(agreeing / coded.length).toFixed(3) };
   }
   return null;
+};
+
+/**
+ * For measurement: the share of coded bits read wrong before error correction, at the best of the
+ * most likely scale's alignments.
+ */
+export const rawBitErrorRate = (image: RgbaImage, key: Uint8Array, payload: MarkPayload): number => {
+  const layout = keyedLayout(key);
+  const coded = encode(protectPayload(payload).map((bit, i) => bit ^ layout.whitening[i]!));
+  let best = 1;
+  let alignments = 0;
+  for (const { soft } of readings(image, layout)) {
+    best = Math.min(best, coded.filter((bit, i) => (bit ? soft[i]! <= 0 : soft[i]! > 0)).length / coded.length);
+    if (++alignments === 3) break;
+  }
+  return best;
 };
