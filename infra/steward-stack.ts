@@ -13,6 +13,7 @@ import { Workflows } from './workflows.ts';
 
 const REPORTS_PREFIX = 'reports/';
 const INVOICES_PREFIX = 'invoices/';
+const UPLOADS_PREFIX = 'uploads/';
 const PDF_FONT = 'node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf';
 
 /** Context `sellerName`, `sellerTaxId`, `invoiceProviderUrl`: who issues invoices (defaults: Steward itself). */
@@ -177,7 +178,7 @@ export class StewardStack extends Stack {
     });
     const watermarks = new StewardFunction(this, 'Watermarks', {
       entry: 'functions/http/watermarks.ts',
-      environment: { ...data, WATERMARK_KMS_KEY_ARN: watermarkKey.keyArn },
+      environment: { ...documents, WATERMARK_KMS_KEY_ARN: watermarkKey.keyArn },
       // libvips (sharp) is native code: it comes from a layer built for linux-arm64 (see README).
       external: ['sharp'],
       memorySize: 2048,
@@ -185,6 +186,10 @@ export class StewardStack extends Stack {
     table.grantReadWriteData(watermarks);
     // Exactly the two calls the sealer makes (grantEncryptDecrypt would add ReEncrypt* and GenerateDataKey*).
     watermarkKey.grant(watermarks, 'kms:Encrypt', 'kms:Decrypt');
+    // Suspect images over 10 MB arrive through presigned PUTs under uploads/ (expired after a day).
+    watermarks.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects(`${UPLOADS_PREFIX}*`)] }),
+    );
     const health = new StewardFunction(this, 'Health', { entry: 'functions/http/health.ts' });
 
     const api = new Api(this, 'Api', {
@@ -213,6 +218,7 @@ export class StewardStack extends Stack {
         { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/embed', fn: watermarks, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/watermarks/overlay', fn: watermarks, admin: true },
         { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/trace', fn: watermarks, admin: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/uploads', fn: watermarks, admin: true },
       ],
     });
 
@@ -221,6 +227,10 @@ export class StewardStack extends Stack {
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${REPORTS_PREFIX}*]`,
       reason: 'Handover reports are one object per handover under reports/; the grant covers that prefix only.',
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${UPLOADS_PREFIX}*]`,
+      reason: 'Suspect images uploaded for tracing are one object per upload under uploads/; the grant covers that prefix only.',
     });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${INVOICES_PREFIX}*]`,

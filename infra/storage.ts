@@ -48,6 +48,8 @@ export class Storage extends Construct {
       versioned: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'documents/',
+      // Suspect images uploaded for a trace are read once; nothing keeps them longer than a day.
+      lifecycleRules: [{ prefix: 'uploads/', expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

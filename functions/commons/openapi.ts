@@ -174,15 +174,24 @@ export const openApiDocument = () => ({
         },
       },
     },
-    '/corps/{corpId}/watermarks/trace': {
+    '/corps/{corpId}/watermarks/uploads': {
       post: {
         ...admin,
         parameters: [corpId],
+        requestBody: json(s.traceUploadRequest),
+        responses: { ...ok('201', s.traceUpload, 'PUT the image to uploadUrl within 15 minutes, then trace it with ?uploadId='), ...common },
+      },
+    },
+    '/corps/{corpId}/watermarks/trace': {
+      post: {
+        ...admin,
+        parameters: [corpId, { name: 'uploadId', in: 'query', schema: schema(s.id), description: 'Trace an image uploaded through /watermarks/uploads instead of the body' }],
         requestBody: imageBody,
         responses: {
           ...ok('200', s.traceResult, 'Who the mark names and when it was made, or found: false; every trace is recorded'),
           ...common,
           '413': problemResponse('PAYLOAD_TOO_LARGE (over 10 MB)'),
+          '404': problemResponse('UPLOAD_NOT_FOUND'),
           '415': problemResponse('UNSUPPORTED_MEDIA_TYPE (not a PNG, JPEG or WebP image)'),
         },
       },

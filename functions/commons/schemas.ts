@@ -180,6 +180,17 @@ export const traceResult = z.union([
   z.object({ found: z.literal(false) }),
 ]);
 
+export const traceUploadRequest = z.object({ contentType: z.enum(['image/png', 'image/jpeg', 'image/webp']) });
+
+export const traceUpload = z.object({
+  uploadId: z.string(),
+  uploadUrl: z.string(),
+  method: z.literal('PUT'),
+  headers: z.record(z.string(), z.string()),
+  expiresInSeconds: z.number(),
+  maxBytes: z.number(),
+});
+
 export const allocationRequest = z.object({
   memberIds: z.array(id).min(1).max(100),
 });

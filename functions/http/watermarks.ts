@@ -1,9 +1,9 @@
 import { adminCorpId, requireCorpAdmin } from '#commons/auth';
 import { deps } from '#commons/deps';
-import { httpHandler, queryParam, type HttpRequest } from '#commons/http';
+import { httpHandler, jsonBody, queryParam, type HttpRequest } from '#commons/http';
 import { Problem } from '#commons/problem';
-import { id } from '#commons/schemas';
-import { embedForMember, overlayForMember, traceImage } from '#use-cases/watermarks';
+import { id, traceUploadRequest } from '#commons/schemas';
+import { createTraceUpload, embedForMember, overlayForMember, traceImage, uploadedImage } from '#use-cases/watermarks';
 
 /** Images up to 10 MB travel in the body. */
 export const IMAGE_BODY_LIMIT = 10 * 1024 * 1024;
@@ -41,6 +41,15 @@ export const handler = httpHandler({
   'POST /corps/{corpId}/watermarks/trace': async (request) => {
     const corpId = adminCorpId(request);
     const { adminId } = requireCorpAdmin(request, corpId);
-    return { status: 200, body: await traceImage(deps(), corpId, adminId, imageBody(request)) };
+    // An image over 10 MB is uploaded first (POST .../uploads) and named here by its uploadId.
+    const uploadId = queryParam(request, 'uploadId', id);
+    const image = uploadId ? await uploadedImage(deps(), corpId, uploadId) : imageBody(request);
+    return { status: 200, body: await traceImage(deps(), corpId, adminId, image) };
+  },
+
+  'POST /corps/{corpId}/watermarks/uploads': async (request) => {
+    const corpId = adminCorpId(request);
+    const { contentType } = jsonBody(request, traceUploadRequest);
+    return { status: 201, body: await createTraceUpload(deps(), corpId, contentType) };
   },
 });

@@ -81,9 +81,13 @@ export interface AssetProvider {
 
 export type AssetProviders = Record<AssetType, AssetProvider>;
 
-/** Reports and invoice PDFs. */
+/** Reports, invoice PDFs and uploaded images. */
 export interface DocumentStore {
   put(key: string, body: string | Uint8Array, contentType: string): Promise<void>;
+  /** The object's bytes, or null when it does not exist or is larger than `maxBytes`. */
+  get(key: string, maxBytes: number): Promise<{ bytes: Uint8Array } | { tooLarge: true } | null>;
   /** A link that lets anyone holding it read the object for `expiresInSeconds`. */
   presignedUrl(key: string, expiresInSeconds: number): Promise<string>;
+  /** A link that lets anyone holding it PUT the object, once, within `expiresInSeconds`. */
+  presignedUploadUrl(key: string, contentType: string, expiresInSeconds: number): Promise<string>;
 }

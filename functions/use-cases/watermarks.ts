@@ -45,6 +45,32 @@ export const overlayForMember = async (deps: Deps, corpId: string, memberId: str
   return { contentType: CONTENT_TYPES.png, bytes: await deps.images.encode(overlayTile(key.secret, payload), 'png') };
 };
 
+/** Images larger than a request body can carry go to S3 first; they may be this large. */
+export const UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
+const UPLOAD_LINK_SECONDS = 15 * 60;
+const uploadKey = (corpId: string, uploadId: string) => `uploads/watermarks/${corpId}/${uploadId}`;
+
+/** A one-off upload link for a suspect image too large for the request body; trace it by `uploadId`. */
+export const createTraceUpload = async (deps: Deps, corpId: string, contentType: string) => {
+  const uploadId = `up_${ulid(deps.clock.now().getTime())}`;
+  return {
+    uploadId,
+    uploadUrl: await deps.documents.presignedUploadUrl(uploadKey(corpId, uploadId), contentType, UPLOAD_LINK_SECONDS),
+    method: 'PUT',
+    headers: { 'content-type': contentType },
+    expiresInSeconds: UPLOAD_LINK_SECONDS,
+    maxBytes: UPLOAD_LIMIT_BYTES,
+  };
+};
+
+/** The bytes of an uploaded suspect image. */
+export const uploadedImage = async (deps: Deps, corpId: string, uploadId: string): Promise<Uint8Array> => {
+  const object = await deps.documents.get(uploadKey(corpId, uploadId), UPLOAD_LIMIT_BYTES);
+  if (!object) throw new Problem(404, 'UPLOAD_NOT_FOUND', `Nothing was uploaded as ${uploadId}.`);
+  if ('tooLarge' in object) throw new Problem(413, 'PAYLOAD_TOO_LARGE', `Uploaded images are limited to ${UPLOAD_LIMIT_BYTES} bytes.`);
+  return object.bytes;
+};
+
 /** Who leaked it, and when; every trace is recorded with who asked. Another corp's marks read as nothing. */
 export const traceImage = async (deps: Deps, corpId: string, adminId: string, bytes: Uint8Array): Promise<TraceResult> => {
   const { image } = await decodeOrRefuse(deps, bytes);

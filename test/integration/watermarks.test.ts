@@ -75,6 +75,18 @@ describe('dark watermark API', () => {
     expect(trace.json).toMatchObject({ found: true, memberId: 'leaker', markedAt: '2026-06-01T08:30:00Z' });
   });
 
+  it('traces an image uploaded through a presigned link, for images over the body limit', async () => {
+    const marked = await send('wm-a', 'POST', '/corps/wm-a/watermarks/embed?memberId=leaker', await picture(700, 500));
+    const upload = await api.admin('wm-a', 'POST', '/corps/wm-a/watermarks/uploads', { contentType: 'image/png' });
+    expect(upload).toMatchObject({ status: 201, body: { method: 'PUT', uploadId: expect.stringMatching(/^up_/) } });
+    const put = await fetch(upload.body.uploadUrl, { method: 'PUT', headers: upload.body.headers, body: marked.bytes });
+    expect(put.status).toBe(200);
+    const trace = await send('wm-a', 'POST', `/corps/wm-a/watermarks/trace?uploadId=${upload.body.uploadId}`);
+    expect(trace.json).toMatchObject({ found: true, memberId: 'leaker' });
+    const missing = await send('wm-a', 'POST', '/corps/wm-a/watermarks/trace?uploadId=up_nothing');
+    expect([missing.status, missing.json.code]).toEqual([404, 'UPLOAD_NOT_FOUND']);
+  });
+
   it('refuses members without a seat, non-images and oversized bodies with problem+json', async () => {
     const image = await picture(200, 200);
     const answers = [

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, NotFound, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { DocumentStore } from '#ports/handovers';
 
@@ -13,6 +13,22 @@ export class S3DocumentStore implements DocumentStore {
 
   async put(key: string, body: string | Uint8Array, contentType: string): Promise<void> {
     await this.s3.send(new PutObjectCommand({ Bucket: bucketName(), Key: key, Body: body, ContentType: contentType }));
+  }
+
+  async get(key: string, maxBytes: number): Promise<{ bytes: Uint8Array } | { tooLarge: true } | null> {
+    try {
+      const head = await this.s3.send(new HeadObjectCommand({ Bucket: bucketName(), Key: key }));
+      if ((head.ContentLength ?? 0) > maxBytes) return { tooLarge: true };
+      const object = await this.s3.send(new GetObjectCommand({ Bucket: bucketName(), Key: key }));
+      return { bytes: await object.Body!.transformToByteArray() };
+    } catch (error) {
+      if (error instanceof NotFound || error instanceof NoSuchKey || (error as { name?: string }).name === 'NotFound') return null;
+      throw error;
+    }
+  }
+
+  presignedUploadUrl(key: string, contentType: string, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(this.s3, new PutObjectCommand({ Bucket: bucketName(), Key: key, ContentType: contentType }), { expiresIn: expiresInSeconds });
   }
 
   presignedUrl(key: string, expiresInSeconds: number): Promise<string> {
