@@ -171,6 +171,18 @@ const periodScales = (r: Float64Array, width: number, height: number, alongRows:
 const fold = (r: Float64Array, width: number, height: number, sx: number, sy: number): Float64Array => {
   const sum = new Float64Array(TILE * TILE);
   const count = new Float64Array(TILE * TILE);
+  if (sx === 1 && sy === 1) {
+    // Native scale: every pixel lands on the grid as it is.
+    for (let y = 0; y < height; y++) {
+      const row = (y % TILE) * TILE;
+      for (let x = 0, i = y * width; x < width; x++, i++) {
+        const t = row + (x % TILE);
+        sum[t] = sum[t]! + r[i]!;
+        count[t] = count[t]! + 1;
+      }
+    }
+    return sum.map((s, i) => (count[i] ? s / count[i]! : 0));
+  }
   const nominalWidth = Math.floor(width / sx);
   const nominalHeight = Math.floor(height / sy);
   for (let v = 0; v < nominalHeight; v++) {
@@ -239,20 +251,26 @@ export type Extraction = { payload: MarkPayload; confidence: number };
 
 type Reading = { soft: Float64Array };
 
-/** Alignments worth decoding, most likely first: scale from the tiles' autocorrelation, offset from the sync pattern. */
+/**
+ * Alignments worth decoding, most likely first: the native scale (screenshots and re-saved files
+ * keep it), then the scales the tiles' autocorrelation suggests, each with its best sync offsets.
+ * The autocorrelation is only computed when the native scale did not read.
+ */
 function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
   const r = residual(image);
   const { width, height } = image;
-  const xs = [...periodScales(r, width, height, true), 1];
-  const ys = [...periodScales(r, width, height, false), 1];
   const tried = new Set<string>();
-  for (const [sx, sy] of [[xs[0]!, ys[0]!], [1, 1], ...xs.flatMap((x) => ys.map((y) => [x, y]))] as [number, number][]) {
+  function* at(sx: number, sy: number): Generator<Reading> {
     const id = `${sx.toFixed(4)}x${sy.toFixed(4)}`;
-    if (tried.has(id)) continue;
+    if (tried.has(id)) return;
     tried.add(id);
     const tile = fold(r, width, height, sx, sy);
     for (const [dx, dy] of syncOffsets(tile, layout, 3)) yield { soft: despread(tile, layout, dx, dy) };
   }
+  yield* at(1, 1);
+  const xs = [...periodScales(r, width, height, true), 1];
+  const ys = [...periodScales(r, width, height, false), 1];
+  for (const [sx, sy] of [[xs[0]!, ys[0]!], ...xs.flatMap((x) => ys.map((y) => [x, y]))] as [number, number][]) yield* at(sx, sy);
 }
 
 /**
