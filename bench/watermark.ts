@@ -237,7 +237,10 @@ writeFileSync(
 Written by \`npm run bench:watermark\` (${new Date().toISOString().slice(0, 10)}): ${figures.images.photos} photo subjects
 (${figures.images.photos / 2} photos at native size and resized to 1920 px wide) and ${figures.images.uiScreens}
 synthetic 1920 x 1080 UI screens, plus the same screens under the client overlay tile.
-"Large" is photos of at least 1 MP and the UI screens; "small" is photos under 1 MP.
+"Large" is photos of at least 1 MP and the UI screens; "small" is photos under 1 MP. The raw bit
+error rate is read at the best of the first three alignments tried (native scale first), before
+error correction; under resampling attacks it shows that the native scale does not fit, not the
+channel at the scale that finally read.
 
 | figure | value | target |
 | --- | --- | --- |
