@@ -50,7 +50,7 @@ export interface HandoverBook {
   /** Records a handover; a running or awaiting one also takes the member's single open slot. */
   create(handover: Handover): Promise<Creation>;
   /** Turns an `awaiting_admin` handover into a running manual one; false if it no longer waits. */
-  takeOver(corpId: string, handoverId: string, toMemberId: string, assetTypes: AssetType[]): Promise<boolean>;
+  takeOver(corpId: string, fromMemberId: string, handoverId: string, toMemberId: string, assetTypes: AssetType[]): Promise<boolean>;
   /** The ids (`<type>#<assetId>`) among `assets` that already have an outcome line in this handover. */
   decided(corpId: string, handoverId: string, assets: readonly Pick<Asset, 'assetType' | 'assetId'>[]): Promise<Set<string>>;
   /** Moves the asset from `outcome.from` to `outcome.to` and writes its outcome line, atomically. */
@@ -59,7 +59,7 @@ export interface HandoverBook {
   recordOutcome(corpId: string, handoverId: string, outcome: AssetOutcome): Promise<void>;
   outcomes(corpId: string, handoverId: string): Promise<AssetOutcome[]>;
   /** Closes a running handover and frees the member's slot; false if it was already closed. */
-  finish(corpId: string, handoverId: string, result: Pick<Handover, 'status' | 'counts' | 'finishedAt' | 'reportKey' | 'reason'>): Promise<boolean>;
+  finish(handover: Pick<Handover, 'corpId' | 'handoverId' | 'fromMemberId'>, result: Pick<Handover, 'status' | 'counts' | 'finishedAt' | 'reportKey' | 'reason'>): Promise<boolean>;
 }
 
 export type TransferRequest = { corpId: string; handoverId: string; asset: Asset; toMemberId: string };

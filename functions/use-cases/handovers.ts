@@ -178,7 +178,7 @@ export const startManualHandover = async (
     }
     let handoverId: string;
     if (open) {
-      if (!(await deps.handovers.takeOver(corpId, open.handoverId, toMemberId, assetTypes))) continue;
+      if (!(await deps.handovers.takeOver(corpId, fromMemberId, open.handoverId, toMemberId, assetTypes))) continue;
       handoverId = open.handoverId;
     } else {
       handoverId = newHandoverId(deps.clock.now());
@@ -354,7 +354,7 @@ export const finishHandover = async (
     JSON.stringify({ ...summary, corpId: input.corpId, status, counts, finishedAt, reason, assets }),
     'application/json',
   );
-  await deps.handovers.finish(input.corpId, input.handoverId, { status, counts, finishedAt, reportKey: key, reason });
+  await deps.handovers.finish(handover, { status, counts, finishedAt, reportKey: key, reason });
   logger.info('handover finished', { corpId: input.corpId, handoverId: input.handoverId, status, counts });
   return { status };
 };

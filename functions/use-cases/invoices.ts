@@ -22,9 +22,9 @@ const loadWorkCalendar = async (deps: Deps): Promise<WorkCalendar> => workCalend
 const pdfKey = (invoice: Invoice) => `invoices/${invoice.corpId}/${invoice.invoiceId}.pdf`;
 
 /** A provisional due date is computed again once the year's schedule is loaded. */
-const withCurrentDue = async (deps: Deps, invoice: Invoice): Promise<Invoice> => {
+const withCurrentDue = async (deps: Deps, invoice: Invoice, calendar: () => Promise<WorkCalendar> = () => loadWorkCalendar(deps)): Promise<Invoice> => {
   if (!invoice.dueByProvisional) return invoice;
-  const due = dueAfterWorkingDays(new Date(invoice.requestedAt), await loadWorkCalendar(deps), ISSUE_WITHIN_WORKING_DAYS);
+  const due = dueAfterWorkingDays(new Date(invoice.requestedAt), await calendar(), ISSUE_WITHIN_WORKING_DAYS);
   if (due.dueBy === invoice.dueBy && due.provisional) return invoice;
   await deps.invoices.updateDue(invoice.corpId, invoice.invoiceId, due);
   logger.info('invoice due date recomputed', { invoiceId: invoice.invoiceId, from: invoice.dueBy, to: due.dueBy, provisional: due.provisional });
@@ -97,7 +97,10 @@ export const getInvoice = async (deps: Deps, corpId: string, invoiceId: string):
 
 export const listInvoices = async (deps: Deps, corpId: string, page: PageRequest): Promise<Page<InvoiceView>> => {
   const found = await deps.invoices.list(corpId, page);
-  const items = await Promise.all(found.items.map(async (invoice) => toInvoiceView(deps, await withCurrentDue(deps, invoice))));
+  // One read of the schedule for the page, and only if some due date is provisional.
+  let calendar: Promise<WorkCalendar> | undefined;
+  const shared = () => (calendar ??= loadWorkCalendar(deps));
+  const items = await Promise.all(found.items.map(async (invoice) => toInvoiceView(deps, await withCurrentDue(deps, invoice, shared))));
   return { items, nextCursor: found.nextCursor };
 };
 

@@ -151,9 +151,7 @@ export class DynamoHandoverBook implements HandoverBook {
     }
   }
 
-  async takeOver(corpId: string, handoverId: string, toMemberId: string, assetTypes: AssetType[]): Promise<boolean> {
-    const handover = await this.get(corpId, handoverId);
-    if (!handover) return false;
+  takeOver(corpId: string, fromMemberId: string, handoverId: string, toMemberId: string, assetTypes: AssetType[]): Promise<boolean> {
     return conditionally(
       this.db.send(
         new TransactWriteCommand({
@@ -177,7 +175,7 @@ export class DynamoHandoverBook implements HandoverBook {
             {
               Update: {
                 TableName: tableName(),
-                Key: openHandoverKey(corpId, handover.fromMemberId),
+                Key: openHandoverKey(corpId, fromMemberId),
                 UpdateExpression: 'SET #status = :running',
                 ConditionExpression: 'handoverId = :id',
                 ExpressionAttributeNames: { '#status': 'status' },
@@ -284,13 +282,10 @@ export class DynamoHandoverBook implements HandoverBook {
     }) as AssetOutcome);
   }
 
-  async finish(
-    corpId: string,
-    handoverId: string,
+  finish(
+    { corpId, handoverId, fromMemberId }: Pick<Handover, 'corpId' | 'handoverId' | 'fromMemberId'>,
     result: Pick<Handover, 'status' | 'counts' | 'finishedAt' | 'reportKey' | 'reason'>,
   ): Promise<boolean> {
-    const handover = await this.get(corpId, handoverId);
-    if (!handover) return false;
     return conditionally(
       this.db.send(
         new TransactWriteCommand({
@@ -315,7 +310,7 @@ export class DynamoHandoverBook implements HandoverBook {
             {
               Delete: {
                 TableName: tableName(),
-                Key: openHandoverKey(corpId, handover.fromMemberId),
+                Key: openHandoverKey(corpId, fromMemberId),
                 ConditionExpression: 'handoverId = :id',
                 ExpressionAttributeValues: { ':id': handoverId },
               },
