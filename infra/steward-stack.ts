@@ -219,6 +219,7 @@ export class StewardStack extends Stack {
         { method: HttpMethod.GET, path: '/corps/{corpId}/watermarks/overlay', fn: watermarks, admin: true },
         { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/trace', fn: watermarks, admin: true },
         { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/uploads', fn: watermarks, admin: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/watermarks/traces', fn: watermarks, admin: true },
       ],
     });
 

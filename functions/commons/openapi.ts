@@ -174,6 +174,9 @@ export const openApiDocument = () => ({
         },
       },
     },
+    '/corps/{corpId}/watermarks/traces': {
+      get: { ...admin, parameters: [corpId, ...paging], responses: { ...ok('200', s.page(s.traceRecord), 'Every trace, newest first: who asked, when, what it found'), ...common } },
+    },
     '/corps/{corpId}/watermarks/uploads': {
       post: {
         ...admin,

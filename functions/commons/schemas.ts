@@ -180,6 +180,17 @@ export const traceResult = z.union([
   z.object({ found: z.literal(false) }),
 ]);
 
+export const traceRecord = z.object({
+  traceId: z.string(),
+  adminId: z.string(),
+  at: instant,
+  found: z.boolean(),
+  memberId: id.nullable(),
+  markedAt: instant.nullable(),
+  confidence: z.number().nullable(),
+  imageBytes: z.number(),
+});
+
 export const traceUploadRequest = z.object({ contentType: z.enum(['image/png', 'image/jpeg', 'image/webp']) });
 
 export const traceUpload = z.object({

@@ -1,6 +1,6 @@
 import { adminCorpId, requireCorpAdmin } from '#commons/auth';
 import { deps } from '#commons/deps';
-import { httpHandler, jsonBody, queryParam, type HttpRequest } from '#commons/http';
+import { httpHandler, jsonBody, pageRequest, queryParam, type HttpRequest } from '#commons/http';
 import { Problem } from '#commons/problem';
 import { id, traceUploadRequest } from '#commons/schemas';
 import { createTraceUpload, embedForMember, overlayForMember, traceImage, uploadedImage } from '#use-cases/watermarks';
@@ -45,6 +45,11 @@ export const handler = httpHandler({
     const uploadId = queryParam(request, 'uploadId', id);
     const image = uploadId ? await uploadedImage(deps(), corpId, uploadId) : imageBody(request);
     return { status: 200, body: await traceImage(deps(), corpId, adminId, image) };
+  },
+
+  'GET /corps/{corpId}/watermarks/traces': async (request) => {
+    const corpId = adminCorpId(request);
+    return { status: 200, body: await deps().watermarks.traces(corpId, pageRequest(request)) };
   },
 
   'POST /corps/{corpId}/watermarks/uploads': async (request) => {

@@ -1,4 +1,5 @@
 import type { Instant } from '#core/time';
+import type { Page, PageRequest } from './stores.ts';
 import type { RgbaImage } from '#core/watermark/codec';
 
 /** A corp's watermark key; the version travels in every mark so keys can be rotated. */
@@ -24,6 +25,8 @@ export interface WatermarkBook {
   serialOf(corpId: string, memberId: string): Promise<number>;
   memberOfSerial(corpId: string, serial: number): Promise<string | null>;
   recordTrace(corpId: string, trace: TraceRecord): Promise<void>;
+  /** The audit trail of traces, newest first. */
+  traces(corpId: string, page: PageRequest): Promise<Page<TraceRecord>>;
 }
 
 /** Protects key material at rest (KMS on AWS). */

@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { monotonicFactory, ulid } from 'ulid';
 import { embedMark, extractMark, overlayTile } from '#core/watermark/codec';
 import { instantOfMinute, minuteOf } from '#core/watermark/payload';
 import { formatInstant } from '#core/time';
@@ -6,6 +6,9 @@ import type { Deps } from '#commons/deps';
 import { logger } from '#commons/logger';
 import { Problem } from '#commons/problem';
 import type { ImageFormat } from '#ports/watermarks';
+
+/** Trace ids keep their order within a minute of the stack's clock, which may stand still locally. */
+const traceUlid = monotonicFactory();
 
 export const CONTENT_TYPES: Record<ImageFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
 
@@ -92,7 +95,7 @@ export const traceImage = async (deps: Deps, corpId: string, adminId: string, by
   }
   const at = formatInstant(deps.clock.now());
   await deps.watermarks.recordTrace(corpId, {
-    traceId: `tr_${ulid(deps.clock.now().getTime())}`,
+    traceId: `tr_${traceUlid(deps.clock.now().getTime())}`,
     adminId,
     at,
     found: result.found,

@@ -63,6 +63,14 @@ describe('dark watermark API', () => {
     expect(foreign.json).toEqual({ found: false });
     const unmarked = await send('wm-a', 'POST', '/corps/wm-a/watermarks/trace', await picture());
     expect(unmarked.json).toEqual({ found: false });
+
+    // Every trace is on the audit trail, newest first: who asked, when, and what it found.
+    const audit = await api.admin('wm-a', 'GET', '/corps/wm-a/watermarks/traces');
+    expect(audit.body.items.map((t: any) => [t.adminId, t.found, t.memberId])).toEqual([
+      ['admin-1', false, null],
+      ['admin-1', true, 'leaker'],
+    ]);
+    expect(audit.body.items.every((t: any) => t.at.startsWith('2026-06-01T08:3'))).toBe(true);
   });
 
   it('marks screenshots through the client overlay tile', async () => {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Page, PageRequest } from '#ports/stores';
 import type { SecretSealer, TraceRecord, WatermarkBook, WatermarkKey } from '#ports/watermarks';
-import { conditionally, corpKey, tableName } from './table.ts';
+import { conditionally, corpKey, decodeCursor, encodeCursor, tableName } from './table.ts';
 
 const keyItem = (corpId: string, version: number) => ({ PK: corpKey(corpId), SK: `WATERMARK_KEY#${String(version).padStart(3, '0')}` });
 const serialItem = (corpId: string, memberId: string) => ({ PK: corpKey(corpId), SK: `WATERMARK_SERIAL#${memberId}` });
@@ -76,6 +77,23 @@ export class DynamoWatermarkBook implements WatermarkBook {
   async memberOfSerial(corpId: string, serial: number): Promise<string | null> {
     const { Item } = await this.db.send(new GetCommand({ TableName: tableName(), Key: memberItem(corpId, serial) }));
     return Item ? String(Item.memberId) : null;
+  }
+
+  async traces(corpId: string, page: PageRequest): Promise<Page<TraceRecord>> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'WATERMARK_TRACE#' },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, corpId),
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map(({ PK: _pk, SK: _sk, ...trace }) => trace as TraceRecord),
+      nextCursor: encodeCursor(result.LastEvaluatedKey),
+    };
   }
 
   async recordTrace(corpId: string, trace: TraceRecord): Promise<void> {
