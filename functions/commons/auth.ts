@@ -26,7 +26,9 @@ export const requireCorpAdmin = (request: HttpRequest, corpId: string): { adminI
 };
 
 /** Tenancy first: a foreign corp gets 403 before anything about the request is looked at. */
-export const adminCorpId = (request: HttpRequest): string => {
-  requireCorpAdmin(request, request.params.corpId ?? '');
-  return idParam(request, 'corpId');
+export const corpAdmin = (request: HttpRequest): { corpId: string; adminId: string } => {
+  const { adminId } = requireCorpAdmin(request, request.params.corpId ?? '');
+  return { corpId: idParam(request, 'corpId'), adminId };
 };
+
+export const adminCorpId = (request: HttpRequest): string => corpAdmin(request).corpId;

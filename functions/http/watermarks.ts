@@ -1,4 +1,4 @@
-import { adminCorpId, requireCorpAdmin } from '#commons/auth';
+import { adminCorpId, corpAdmin } from '#commons/auth';
 import { deps } from '#commons/deps';
 import { httpHandler, jsonBody, pageRequest, queryParam, type HttpRequest } from '#commons/http';
 import { Problem } from '#commons/problem';
@@ -39,8 +39,7 @@ export const handler = httpHandler({
   },
 
   'POST /corps/{corpId}/watermarks/trace': async (request) => {
-    const corpId = adminCorpId(request);
-    const { adminId } = requireCorpAdmin(request, corpId);
+    const { corpId, adminId } = corpAdmin(request);
     // An image over 10 MB is uploaded first (POST .../uploads) and named here by its uploadId.
     const uploadId = queryParam(request, 'uploadId', id);
     const image = uploadId ? await uploadedImage(deps(), corpId, uploadId) : imageBody(request);

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { signingKeys, verifyWebhook } from '#commons/webhook-signature';
+import { signingKeys } from '#commons/webhook-signature';
+import { answer as send, readSigned } from './signed-request.ts';
 
 export type FakeAssetServiceOptions = {
   secret: string;
@@ -31,23 +32,13 @@ export const startFakeAssetService = async (options: FakeAssetServiceOptions) =>
   let calls = 0;
   let failures = 0;
   const server = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    const answer = (status: number, payload: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(payload));
-    };
+    const answer = (status: number, payload: unknown) => send(response, status, payload);
     calls += 1;
     const match = /^\/assets\/([^/]+)\/transfer$/.exec(request.url ?? '');
     if (request.method !== 'POST' || !match) return answer(404, { detail: 'no such route' });
-    let id: string;
-    try {
-      const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
-      id = verifyWebhook(headers, body, keys, [Date.now()]).id;
-    } catch {
-      return answer(401, { detail: 'bad signature' });
-    }
+    const signed = await readSigned(request, response, keys);
+    if (!signed) return;
+    const { id, body } = signed;
     if (random() < (options.failureRate ?? 0)) {
       failures += 1;
       return answer(503, { detail: 'try again later' });

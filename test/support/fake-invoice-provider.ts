@@ -1,7 +1,8 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderInvoicePdf } from '#adapters/invoices/invoice-pdf';
-import { signingKeys, verifyWebhook } from '#commons/webhook-signature';
+import { signingKeys } from '#commons/webhook-signature';
+import { answer as send, readSigned } from './signed-request.ts';
 
 /**
  * Plays an e-invoicing provider for the HTTP issuer. `silent`: takes requests and never answers
@@ -14,20 +15,11 @@ export const startFakeInvoiceProvider = async (secret: string) => {
   const issued = new Map<string, unknown>();
   const hanging = new Set<ServerResponse>();
   const server = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
+    const answer = (status: number, payload: unknown) => send(response, status, payload);
+    const signed = await readSigned(request, response, keys);
     state.requests += 1;
-    const answer = (status: number, payload: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(payload));
-    };
-    try {
-      const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
-      verifyWebhook(headers, body, keys, [Date.now()]);
-    } catch {
-      return answer(401, { detail: 'bad signature' });
-    }
+    if (!signed) return;
+    const { body } = signed;
     if (state.mode === 'silent') return void hanging.add(response);
     const invoice = JSON.parse(body.toString('utf8')) as { invoiceId: string; orderId: string; buyer: { title: string; taxId: string; email: string }; items: { quantity: number }[]; amount: { value: string; currency: string } };
     if (!issued.has(invoice.invoiceId)) {

@@ -15,7 +15,8 @@ export class DynamoWatermarkBook implements WatermarkBook {
     private readonly sealer: SecretSealer,
   ) {}
 
-  async keys(corpId: string): Promise<WatermarkKey[]> {
+  /** Newest first; `limit` 1 reads (and unseals) only the current key. */
+  private async readKeys(corpId: string, limit?: number): Promise<WatermarkKey[]> {
     const { Items } = await this.db.send(
       new QueryCommand({
         TableName: tableName(),
@@ -23,13 +24,18 @@ export class DynamoWatermarkBook implements WatermarkBook {
         ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'WATERMARK_KEY#' },
         ScanIndexForward: false,
         ConsistentRead: true,
+        Limit: limit,
       }),
     );
     return Promise.all((Items ?? []).map(async (item) => ({ version: Number(item.version), secret: await this.sealer.open(corpId, String(item.sealed)) })));
   }
 
+  keys(corpId: string): Promise<WatermarkKey[]> {
+    return this.readKeys(corpId);
+  }
+
   async currentKey(corpId: string): Promise<WatermarkKey> {
-    const [current] = await this.keys(corpId);
+    const [current] = await this.readKeys(corpId, 1);
     if (current) return current;
     const secret = new Uint8Array(randomBytes(32));
     // Two first uses at once: one key wins and both use it.
@@ -42,7 +48,7 @@ export class DynamoWatermarkBook implements WatermarkBook {
         }),
       ),
     );
-    return (await this.keys(corpId))[0]!;
+    return (await this.readKeys(corpId, 1))[0]!;
   }
 
   async serialOf(corpId: string, memberId: string): Promise<number> {

@@ -47,10 +47,13 @@ const boxMean = (values: Float64Array, width: number, height: number, radius: nu
   return mean;
 };
 
+/** Payload and CRC, whitened with the key, convolutionally coded: the bits the message cells carry. */
+const codedBits = (payload: MarkPayload, layout: KeyedLayout): number[] =>
+  encode(protectPayload(payload).map((bit, i) => bit ^ layout.whitening[i]!));
+
 /** The keyed ±1 pattern of one tile carrying `payload`: sync cells plus the coded, spread payload. */
 export const markPattern = (key: Uint8Array, payload: MarkPayload, layout: KeyedLayout = keyedLayout(key)): Float64Array => {
-  const whitened = protectPayload(payload).map((bit, i) => bit ^ layout.whitening[i]!);
-  const coded = encode(whitened);
+  const coded = codedBits(payload, layout);
   const tile = new Float64Array(TILE * TILE);
   layout.syncCells.forEach((cell, i) => stampCell(tile, cell, layout.syncSigns[i]!));
   layout.messageCells.forEach((cell, i) => stampCell(tile, cell, (coded[layout.messageBits[i]!] ? 1 : -1) * layout.messageSigns[i]!));
@@ -297,7 +300,7 @@ export const extractMark = (image: RgbaImage, key: Uint8Array): Extraction | nul
  */
 export const rawBitErrorRate = (image: RgbaImage, key: Uint8Array, payload: MarkPayload): number => {
   const layout = keyedLayout(key);
-  const coded = encode(protectPayload(payload).map((bit, i) => bit ^ layout.whitening[i]!));
+  const coded = codedBits(payload, layout);
   let best = 1;
   let alignments = 0;
   for (const { soft } of readings(image, layout)) {
