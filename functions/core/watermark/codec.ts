@@ -120,31 +120,37 @@ export const overlayTile = (key: Uint8Array, payload: MarkPayload): RgbaImage =>
   return { width: TILE, height: TILE, data };
 };
 
+type Residual = { weighted: Float64Array; weights: Float64Array };
+const CLIP = Number(process.env.WM_CLIP ?? 1e9);
+const WR = Number(process.env.WM_WR ?? 4);
+const WC = Number(process.env.WM_WC ?? 1);
 /**
- * High-passed luma with text and edges clamped: what is left is mostly mark and noise. Clamping
- * (rather than dropping) keeps the mark's sign where noise and mark add up past the limit.
+ * High-passed luma, each pixel weighted by the inverse of the local residual energy: flat areas
+ * (where the residual is mostly mark) count fully, text edges and texture hardly at all.
  */
-const residual = (image: RgbaImage): Float64Array => {
+const residual = (image: RgbaImage): Residual => {
+  const { width, height } = image;
   const y = luma(image);
-  const mean = boxMean(y, image.width, image.height, 2);
-  return y.map((v, i) => Math.max(-RESIDUAL_CLIP, Math.min(RESIDUAL_CLIP, v - mean[i]!)));
+  const mean = boxMean(y, width, height, 2);
+  const r = y.map((v, i) => Math.max(-CLIP, Math.min(CLIP, v - mean[i]!)));
+  const energy = boxMean(r.map((v) => v * v), width, height, WR);
+  const weights = energy.map((e) => 1 / (e + WC));
+  return { weighted: r.map((v, i) => v * weights[i]!), weights };
 };
 
 /**
- * Candidate tile periods (as scales of TILE) along rows or columns: the peaks of the residual's
- * autocorrelation between 0.3 and 1.3 tiles, strongest first.
+ * The residual's autocorrelation along rows or columns, normalised to 1 at lag 0, up to `maxLag`.
+ * JPEG's 8 x 8 blocks add peaks at every multiple of 8 px in the attacked image; their typical
+ * height, measured below the smallest tile period, is taken off all of them.
  */
-const periodScales = (r: Float64Array, width: number, height: number, alongRows: boolean): number[] => {
+const autocorrelation = ({ weighted: r }: Residual, width: number, height: number, alongRows: boolean, maxLag: number): Float64Array => {
   const length = alongRows ? width : height;
   const lines = alongRows ? height : width;
-  const maxLag = Math.min(Math.round(MAX_SCALE * TILE), Math.floor(length / 2));
-  const minLag = Math.round(MIN_SCALE * TILE);
-  if (maxLag <= minLag + 2) return [];
   const n = nextPowerOfTwo(2 * length);
   const power = new Float64Array(n);
   const re = new Float64Array(n);
   const im = new Float64Array(n);
-  const step = Math.max(1, Math.floor(lines / 96));
+  const step = Math.max(1, Math.floor(lines / 160));
   for (let line = 0; line < lines; line += step) {
     re.fill(0);
     im.fill(0);
@@ -152,39 +158,84 @@ const periodScales = (r: Float64Array, width: number, height: number, alongRows:
     fft(re, im);
     for (let k = 0; k < n; k++) power[k] = power[k]! + re[k]! ** 2 + im[k]! ** 2;
   }
-  const acRe = power;
-  const acIm = new Float64Array(n);
-  fft(acRe, acIm, true);
-  const ac = (lag: number) => acRe[lag]! / (length - lag);
-  const peaks: { lag: number; value: number }[] = [];
-  for (let lag = minLag; lag <= maxLag; lag++) {
-    if (ac(lag) > ac(lag - 1) && ac(lag) >= ac(lag + 1)) peaks.push({ lag, value: ac(lag) });
+  fft(power, new Float64Array(n), true);
+  const ac = Float64Array.from({ length: maxLag + 4 }, (_, lag) => power[lag]! / (length - lag) / (power[0]! / length || 1));
+  const blockLags = [16, 24, 32, 40, 48, 56, 64];
+  for (const d of [-1, 0, 1]) {
+    const excess = blockLags.reduce((sum, lag) => sum + ac[lag + d]! - (ac[lag - 3]! + ac[lag + 3]!) / 2, 0) / blockLags.length;
+    if (excess > 0) for (let lag = 8 + d; lag < ac.length; lag += 8) ac[lag] = ac[lag]! - excess;
   }
-  return peaks
-    .sort((a, b) => b.value - a.value)
-    .slice(0, 2)
-    .map(({ lag }) => {
-      const [a, b, c] = [ac(lag - 1), ac(lag), ac(lag + 1)];
-      const shift = a - 2 * b + c === 0 ? 0 : (0.5 * (a - c)) / (a - 2 * b + c);
-      return (lag + shift) / TILE;
-    });
+  return ac;
 };
 
-/** Resamples the residual onto the nominal grid at scale (sx, sy) and averages it into one tile. */
-const fold = (r: Float64Array, width: number, height: number, sx: number, sy: number): Float64Array => {
+/**
+ * How strongly the autocorrelation repeats with period `p`: its values at p, 2p, 3p ... summed and
+ * divided by the root of their count, so the fundamental beats its multiples and its halves.
+ */
+const combScore = (ac: Float64Array, maxLag: number, p: number): number => {
+  let sum = 0;
+  let terms = 0;
+  for (let lag = p; lag <= maxLag; lag += p, terms++) {
+    const i = Math.floor(lag);
+    sum += ac[i]! + (lag - i) * (ac[i + 1]! - ac[i]!);
+  }
+  return terms ? sum / Math.sqrt(terms) : 0;
+};
+
+/**
+ * Candidate tile periods (as scales of TILE) for rows, columns, and both at once: the periods whose
+ * multiples line up with the residual's autocorrelation peaks, best first.
+ */
+const periodScales = (r: Residual, width: number, height: number): { x: number[]; y: number[]; both: number[] } => {
+  const minLag = MIN_SCALE * TILE;
+  const maxLagOf = (length: number) => Math.floor(0.6 * length);
+  const [xLag, yLag] = [maxLagOf(width), maxLagOf(height)];
+  const acX = xLag > minLag + 4 ? autocorrelation(r, width, height, true, xLag) : null;
+  const acY = yLag > minLag + 4 ? autocorrelation(r, width, height, false, yLag) : null;
+  const best = (score: (p: number) => number, maxPeriod: number): number[] => {
+    const peaks: { p: number; value: number }[] = [];
+    let [previous, current] = [-Infinity, -Infinity];
+    for (let p = minLag; p <= maxPeriod + 0.1; p += 0.1) {
+      const next = score(p);
+      if (current > previous && current >= next) peaks.push({ p: p - 0.1, value: current });
+      [previous, current] = [current, next];
+    }
+    const chosen: number[] = [];
+    for (const { p } of peaks.sort((a, b) => b.value - a.value)) {
+      if (chosen.every((c) => Math.abs(c / p - 1) > 0.015)) chosen.push(p);
+      if (chosen.length === 3) break;
+    }
+    // Refine each to 0.01 px.
+    return chosen.map((p) => {
+      let [bestP, bestValue] = [p, score(p)];
+      for (let q = p - 0.1; q <= p + 0.1; q += 0.01) if (score(q) > bestValue) [bestP, bestValue] = [q, score(q)];
+      return bestP / TILE;
+    });
+  };
+  const maxX = Math.min(MAX_SCALE * TILE, xLag);
+  const maxY = Math.min(MAX_SCALE * TILE, yLag);
+  return {
+    x: acX ? best((p) => combScore(acX, xLag, p), maxX) : [],
+    y: acY ? best((p) => combScore(acY, yLag, p), maxY) : [],
+    both: acX && acY ? best((p) => combScore(acX, xLag, p) + combScore(acY, yLag, p), Math.min(maxX, maxY)) : [],
+  };
+};
+
+/** Resamples the residual onto the nominal grid at scale (sx, sy) and averages it, weighted, into one tile. */
+const fold = ({ weighted, weights }: Residual, width: number, height: number, sx: number, sy: number): Float64Array => {
   const sum = new Float64Array(TILE * TILE);
-  const count = new Float64Array(TILE * TILE);
+  const total = new Float64Array(TILE * TILE);
   if (sx === 1 && sy === 1) {
     // Native scale: every pixel lands on the grid as it is.
     for (let y = 0; y < height; y++) {
       const row = (y % TILE) * TILE;
       for (let x = 0, i = y * width; x < width; x++, i++) {
         const t = row + (x % TILE);
-        sum[t] = sum[t]! + r[i]!;
-        count[t] = count[t]! + 1;
+        sum[t] = sum[t]! + weighted[i]!;
+        total[t] = total[t]! + weights[i]!;
       }
     }
-    return sum.map((s, i) => (count[i] ? s / count[i]! : 0));
+    return sum.map((s, i) => (total[i] ? s / total[i]! : 0));
   }
   const nominalWidth = Math.floor(width / sx);
   const nominalHeight = Math.floor(height / sy);
@@ -198,13 +249,13 @@ const fold = (r: Float64Array, width: number, height: number, sx: number, sy: nu
       const x0 = Math.floor(x);
       const fx = x - x0;
       const i = y0 * width + x0;
-      const value = (1 - fy) * ((1 - fx) * r[i]! + fx * r[i + 1]!) + fy * ((1 - fx) * r[i + width]! + fx * r[i + width + 1]!);
+      const [a, b, c, d] = [(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx];
       const t = row + (u % TILE);
-      sum[t] = sum[t]! + value;
-      count[t] = count[t]! + 1;
+      sum[t] = sum[t]! + a * weighted[i]! + b * weighted[i + 1]! + c * weighted[i + width]! + d * weighted[i + width + 1]!;
+      total[t] = total[t]! + a * weights[i]! + b * weights[i + 1]! + c * weights[i + width]! + d * weights[i + width + 1]!;
     }
   }
-  return sum.map((s, i) => (count[i] ? s / count[i]! : 0));
+  return sum.map((s, i) => (total[i] ? s / total[i]! : 0));
 };
 
 /** Offsets (dx, dy) where the folded tile lines up with the sync pattern, best first. */
@@ -271,9 +322,9 @@ function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
     for (const [dx, dy] of syncOffsets(tile, layout, 3)) yield { soft: despread(tile, layout, dx, dy) };
   }
   yield* at(1, 1);
-  const xs = [...periodScales(r, width, height, true), 1];
-  const ys = [...periodScales(r, width, height, false), 1];
-  for (const [sx, sy] of [[xs[0]!, ys[0]!], ...xs.flatMap((x) => ys.map((y) => [x, y]))] as [number, number][]) yield* at(sx, sy);
+  const scales = periodScales(r, width, height);
+  for (const s of scales.both) yield* at(s, s);
+  if (scales.x.length && scales.y.length) yield* at(scales.x[0]!, scales.y[0]!);
 }
 
 /**
@@ -308,4 +359,16 @@ export const rawBitErrorRate = (image: RgbaImage, key: Uint8Array, payload: Mark
     if (++alignments === 3) break;
   }
   return best;
+};
+
+export const debugAt = (image: RgbaImage, key: Uint8Array, payload: MarkPayload, sx: number, sy: number) => {
+  const layout = keyedLayout(key);
+  const coded = codedBits(payload, layout);
+  const r = residual(image);
+  const tile = fold(r, image.width, image.height, sx, sy);
+  const bers = syncOffsets(tile, layout, 3).map(([dx, dy]) => {
+    const soft = despread(tile, layout, dx, dy);
+    return coded.filter((bit, i) => (bit ? soft[i]! <= 0 : soft[i]! > 0)).length / coded.length;
+  });
+  return { ber: Math.min(...bers), ...periodScales(r, image.width, image.height) };
 };
