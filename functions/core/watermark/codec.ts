@@ -6,12 +6,10 @@ import { PROTECTED_BITS, checkPayload, protectPayload, type MarkPayload } from '
 /** 8-bit RGBA, row by row. */
 export type RgbaImage = { width: number; height: number; data: Uint8Array };
 
-/** Embedding strength: RMS about 2.2 grey levels (~41 dB PSNR), never under 1 level where it is applied. */
-const TARGET_RMS = 2.2;
+/** Embedding strength: RMS 2.6 grey levels (39.8 dB PSNR), never under 1 level where it is applied. */
+const TARGET_RMS = 2.6;
 const MIN_STRENGTH = 1;
 const MAX_STRENGTH = 7;
-/** Residual values beyond this are text, edges or noise peaks, not mark: they are clamped before detection. */
-const RESIDUAL_CLIP = 4;
 const MIN_SCALE = 0.3;
 const MAX_SCALE = 1.3;
 /** Alpha (of 255) of the client-side overlay tile. */
@@ -70,8 +68,8 @@ export const embedMark = (image: RgbaImage, key: Uint8Array, payload: MarkPayloa
   const pattern = markPattern(key, payload);
   const columns = Math.ceil(width / CELL);
   const rows = Math.ceil(height / CELL);
-  const strength = new Float64Array(columns * rows);
-  let energy = 0;
+  const activity = new Float64Array(columns * rows);
+  const pixels = new Float64Array(columns * rows);
   for (let by = 0; by < rows; by++) {
     for (let bx = 0; bx < columns; bx++) {
       const x1 = Math.min(width, (bx + 1) * CELL);
@@ -87,14 +85,21 @@ export const embedMark = (image: RgbaImage, key: Uint8Array, payload: MarkPayloa
       for (let y = by * CELL; y < y1; y++) {
         for (let x = bx * CELL, i = 4 * (y * width + x); x < x1; x++, i += 4) deviation += Math.abs(0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]! - mean);
       }
-      const cellStrength = Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, 0.8 + 0.6 * (deviation / n)));
-      strength[by * columns + bx] = cellStrength;
-      // The bump's mean square over a cell is 1/4.
-      energy += 0.25 * cellStrength * cellStrength * n;
+      activity[by * columns + bx] = 0.8 + 0.6 * (deviation / n);
+      pixels[by * columns + bx] = n;
     }
   }
-  const scale = TARGET_RMS / Math.sqrt(energy / (width * height) || 1);
-  for (let i = 0; i < strength.length; i++) strength[i] = Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, strength[i]! * scale));
+  // The scale that brings the clamped strengths to the target RMS (the bump's mean square over a
+  // cell is 1/4), found by bisection since the clamps make it nonlinear.
+  const strengthAt = (scale: number, i: number) => Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, activity[i]! * scale));
+  const rmsAt = (scale: number) => Math.sqrt(activity.reduce((sum, _, i) => sum + 0.25 * strengthAt(scale, i) ** 2 * pixels[i]!, 0) / (width * height));
+  let [low, high] = [0, MAX_STRENGTH / Math.min(...activity)];
+  for (let step = 0; step < 40; step++) {
+    const middle = (low + high) / 2;
+    if (rmsAt(middle) < TARGET_RMS) low = middle;
+    else high = middle;
+  }
+  const strength = activity.map((_, i) => strengthAt(low, i));
   const out = new Uint8Array(data);
   for (let y = 0; y < height; y++) {
     const patternRow = (y % TILE) * TILE;
@@ -120,22 +125,22 @@ export const overlayTile = (key: Uint8Array, payload: MarkPayload): RgbaImage =>
   return { width: TILE, height: TILE, data };
 };
 
-type Residual = { weighted: Float64Array; weights: Float64Array };
-const CLIP = Number(process.env.WM_CLIP ?? 1e9);
-const WR = Number(process.env.WM_WR ?? 4);
-const WC = Number(process.env.WM_WC ?? 1);
+/** Half-width of the window the local residual energy is measured over, and the energy that counts as flat. */
+const ENERGY_RADIUS = 4;
+const FLAT_ENERGY = 1;
+
 /**
- * High-passed luma, each pixel weighted by the inverse of the local residual energy: flat areas
- * (where the residual is mostly mark) count fully, text edges and texture hardly at all.
+ * High-passed luma (luma minus its 5 x 5 mean), each pixel weighted by the inverse of the local
+ * residual energy: the matched filter for a mark in noise of varying strength. Flat areas, where the
+ * residual is mostly mark, count fully; text edges and texture hardly at all.
  */
-const residual = (image: RgbaImage): Residual => {
+const weightedResidual = (image: RgbaImage): Float64Array => {
   const { width, height } = image;
   const y = luma(image);
   const mean = boxMean(y, width, height, 2);
-  const r = y.map((v, i) => Math.max(-CLIP, Math.min(CLIP, v - mean[i]!)));
-  const energy = boxMean(r.map((v) => v * v), width, height, WR);
-  const weights = energy.map((e) => 1 / (e + WC));
-  return { weighted: r.map((v, i) => v * weights[i]!), weights };
+  const r = y.map((v, i) => v - mean[i]!);
+  const energy = boxMean(r.map((v) => v * v), width, height, ENERGY_RADIUS);
+  return r.map((v, i) => v / (energy[i]! + FLAT_ENERGY));
 };
 
 /**
@@ -143,7 +148,7 @@ const residual = (image: RgbaImage): Residual => {
  * JPEG's 8 x 8 blocks add peaks at every multiple of 8 px in the attacked image; their typical
  * height, measured below the smallest tile period, is taken off all of them.
  */
-const autocorrelation = ({ weighted: r }: Residual, width: number, height: number, alongRows: boolean, maxLag: number): Float64Array => {
+const autocorrelation = (r: Float64Array, width: number, height: number, alongRows: boolean, maxLag: number): Float64Array => {
   const length = alongRows ? width : height;
   const lines = alongRows ? height : width;
   const n = nextPowerOfTwo(2 * length);
@@ -159,13 +164,22 @@ const autocorrelation = ({ weighted: r }: Residual, width: number, height: numbe
     for (let k = 0; k < n; k++) power[k] = power[k]! + re[k]! ** 2 + im[k]! ** 2;
   }
   fft(power, new Float64Array(n), true);
-  const ac = Float64Array.from({ length: maxLag + 4 }, (_, lag) => power[lag]! / (length - lag) / (power[0]! / length || 1));
+  const raw = Float64Array.from({ length: Math.min(length, maxLag + 20) }, (_, lag) => power[lag]! / (length - lag) / (power[0]! / length || 1));
   const blockLags = [16, 24, 32, 40, 48, 56, 64];
   for (const d of [-1, 0, 1]) {
-    const excess = blockLags.reduce((sum, lag) => sum + ac[lag + d]! - (ac[lag - 3]! + ac[lag + 3]!) / 2, 0) / blockLags.length;
-    if (excess > 0) for (let lag = 8 + d; lag < ac.length; lag += 8) ac[lag] = ac[lag]! - excess;
+    const excess = blockLags.reduce((sum, lag) => sum + raw[lag + d]! - (raw[lag - 3]! + raw[lag + 3]!) / 2, 0) / blockLags.length;
+    if (excess > 0) for (let lag = 8 + d; lag < raw.length; lag += 8) raw[lag] = raw[lag]! - excess;
   }
-  return ac;
+  // Peaks over the local level: broad content correlation must not favour short periods.
+  return Float64Array.from({ length: maxLag + 2 }, (_, lag) => {
+    let [sum, count] = [0, 0];
+    for (let other = lag - 16; other <= lag + 16; other++) {
+      if (Math.abs(other - lag) < 6 || other < 0 || other >= raw.length) continue;
+      sum += raw[other]!;
+      count += 1;
+    }
+    return raw[lag]! - sum / count;
+  });
 };
 
 /**
@@ -186,56 +200,61 @@ const combScore = (ac: Float64Array, maxLag: number, p: number): number => {
  * Candidate tile periods (as scales of TILE) for rows, columns, and both at once: the periods whose
  * multiples line up with the residual's autocorrelation peaks, best first.
  */
-const periodScales = (r: Residual, width: number, height: number): { x: number[]; y: number[]; both: number[] } => {
+const periodScales = (r: Float64Array, width: number, height: number): { x: number[]; y: number[]; both: number[] } => {
   const minLag = MIN_SCALE * TILE;
-  const maxLagOf = (length: number) => Math.floor(0.6 * length);
+  // Long lags have few pairs, but small or downscaled images need them to see a period at all.
+  const maxLagOf = (length: number) => Math.floor(0.75 * length);
   const [xLag, yLag] = [maxLagOf(width), maxLagOf(height)];
   const acX = xLag > minLag + 4 ? autocorrelation(r, width, height, true, xLag) : null;
   const acY = yLag > minLag + 4 ? autocorrelation(r, width, height, false, yLag) : null;
-  const best = (score: (p: number) => number, maxPeriod: number): number[] => {
+  const best = (score: (p: number) => number, maxPeriod: number, count: number): number[] => {
     const peaks: { p: number; value: number }[] = [];
     let [previous, current] = [-Infinity, -Infinity];
     for (let p = minLag; p <= maxPeriod + 0.1; p += 0.1) {
-      const next = score(p);
+      const next = p <= maxPeriod ? score(p) : -Infinity;
       if (current > previous && current >= next) peaks.push({ p: p - 0.1, value: current });
       [previous, current] = [current, next];
     }
     const chosen: number[] = [];
     for (const { p } of peaks.sort((a, b) => b.value - a.value)) {
       if (chosen.every((c) => Math.abs(c / p - 1) > 0.015)) chosen.push(p);
-      if (chosen.length === 3) break;
+      if (chosen.length === count) break;
     }
     // Refine each to 0.01 px.
     return chosen.map((p) => {
       let [bestP, bestValue] = [p, score(p)];
-      for (let q = p - 0.1; q <= p + 0.1; q += 0.01) if (score(q) > bestValue) [bestP, bestValue] = [q, score(q)];
+      for (let q = p - 0.1; q <= p + 0.1; q += 0.01) if (q <= maxPeriod && score(q) > bestValue) [bestP, bestValue] = [q, score(q)];
       return bestP / TILE;
     });
   };
-  const maxX = Math.min(MAX_SCALE * TILE, xLag);
-  const maxY = Math.min(MAX_SCALE * TILE, yLag);
+  const maxX = acX ? Math.min(MAX_SCALE * TILE, xLag) : 0;
+  const maxY = acY ? Math.min(MAX_SCALE * TILE, yLag) : 0;
+  const scoreX = (p: number) => (p <= maxX ? combScore(acX!, xLag, p) : 0);
+  const scoreY = (p: number) => (p <= maxY ? combScore(acY!, yLag, p) : 0);
   return {
-    x: acX ? best((p) => combScore(acX, xLag, p), maxX) : [],
-    y: acY ? best((p) => combScore(acY, yLag, p), maxY) : [],
-    both: acX && acY ? best((p) => combScore(acX, xLag, p) + combScore(acY, yLag, p), Math.min(maxX, maxY)) : [],
+    x: acX ? best(scoreX, maxX, 3) : [],
+    y: acY ? best(scoreY, maxY, 3) : [],
+    // Uniform scale, the common case: either axis counts as far as it is long enough to show the period.
+    both: acX || acY ? best((p) => scoreX(p) + scoreY(p), Math.max(maxX, maxY), 4) : [],
   };
 };
 
-/** Resamples the residual onto the nominal grid at scale (sx, sy) and averages it, weighted, into one tile. */
-const fold = ({ weighted, weights }: Residual, width: number, height: number, sx: number, sy: number): Float64Array => {
+/**
+ * Resamples the weighted residual onto the nominal grid at scale (sx, sy) and sums it into one tile.
+ * A sum, not a mean: positions seen more often, or in flatter places, carry more evidence.
+ */
+const fold = (r: Float64Array, width: number, height: number, sx: number, sy: number): Float64Array => {
   const sum = new Float64Array(TILE * TILE);
-  const total = new Float64Array(TILE * TILE);
   if (sx === 1 && sy === 1) {
     // Native scale: every pixel lands on the grid as it is.
     for (let y = 0; y < height; y++) {
       const row = (y % TILE) * TILE;
       for (let x = 0, i = y * width; x < width; x++, i++) {
         const t = row + (x % TILE);
-        sum[t] = sum[t]! + weighted[i]!;
-        total[t] = total[t]! + weights[i]!;
+        sum[t] = sum[t]! + r[i]!;
       }
     }
-    return sum.map((s, i) => (total[i] ? s / total[i]! : 0));
+    return sum;
   }
   const nominalWidth = Math.floor(width / sx);
   const nominalHeight = Math.floor(height / sy);
@@ -249,13 +268,11 @@ const fold = ({ weighted, weights }: Residual, width: number, height: number, sx
       const x0 = Math.floor(x);
       const fx = x - x0;
       const i = y0 * width + x0;
-      const [a, b, c, d] = [(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx];
       const t = row + (u % TILE);
-      sum[t] = sum[t]! + a * weighted[i]! + b * weighted[i + 1]! + c * weighted[i + width]! + d * weighted[i + width + 1]!;
-      total[t] = total[t]! + a * weights[i]! + b * weights[i + 1]! + c * weights[i + width]! + d * weights[i + width + 1]!;
+      sum[t] = sum[t]! + (1 - fy) * ((1 - fx) * r[i]! + fx * r[i + 1]!) + fy * ((1 - fx) * r[i + width]! + fx * r[i + width + 1]!);
     }
   }
-  return sum.map((s, i) => (total[i] ? s / total[i]! : 0));
+  return sum;
 };
 
 /** Offsets (dx, dy) where the folded tile lines up with the sync pattern, best first. */
@@ -311,7 +328,7 @@ type Reading = { soft: Float64Array };
  * The autocorrelation is only computed when the native scale did not read.
  */
 function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
-  const r = residual(image);
+  const r = weightedResidual(image);
   const { width, height } = image;
   const tried = new Set<string>();
   function* at(sx: number, sy: number): Generator<Reading> {
@@ -361,14 +378,16 @@ export const rawBitErrorRate = (image: RgbaImage, key: Uint8Array, payload: Mark
   return best;
 };
 
-export const debugAt = (image: RgbaImage, key: Uint8Array, payload: MarkPayload, sx: number, sy: number) => {
+export const debugAt = (image: RgbaImage, key: Uint8Array, payload: MarkPayload, sx: number, sy: number, truth?: [number, number]) => {
   const layout = keyedLayout(key);
   const coded = codedBits(payload, layout);
-  const r = residual(image);
+  const r = weightedResidual(image);
   const tile = fold(r, image.width, image.height, sx, sy);
-  const bers = syncOffsets(tile, layout, 3).map(([dx, dy]) => {
+  const berAt = (dx: number, dy: number) => {
     const soft = despread(tile, layout, dx, dy);
     return coded.filter((bit, i) => (bit ? soft[i]! <= 0 : soft[i]! > 0)).length / coded.length;
-  });
-  return { ber: Math.min(...bers), ...periodScales(r, image.width, image.height) };
+  };
+  const offs = syncOffsets(tile, layout, 3);
+  return { ber: Math.min(...offs.map(([dx, dy]) => berAt(dx, dy))), offs: JSON.stringify(offs), truthBer: truth ? berAt(...truth) : -1, ...periodScales(r, image.width, image.height) };
 };
+export const debugAc = (image: RgbaImage, rows: boolean) => autocorrelation(weightedResidual(image), image.width, image.height, rows, Math.floor(0.75 * (rows ? image.width : image.height)));
