@@ -64,6 +64,26 @@ describe('dark watermark codec', () => {
     expect(extractMark(small, key)?.payload).toEqual(payload);
   });
 
+  it('survives a downscale to 50% followed by JPEG 50 (the period is found, not assumed)', async () => {
+    const large = testImage(1024, 768, 3);
+    const half = await through(embedMark(large, key, payload), (s) => s.resize(512, 384).jpeg({ quality: 50 }));
+    expect(extractMark(half, key)?.payload).toEqual(payload);
+  });
+
+  it('marks a white page without losing the bumps to clipping (a small crop at JPEG 30 still reads)', async () => {
+    // A document screen: white (255) with rows of dark "text" bars, where every positive delta would clip.
+    const page: RgbaImage = { width: 768, height: 512, data: new Uint8Array(768 * 512 * 4).fill(255) };
+    for (let y = 40; y < 512; y += 32) {
+      for (let x = 40; x < 700; x++) {
+        for (let dy = 0; dy < 10; dy++) if ((x >> 5) % 3 !== 2) page.data.fill(40, 4 * ((y + dy) * 768 + x), 4 * ((y + dy) * 768 + x) + 3);
+      }
+    }
+    const markedPage = embedMark(page, key, payload);
+    expect(psnr(page, markedPage)).toBeGreaterThan(39);
+    const cropped = await through(markedPage, (s) => s.extract({ left: 45, top: 29, width: 384, height: 256 }).jpeg({ quality: 30 }));
+    expect(extractMark(cropped, key)?.payload).toEqual(payload);
+  });
+
   it('reads nothing with another corp’s key', () => {
     expect(extractMark(marked, otherKey)).toBeNull();
   });

@@ -6,10 +6,12 @@ import { PROTECTED_BITS, checkPayload, protectPayload, type MarkPayload } from '
 /** 8-bit RGBA, row by row. */
 export type RgbaImage = { width: number; height: number; data: Uint8Array };
 
-/** Embedding strength: RMS 2.6 grey levels (39.8 dB PSNR), never under 1 level where it is applied. */
-const TARGET_RMS = 2.6;
+/** Distortion budget, mark and headroom shift together: RMS 2.5 grey levels (40.2 dB PSNR). Marks are never under 1 level where applied. */
+const TARGET_RMS = 2.5;
 const MIN_STRENGTH = 1;
 const MAX_STRENGTH = 7;
+/** The headroom shift stays within one grey level: enough for the bumps on white or black, and within the PSNR budget. */
+const MAX_SHIFT = 1;
 const MIN_SCALE = 0.3;
 const MAX_SCALE = 1.3;
 /** Alpha (of 255) of the client-side overlay tile. */
@@ -21,26 +23,41 @@ const luma = ({ width, height, data }: RgbaImage): Float64Array => {
   return y;
 };
 
-/** Mean over a (2r+1)^2 window, clipped at the borders, via an integral image. */
+/** 1 / the number of samples a window of `radius` covers at each position along `length`. */
+const inverseCounts = (length: number, radius: number): Float64Array =>
+  Float64Array.from({ length }, (_, i) => 1 / (Math.min(length - 1, i + radius) - Math.max(0, i - radius) + 1));
+
+/** Mean over a (2r+1)^2 window, clipped at the borders: running sums along rows, then along columns. */
 const boxMean = (values: Float64Array, width: number, height: number, radius: number): Float64Array => {
-  const integral = new Float64Array((width + 1) * (height + 1));
+  const rows = new Float64Array(width * height);
+  const inverseX = inverseCounts(width, radius);
   for (let y = 0; y < height; y++) {
-    let row = 0;
+    const base = y * width;
+    let sum = 0;
+    for (let x = 0; x < Math.min(width, radius); x++) sum += values[base + x]!;
     for (let x = 0; x < width; x++) {
-      row += values[y * width + x]!;
-      integral[(y + 1) * (width + 1) + x + 1] = integral[y * (width + 1) + x + 1]! + row;
+      const entering = x + radius;
+      const leaving = x - radius - 1;
+      sum += (entering < width ? values[base + entering]! : 0) - (leaving >= 0 ? values[base + leaving]! : 0);
+      rows[base + x] = sum * inverseX[x]!;
     }
   }
   const mean = new Float64Array(width * height);
+  const sums = new Float64Array(width);
+  const inverseY = inverseCounts(height, radius);
+  for (let y = 0; y < Math.min(height, radius); y++) for (let x = 0; x < width; x++) sums[x] = sums[x]! + rows[y * width + x]!;
   for (let y = 0; y < height; y++) {
-    const y0 = Math.max(0, y - radius);
-    const y1 = Math.min(height, y + radius + 1);
-    for (let x = 0; x < width; x++) {
-      const x0 = Math.max(0, x - radius);
-      const x1 = Math.min(width, x + radius + 1);
-      const sum = integral[y1 * (width + 1) + x1]! - integral[y0 * (width + 1) + x1]! - integral[y1 * (width + 1) + x0]! + integral[y0 * (width + 1) + x0]!;
-      mean[y * width + x] = sum / ((y1 - y0) * (x1 - x0));
+    const inverse = inverseY[y]!;
+    const base = y * width;
+    if (y + radius < height) {
+      const entering = (y + radius) * width;
+      for (let x = 0; x < width; x++) sums[x] = sums[x]! + rows[entering + x]!;
     }
+    if (y - radius - 1 >= 0) {
+      const leaving = (y - radius - 1) * width;
+      for (let x = 0; x < width; x++) sums[x] = sums[x]! - rows[leaving + x]!;
+    }
+    for (let x = 0; x < width; x++) mean[base + x] = sums[x]! * inverse;
   }
   return mean;
 };
@@ -59,6 +76,80 @@ export const markPattern = (key: Uint8Array, payload: MarkPayload, layout: Keyed
 };
 
 /**
+ * A smooth brightness shift that keeps the mark from clipping: white UI backgrounds would lose every
+ * positive bump, black ones every negative. Each cell asks for the shift that fits its deltas into
+ * 0..255; the ask is spread to the neighbouring cells and interpolated between cell centres, so the
+ * shift has no edges of its own (the detector's high-pass removes it). Cells that clip both ways
+ * (dark text on white) ask for nothing.
+ */
+const headroomShift = ({ width, height, data }: RgbaImage, pattern: Float64Array, strength: Float64Array, cells: { columns: number; rows: number; lowest: Uint8Array; highest: Uint8Array }): Float64Array => {
+  const { columns, rows, lowest, highest } = cells;
+  const ask = new Float64Array(columns * rows);
+  for (let by = 0; by < rows; by++) {
+    for (let bx = 0; bx < columns; bx++) {
+      const [x1, y1] = [Math.min(width, (bx + 1) * CELL), Math.min(height, (by + 1) * CELL)];
+      // Most cells have room for any delta their strength allows: no need to look closer.
+      const reach = strength[by * columns + bx]!;
+      if (lowest[by * columns + bx]! >= reach && highest[by * columns + bx]! <= 255 - reach) continue;
+      let up = 0;
+      let down = 0;
+      for (let y = by * CELL; y < y1; y++) {
+        for (let x = bx * CELL, i = 4 * (y * width + x); x < x1; x++, i += 4) {
+          const delta = reach * pattern[(y % TILE) * TILE + (x % TILE)]!;
+          up = Math.max(up, -(Math.min(data[i]!, data[i + 1]!, data[i + 2]!) + delta));
+          down = Math.max(down, Math.max(data[i]!, data[i + 1]!, data[i + 2]!) + delta - 255);
+        }
+      }
+      ask[by * columns + bx] = up > 0 && down > 0 ? 0 : Math.max(-MAX_SHIFT, Math.min(MAX_SHIFT, up - down));
+    }
+  }
+  const spread = new Float64Array(columns * rows);
+  for (let by = 0; by < rows; by++) {
+    for (let bx = 0; bx < columns; bx++) {
+      let up = 0;
+      let down = 0;
+      for (let ny = Math.max(0, by - 1); ny <= Math.min(rows - 1, by + 1); ny++) {
+        for (let nx = Math.max(0, bx - 1); nx <= Math.min(columns - 1, bx + 1); nx++) {
+          up = Math.max(up, ask[ny * columns + nx]!);
+          down = Math.min(down, ask[ny * columns + nx]!);
+        }
+      }
+      spread[by * columns + bx] = up + down;
+    }
+  }
+  const shift = new Float64Array(width * height);
+  // Where each pixel column sits between cell centres.
+  const left = new Int32Array(width);
+  const towardsRight = new Float64Array(width);
+  for (let x = 0; x < width; x++) {
+    const cx = Math.min(columns - 1, Math.max(0, (x + 0.5) / CELL - 0.5));
+    left[x] = Math.max(0, Math.min(columns - 2, Math.floor(cx)));
+    towardsRight[x] = cx - left[x]!;
+  }
+  const rowAsks = new Uint8Array(rows);
+  for (let i = 0; i < spread.length; i++) if (spread[i] !== 0) rowAsks[Math.floor(i / columns)] = 1;
+  for (let y = 0; y < height; y++) {
+    const cy = Math.min(rows - 1, Math.max(0, (y + 0.5) / CELL - 0.5));
+    const y0 = Math.max(0, Math.min(rows - 2, Math.floor(cy)));
+    const y1 = Math.min(rows - 1, y0 + 1);
+    const fy = cy - y0;
+    if (!rowAsks[y0] && !rowAsks[y1]) continue;
+    for (let x = 0; x < width; x++) {
+      const x0 = left[x]!;
+      const x1 = Math.min(columns - 1, x0 + 1);
+      const fx = towardsRight[x]!;
+      const a = spread[y0 * columns + x0]!;
+      const b = spread[y0 * columns + x1]!;
+      const c = spread[y1 * columns + x0]!;
+      const d = spread[y1 * columns + x1]!;
+      if (a === 0 && b === 0 && c === 0 && d === 0) continue;
+      shift[y * width + x] = (1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * c + fx * d);
+    }
+  }
+  return shift;
+};
+
+/**
  * Adds the mark to the luma of every pixel (same delta on R, G and B), stronger in busy cells.
  * Strength is set per 8 x 8 cell, which is where the half-sine bump falls to zero, so it never
  * draws a seam.
@@ -70,21 +161,34 @@ export const embedMark = (image: RgbaImage, key: Uint8Array, payload: MarkPayloa
   const rows = Math.ceil(height / CELL);
   const activity = new Float64Array(columns * rows);
   const pixels = new Float64Array(columns * rows);
+  const lowest = new Uint8Array(columns * rows);
+  const highest = new Uint8Array(columns * rows);
+  const cellLuma = new Float64Array(CELL * CELL);
   for (let by = 0; by < rows; by++) {
     for (let bx = 0; bx < columns; bx++) {
       const x1 = Math.min(width, (bx + 1) * CELL);
       const y1 = Math.min(height, (by + 1) * CELL);
       let sum = 0;
       let n = 0;
+      let low = 255;
+      let high = 0;
       for (let y = by * CELL; y < y1; y++) {
-        for (let x = bx * CELL, i = 4 * (y * width + x); x < x1; x++, i += 4) sum += 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
-        n += x1 - bx * CELL;
+        for (let x = bx * CELL, i = 4 * (y * width + x); x < x1; x++, i += 4) {
+          const r = data[i]!;
+          const g = data[i + 1]!;
+          const b = data[i + 2]!;
+          const value = 0.299 * r + 0.587 * g + 0.114 * b;
+          cellLuma[n++] = value;
+          sum += value;
+          low = Math.min(low, r, g, b);
+          high = Math.max(high, r, g, b);
+        }
       }
+      lowest[by * columns + bx] = low;
+      highest[by * columns + bx] = high;
       const mean = sum / n;
       let deviation = 0;
-      for (let y = by * CELL; y < y1; y++) {
-        for (let x = bx * CELL, i = 4 * (y * width + x); x < x1; x++, i += 4) deviation += Math.abs(0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]! - mean);
-      }
+      for (let k = 0; k < n; k++) deviation += Math.abs(cellLuma[k]! - mean);
       activity[by * columns + bx] = 0.8 + 0.6 * (deviation / n);
       pixels[by * columns + bx] = n;
     }
@@ -92,26 +196,42 @@ export const embedMark = (image: RgbaImage, key: Uint8Array, payload: MarkPayloa
   // The scale that brings the clamped strengths to the target RMS (the bump's mean square over a
   // cell is 1/4), found by bisection since the clamps make it nonlinear.
   const strengthAt = (scale: number, i: number) => Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, activity[i]! * scale));
-  const rmsAt = (scale: number) => Math.sqrt(activity.reduce((sum, _, i) => sum + 0.25 * strengthAt(scale, i) ** 2 * pixels[i]!, 0) / (width * height));
-  let [low, high] = [0, MAX_STRENGTH / Math.min(...activity)];
-  for (let step = 0; step < 40; step++) {
-    const middle = (low + high) / 2;
-    if (rmsAt(middle) < TARGET_RMS) low = middle;
-    else high = middle;
-  }
-  const strength = activity.map((_, i) => strengthAt(low, i));
-  const out = new Uint8Array(data);
+  const scaleFor = (rms: number) => {
+    const target = rms * rms * width * height * 4;
+    let low = 0;
+    // Activity is at least 0.8: beyond this every cell is at the maximum.
+    let high = MAX_STRENGTH / 0.8;
+    for (let step = 0; step < 24; step++) {
+      const middle = (low + high) / 2;
+      let sum = 0;
+      for (let i = 0; i < activity.length; i++) {
+        sum += strengthAt(middle, i) ** 2 * pixels[i]!;
+      }
+      if (sum < target) low = middle;
+      else high = middle;
+    }
+    return low;
+  };
+  const fullScale = scaleFor(TARGET_RMS);
+  const shift = headroomShift(image, pattern, activity.map((_, i) => strengthAt(fullScale, i)), { columns, rows, lowest, highest });
+  // The shift spends part of the distortion budget; the mark gets the rest.
+  let shiftPower = 0;
+  for (let i = 0; i < shift.length; i++) shiftPower += shift[i]! * shift[i]!;
+  const markScale = scaleFor(Math.sqrt(Math.max(0.5, TARGET_RMS ** 2 - shiftPower / shift.length)));
+  const strength = activity.map((_, i) => strengthAt(markScale, i));
+  // A clamped array rounds and clips on assignment.
+  const out = new Uint8ClampedArray(data);
   for (let y = 0; y < height; y++) {
     const patternRow = (y % TILE) * TILE;
     const strengthRow = Math.floor(y / CELL) * columns;
-    for (let x = 0, i = 4 * y * width; x < width; x++, i += 4) {
-      const delta = strength[strengthRow + Math.floor(x / CELL)]! * pattern[patternRow + (x % TILE)]!;
-      out[i] = Math.min(255, Math.max(0, Math.round(data[i]! + delta)));
-      out[i + 1] = Math.min(255, Math.max(0, Math.round(data[i + 1]! + delta)));
-      out[i + 2] = Math.min(255, Math.max(0, Math.round(data[i + 2]! + delta)));
+    for (let x = 0, i = 4 * y * width, j = y * width; x < width; x++, i += 4, j++) {
+      const delta = strength[strengthRow + Math.floor(x / CELL)]! * pattern[patternRow + (x % TILE)]! + shift[j]!;
+      out[i] = data[i]! + delta;
+      out[i + 1] = data[i + 1]! + delta;
+      out[i + 2] = data[i + 2]! + delta;
     }
   }
-  return { width, height, data: out };
+  return { width, height, data: new Uint8Array(out.buffer) };
 };
 
 /** A TILE x TILE RGBA tile for clients to composite over their UI (grey carrying the pattern, low alpha). */
@@ -136,11 +256,16 @@ const FLAT_ENERGY = 1;
  */
 const weightedResidual = (image: RgbaImage): Float64Array => {
   const { width, height } = image;
-  const y = luma(image);
-  const mean = boxMean(y, width, height, 2);
-  const r = y.map((v, i) => v - mean[i]!);
-  const energy = boxMean(r.map((v) => v * v), width, height, ENERGY_RADIUS);
-  return r.map((v, i) => v / (energy[i]! + FLAT_ENERGY));
+  const r = luma(image);
+  const mean = boxMean(r, width, height, 2);
+  const squares = new Float64Array(r.length);
+  for (let i = 0; i < r.length; i++) {
+    r[i] = r[i]! - mean[i]!;
+    squares[i] = r[i]! * r[i]!;
+  }
+  const energy = boxMean(squares, width, height, ENERGY_RADIUS);
+  for (let i = 0; i < r.length; i++) r[i] = r[i]! / (energy[i]! + FLAT_ENERGY);
+  return r;
 };
 
 /**
@@ -378,16 +503,3 @@ export const rawBitErrorRate = (image: RgbaImage, key: Uint8Array, payload: Mark
   return best;
 };
 
-export const debugAt = (image: RgbaImage, key: Uint8Array, payload: MarkPayload, sx: number, sy: number, truth?: [number, number]) => {
-  const layout = keyedLayout(key);
-  const coded = codedBits(payload, layout);
-  const r = weightedResidual(image);
-  const tile = fold(r, image.width, image.height, sx, sy);
-  const berAt = (dx: number, dy: number) => {
-    const soft = despread(tile, layout, dx, dy);
-    return coded.filter((bit, i) => (bit ? soft[i]! <= 0 : soft[i]! > 0)).length / coded.length;
-  };
-  const offs = syncOffsets(tile, layout, 3);
-  return { ber: Math.min(...offs.map(([dx, dy]) => berAt(dx, dy))), offs: JSON.stringify(offs), truthBer: truth ? berAt(...truth) : -1, ...periodScales(r, image.width, image.height) };
-};
-export const debugAc = (image: RgbaImage, rows: boolean) => autocorrelation(weightedResidual(image), image.width, image.height, rows, Math.floor(0.75 * (rows ? image.width : image.height)));
