@@ -322,8 +322,8 @@ const combScore = (ac: Float64Array, maxLag: number, p: number): number => {
 };
 
 /**
- * Candidate tile periods (as scales of TILE) for rows, columns, and both at once: the periods whose
- * multiples line up with the residual's autocorrelation peaks, best first.
+ * Candidate tile periods (as scales of TILE), periods whose multiples line up with the residual's
+ * autocorrelation peaks: the best for rows and for columns alone, the best few for both at once.
  */
 const periodScales = (r: Float64Array, width: number, height: number): { x: number[]; y: number[]; both: number[] } => {
   const minLag = MIN_SCALE * TILE;
@@ -357,8 +357,8 @@ const periodScales = (r: Float64Array, width: number, height: number): { x: numb
   const scoreX = (p: number) => (p <= maxX ? combScore(acX!, xLag, p) : 0);
   const scoreY = (p: number) => (p <= maxY ? combScore(acY!, yLag, p) : 0);
   return {
-    x: acX ? best(scoreX, maxX, 3) : [],
-    y: acY ? best(scoreY, maxY, 3) : [],
+    x: acX ? best(scoreX, maxX, 1) : [],
+    y: acY ? best(scoreY, maxY, 1) : [],
     // Uniform scale, the common case: either axis counts as far as it is long enough to show the period.
     both: acX || acY ? best((p) => scoreX(p) + scoreY(p), Math.max(maxX, maxY), 4) : [],
   };
