@@ -10,6 +10,8 @@ export type RgbaImage = { width: number; height: number; data: Uint8Array };
 const TARGET_RMS = 2.5;
 const MIN_STRENGTH = 1;
 const MAX_STRENGTH = 7;
+/** A flat cell's activity; busier cells add 0.6 per grey level of mean absolute deviation. */
+const MIN_ACTIVITY = 0.8;
 /** The headroom shift stays within one grey level: enough for the bumps on white or black, and within the PSNR budget. */
 const MAX_SHIFT = 1;
 const MIN_SCALE = 0.3;
@@ -75,6 +77,18 @@ export const markPattern = (key: Uint8Array, payload: MarkPayload, layout: Keyed
   return tile;
 };
 
+/** For each pixel along a side: the cell centre at or before it, and how far it is towards the next. */
+const betweenCellCentres = (length: number, cells: number) => {
+  const before = new Int32Array(length);
+  const towardsNext = new Float64Array(length);
+  for (let i = 0; i < length; i++) {
+    const centre = Math.min(cells - 1, Math.max(0, (i + 0.5) / CELL - 0.5));
+    before[i] = Math.max(0, Math.min(cells - 2, Math.floor(centre)));
+    towardsNext[i] = centre - before[i]!;
+  }
+  return { before, towardsNext };
+};
+
 /**
  * A smooth brightness shift that keeps the mark from clipping: white UI backgrounds would lose every
  * positive bump, black ones every negative. Each cell asks for the shift that fits its deltas into
@@ -118,26 +132,19 @@ const headroomShift = ({ width, height, data }: RgbaImage, pattern: Float64Array
     }
   }
   const shift = new Float64Array(width * height);
-  // Where each pixel column sits between cell centres.
-  const left = new Int32Array(width);
-  const towardsRight = new Float64Array(width);
-  for (let x = 0; x < width; x++) {
-    const cx = Math.min(columns - 1, Math.max(0, (x + 0.5) / CELL - 0.5));
-    left[x] = Math.max(0, Math.min(columns - 2, Math.floor(cx)));
-    towardsRight[x] = cx - left[x]!;
-  }
+  const across = betweenCellCentres(width, columns);
+  const down = betweenCellCentres(height, rows);
   const rowAsks = new Uint8Array(rows);
   for (let i = 0; i < spread.length; i++) if (spread[i] !== 0) rowAsks[Math.floor(i / columns)] = 1;
   for (let y = 0; y < height; y++) {
-    const cy = Math.min(rows - 1, Math.max(0, (y + 0.5) / CELL - 0.5));
-    const y0 = Math.max(0, Math.min(rows - 2, Math.floor(cy)));
+    const y0 = down.before[y]!;
     const y1 = Math.min(rows - 1, y0 + 1);
-    const fy = cy - y0;
+    const fy = down.towardsNext[y]!;
     if (!rowAsks[y0] && !rowAsks[y1]) continue;
     for (let x = 0; x < width; x++) {
-      const x0 = left[x]!;
+      const x0 = across.before[x]!;
       const x1 = Math.min(columns - 1, x0 + 1);
-      const fx = towardsRight[x]!;
+      const fx = across.towardsNext[x]!;
       const a = spread[y0 * columns + x0]!;
       const b = spread[y0 * columns + x1]!;
       const c = spread[y1 * columns + x0]!;
@@ -189,7 +196,7 @@ export const embedMark = (image: RgbaImage, key: Uint8Array, payload: MarkPayloa
       const mean = sum / n;
       let deviation = 0;
       for (let k = 0; k < n; k++) deviation += Math.abs(cellLuma[k]! - mean);
-      activity[by * columns + bx] = 0.8 + 0.6 * (deviation / n);
+      activity[by * columns + bx] = MIN_ACTIVITY + 0.6 * (deviation / n);
       pixels[by * columns + bx] = n;
     }
   }
@@ -199,8 +206,8 @@ export const embedMark = (image: RgbaImage, key: Uint8Array, payload: MarkPayloa
   const scaleFor = (rms: number) => {
     const target = rms * rms * width * height * 4;
     let low = 0;
-    // Activity is at least 0.8: beyond this every cell is at the maximum.
-    let high = MAX_STRENGTH / 0.8;
+    // Beyond this every cell is at the maximum.
+    let high = MAX_STRENGTH / MIN_ACTIVITY;
     for (let step = 0; step < 24; step++) {
       const middle = (low + high) / 2;
       let sum = 0;
