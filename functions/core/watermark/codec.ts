@@ -89,6 +89,9 @@ const betweenCellCentres = (length: number, cells: number) => {
   return { before, towardsNext };
 };
 
+/** Brightness shift per pixel row (rows that need none have no array), and its mean square. */
+type HeadroomShift = { rows: (Float64Array | undefined)[]; meanPower: number };
+
 /**
  * A smooth brightness shift that keeps the mark from clipping: white UI backgrounds would lose every
  * positive bump, black ones every negative. Each cell asks for the shift that fits its deltas into
@@ -96,22 +99,26 @@ const betweenCellCentres = (length: number, cells: number) => {
  * shift has no edges of its own (the detector's high-pass removes it). Cells that clip both ways
  * (dark text on white) ask for nothing.
  */
-const headroomShift = ({ width, height, data }: RgbaImage, pattern: Float64Array, strength: Float64Array, cells: { columns: number; rows: number; lowest: Uint8Array; highest: Uint8Array }): Float64Array => {
+const headroomShift = ({ width, height, data }: RgbaImage, pattern: Float64Array, strength: Float64Array, cells: CellStatistics): HeadroomShift => {
   const { columns, rows, lowest, highest } = cells;
   const ask = new Float64Array(columns * rows);
   for (let by = 0; by < rows; by++) {
     for (let bx = 0; bx < columns; bx++) {
-      const [x1, y1] = [Math.min(width, (bx + 1) * CELL), Math.min(height, (by + 1) * CELL)];
       // Most cells have room for any delta their strength allows: no need to look closer.
       const reach = strength[by * columns + bx]!;
       if (lowest[by * columns + bx]! >= reach && highest[by * columns + bx]! <= 255 - reach) continue;
+      const x1 = Math.min(width, (bx + 1) * CELL);
+      const y1 = Math.min(height, (by + 1) * CELL);
       let up = 0;
       let down = 0;
       for (let y = by * CELL; y < y1; y++) {
-        for (let x = bx * CELL, i = 4 * (y * width + x); x < x1; x++, i += 4) {
-          const delta = reach * pattern[(y % TILE) * TILE + (x % TILE)]!;
-          up = Math.max(up, -(Math.min(data[i]!, data[i + 1]!, data[i + 2]!) + delta));
-          down = Math.max(down, Math.max(data[i]!, data[i + 1]!, data[i + 2]!) + delta - 255);
+        for (let x = bx * CELL, i = 4 * (y * width + x), t = (y % TILE) * TILE + (x % TILE); x < x1; x++, i += 4, t++) {
+          const delta = reach * pattern[t]!;
+          const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+          const low = r < g ? (r < b ? r : b) : g < b ? g : b;
+          const high = r > g ? (r > b ? r : b) : g > b ? g : b;
+          if (-(low + delta) > up) up = -(low + delta);
+          if (high + delta - 255 > down) down = high + delta - 255;
         }
       }
       ask[by * columns + bx] = up > 0 && down > 0 ? 0 : Math.max(-MAX_SHIFT, Math.min(MAX_SHIFT, up - down));
@@ -131,39 +138,35 @@ const headroomShift = ({ width, height, data }: RgbaImage, pattern: Float64Array
       spread[by * columns + bx] = up + down;
     }
   }
-  const shift = new Float64Array(width * height);
   const across = betweenCellCentres(width, columns);
   const down = betweenCellCentres(height, rows);
   const rowAsks = new Uint8Array(rows);
   for (let i = 0; i < spread.length; i++) if (spread[i] !== 0) rowAsks[Math.floor(i / columns)] = 1;
+  const shiftRows: (Float64Array | undefined)[] = new Array(height);
+  // Bilinear, one axis at a time: down the cell rows into `line`, then across it.
+  const line = new Float64Array(columns);
+  let power = 0;
   for (let y = 0; y < height; y++) {
     const y0 = down.before[y]!;
     const y1 = Math.min(rows - 1, y0 + 1);
     const fy = down.towardsNext[y]!;
     if (!rowAsks[y0] && !rowAsks[y1]) continue;
+    for (let bx = 0; bx < columns; bx++) line[bx] = (1 - fy) * spread[y0 * columns + bx]! + fy * spread[y1 * columns + bx]!;
+    const row = (shiftRows[y] = new Float64Array(width));
     for (let x = 0; x < width; x++) {
       const x0 = across.before[x]!;
       const x1 = Math.min(columns - 1, x0 + 1);
-      const fx = across.towardsNext[x]!;
-      const a = spread[y0 * columns + x0]!;
-      const b = spread[y0 * columns + x1]!;
-      const c = spread[y1 * columns + x0]!;
-      const d = spread[y1 * columns + x1]!;
-      if (a === 0 && b === 0 && c === 0 && d === 0) continue;
-      shift[y * width + x] = (1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * c + fx * d);
+      row[x] = (1 - across.towardsNext[x]!) * line[x0]! + across.towardsNext[x]! * line[x1]!;
+      power += row[x]! * row[x]!;
     }
   }
-  return shift;
+  return { rows: shiftRows, meanPower: power / (width * height) };
 };
 
-/**
- * Adds the mark to the luma of every pixel (same delta on R, G and B), stronger in busy cells.
- * Strength is set per 8 x 8 cell, which is where the half-sine bump falls to zero, so it never
- * draws a seam.
- */
-export const embedMark = (image: RgbaImage, key: Uint8Array, payload: MarkPayload): RgbaImage => {
-  const { width, height, data } = image;
-  const pattern = markPattern(key, payload);
+/** Per 8 x 8 cell, row by row: its masking activity, pixel count, and lowest and highest channel value. */
+type CellStatistics = { columns: number; rows: number; activity: Float64Array; pixels: Float64Array; lowest: Uint8Array; highest: Uint8Array };
+
+const cellStatistics = ({ width, height, data }: RgbaImage): CellStatistics => {
   const columns = Math.ceil(width / CELL);
   const rows = Math.ceil(height / CELL);
   const activity = new Float64Array(columns * rows);
@@ -187,58 +190,89 @@ export const embedMark = (image: RgbaImage, key: Uint8Array, payload: MarkPayloa
           const value = 0.299 * r + 0.587 * g + 0.114 * b;
           cellLuma[n++] = value;
           sum += value;
-          low = Math.min(low, r, g, b);
-          high = Math.max(high, r, g, b);
+          const pixelLow = r < g ? (r < b ? r : b) : g < b ? g : b;
+          const pixelHigh = r > g ? (r > b ? r : b) : g > b ? g : b;
+          if (pixelLow < low) low = pixelLow;
+          if (pixelHigh > high) high = pixelHigh;
         }
       }
-      lowest[by * columns + bx] = low;
-      highest[by * columns + bx] = high;
       const mean = sum / n;
       let deviation = 0;
       for (let k = 0; k < n; k++) deviation += Math.abs(cellLuma[k]! - mean);
-      activity[by * columns + bx] = MIN_ACTIVITY + 0.6 * (deviation / n);
-      pixels[by * columns + bx] = n;
+      const cell = by * columns + bx;
+      activity[cell] = MIN_ACTIVITY + 0.6 * (deviation / n);
+      pixels[cell] = n;
+      lowest[cell] = low;
+      highest[cell] = high;
     }
   }
-  // The scale that brings the clamped strengths to the target RMS (the bump's mean square over a
-  // cell is 1/4), found by bisection since the clamps make it nonlinear.
-  const strengthAt = (scale: number, i: number) => Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, activity[i]! * scale));
-  const scaleFor = (rms: number) => {
-    const target = rms * rms * width * height * 4;
-    let low = 0;
-    // Beyond this every cell is at the maximum.
-    let high = MAX_STRENGTH / MIN_ACTIVITY;
-    for (let step = 0; step < 24; step++) {
-      const middle = (low + high) / 2;
-      let sum = 0;
-      for (let i = 0; i < activity.length; i++) {
-        sum += strengthAt(middle, i) ** 2 * pixels[i]!;
-      }
-      if (sum < target) low = middle;
-      else high = middle;
+  return { columns, rows, activity, pixels, lowest, highest };
+};
+
+/** Each cell's mark strength in grey levels: its activity times `scale`, clamped. */
+const strengths = (activity: Float64Array, scale: number): Float64Array =>
+  activity.map((a) => Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, a * scale)));
+
+/**
+ * The scale that brings the clamped strengths to `rms` over the image (the bump's mean square over
+ * a cell is 1/4), found by bisection since the clamps make it nonlinear.
+ */
+const strengthScale = ({ activity, pixels }: CellStatistics, rms: number): number => {
+  let total = 0;
+  for (let i = 0; i < pixels.length; i++) total += pixels[i]!;
+  const target = rms * rms * total * 4;
+  let low = 0;
+  // Beyond this every cell is at the maximum.
+  let high = MAX_STRENGTH / MIN_ACTIVITY;
+  for (let step = 0; step < 24; step++) {
+    const middle = (low + high) / 2;
+    let sum = 0;
+    for (let i = 0; i < activity.length; i++) {
+      const strength = Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, activity[i]! * middle));
+      sum += strength * strength * pixels[i]!;
     }
-    return low;
-  };
-  const fullScale = scaleFor(TARGET_RMS);
-  const shift = headroomShift(image, pattern, activity.map((_, i) => strengthAt(fullScale, i)), { columns, rows, lowest, highest });
-  // The shift spends part of the distortion budget; the mark gets the rest.
-  let shiftPower = 0;
-  for (let i = 0; i < shift.length; i++) shiftPower += shift[i]! * shift[i]!;
-  const markScale = scaleFor(Math.sqrt(Math.max(0.5, TARGET_RMS ** 2 - shiftPower / shift.length)));
-  const strength = activity.map((_, i) => strengthAt(markScale, i));
+    if (sum < target) low = middle;
+    else high = middle;
+  }
+  return low;
+};
+
+/** The image plus, on R, G and B alike, each cell's strength times the pattern, plus the shift. */
+const addMark = ({ width, height, data }: RgbaImage, pattern: Float64Array, strength: Float64Array, shift: HeadroomShift): RgbaImage => {
+  const columns = Math.ceil(width / CELL);
   // A clamped array rounds and clips on assignment.
   const out = new Uint8ClampedArray(data);
+  const noShift = new Float64Array(width);
   for (let y = 0; y < height; y++) {
     const patternRow = (y % TILE) * TILE;
     const strengthRow = Math.floor(y / CELL) * columns;
-    for (let x = 0, i = 4 * y * width, j = y * width; x < width; x++, i += 4, j++) {
-      const delta = strength[strengthRow + Math.floor(x / CELL)]! * pattern[patternRow + (x % TILE)]! + shift[j]!;
-      out[i] = data[i]! + delta;
-      out[i + 1] = data[i + 1]! + delta;
-      out[i + 2] = data[i + 2]! + delta;
+    const shiftRow = shift.rows[y] ?? noShift;
+    // A cell never straddles a tile edge, so its pattern indices run on without wrapping.
+    for (let bx = 0, x = 0, i = 4 * y * width; bx < columns; bx++) {
+      const cellStrength = strength[strengthRow + bx]!;
+      for (let t = patternRow + ((bx * CELL) % TILE), end = Math.min(width, x + CELL); x < end; x++, t++, i += 4) {
+        const delta = cellStrength * pattern[t]! + shiftRow[x]!;
+        out[i] = data[i]! + delta;
+        out[i + 1] = data[i + 1]! + delta;
+        out[i + 2] = data[i + 2]! + delta;
+      }
     }
   }
   return { width, height, data: new Uint8Array(out.buffer) };
+};
+
+/**
+ * Adds the mark to the luma of every pixel (same delta on R, G and B), stronger in busy cells.
+ * Strength is set per 8 x 8 cell, which is where the half-sine bump falls to zero, so it never
+ * draws a seam.
+ */
+export const embedMark = (image: RgbaImage, key: Uint8Array, payload: MarkPayload): RgbaImage => {
+  const pattern = markPattern(key, payload);
+  const cells = cellStatistics(image);
+  const shift = headroomShift(image, pattern, strengths(cells.activity, strengthScale(cells, TARGET_RMS)), cells);
+  // The shift spends part of the distortion budget; the mark gets the rest.
+  const markScale = strengthScale(cells, Math.sqrt(Math.max(0.5, TARGET_RMS ** 2 - shift.meanPower)));
+  return addMark(image, pattern, strengths(cells.activity, markScale), shift);
 };
 
 /** A TILE x TILE RGBA tile for clients to composite over their UI (grey carrying the pattern, low alpha). */
