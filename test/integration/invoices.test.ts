@@ -24,6 +24,7 @@ const buyer = { title: '安克科技有限公司', taxId: '91110000802100433B', 
 const pay = (corpId: string, orderId: string, seats = 50) => api.webhook('billing', orderPaidEvent(corpId, orderId, seats));
 const apply = (corpId: string, orderId: string, body: unknown = buyer, tokenCorp = corpId) =>
   api.admin(corpId, 'POST', `/corps/${corpId}/orders/${orderId}/invoices`, body, tokenCorp);
+const clockNow = async () => Date.parse((await api.local('GET', '/local/clock')).now);
 const invoice = async (corpId: string, invoiceId: string) => (await api.admin(corpId, 'GET', `/corps/${corpId}/invoices/${invoiceId}`)).body;
 const invoicesOf = async (corpId: string) => (await api.admin(corpId, 'GET', `/corps/${corpId}/invoices`)).body.items as any[];
 const pdfText = async (url: string) => {
@@ -39,11 +40,14 @@ describe('invoices', () => {
     await api.local('POST', '/local/clock', { now: '2026-09-30T02:00:00Z' });
     await pay('inv-a', 'o-1');
     const applied = await apply('inv-a', 'o-1');
+    const appliedBy = await clockNow();
     expect(applied.status).toBe(202);
+    // The stack's clock keeps running after it is set: instants lie between the setting and the next reading.
+    expect(Date.parse(applied.body.requestedAt)).toBeGreaterThanOrEqual(Date.parse('2026-09-30T02:00:00Z'));
+    expect(Date.parse(applied.body.requestedAt)).toBeLessThanOrEqual(appliedBy);
     expect(applied.body).toMatchObject({
       orderId: 'o-1',
       status: 'requested',
-      requestedAt: '2026-09-30T02:00:00Z',
       dueBy: '2026-10-15T15:59:59Z',
       dueByProvisional: false,
       issuedAt: null,
@@ -51,7 +55,9 @@ describe('invoices', () => {
       pdfUrl: null,
     });
     const issued = await eventually(() => invoice('inv-a', applied.body.invoiceId), (i) => i.status === 'issued');
-    expect(issued).toMatchObject({ status: 'issued', issuedAt: '2026-09-30T02:00:00Z', invoiceNumber: '00000001' });
+    expect(issued).toMatchObject({ status: 'issued', invoiceNumber: '00000001' });
+    expect(Date.parse(issued.issuedAt)).toBeGreaterThanOrEqual(Date.parse(applied.body.requestedAt));
+    expect(Date.parse(issued.issuedAt)).toBeLessThanOrEqual(await clockNow());
     expect(issued.pdfUrl).toContain('X-Amz-Expires=900');
     const text = await pdfText(issued.pdfUrl);
     expect(text).toContain('安克科技有限公司');
