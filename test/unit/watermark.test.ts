@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { embedMark, extractMark, markPattern, type RgbaImage } from '#core/watermark/codec';
 import { decode, encode } from '#core/watermark/convolutional';
+import { CELL, CELLS_PER_SIDE, CODED_BITS, keyedLayout } from '#core/watermark/layout';
 import { checkPayload, protectPayload } from '#core/watermark/payload';
 
 /** A deterministic photo-like test card: gradients, soft blobs, fine texture. */
@@ -70,7 +71,7 @@ describe('dark watermark codec', () => {
     expect(extractMark(half, key)?.payload).toEqual(payload);
   });
 
-  it('marks a white page without losing the bumps to clipping (a small crop at JPEG 30 still reads)', async () => {
+  it('marks a white page without losing the bumps to clipping (an off-grid crop at JPEG 30 still reads)', async () => {
     // A document screen: white (255) with rows of dark "text" bars, where every positive delta would clip.
     const page: RgbaImage = { width: 768, height: 512, data: new Uint8Array(768 * 512 * 4).fill(255) };
     for (let y = 40; y < 512; y += 32) {
@@ -80,7 +81,7 @@ describe('dark watermark codec', () => {
     }
     const markedPage = embedMark(page, key, payload);
     expect(psnr(page, markedPage)).toBeGreaterThan(39);
-    const cropped = await through(markedPage, (s) => s.extract({ left: 45, top: 29, width: 384, height: 256 }).jpeg({ quality: 30 }));
+    const cropped = await through(markedPage, (s) => s.extract({ left: 45, top: 29, width: 640, height: 448 }).jpeg({ quality: 30 }));
     expect(extractMark(cropped, key)?.payload).toEqual(payload);
   });
 
@@ -102,8 +103,24 @@ describe('dark watermark codec', () => {
     flipped[10] = flipped[10]! ^ 1;
     expect(checkPayload(flipped)).toBeNull();
     const coded: number[] = encode(bits).map((bit) => (bit ? 1 : -1));
-    for (const i of [3, 40, 77, 120, 170]) coded[i] = -coded[i]!;
+    // Tail-biting: no tail is sent, and errors where the circle closes are corrected like any others.
+    expect(coded).toHaveLength(2 * bits.length);
+    for (const i of [0, 3, 40, 77, 120, 170, 191]) coded[i] = -coded[i]!;
     expect(decode(coded, bits.length)).toEqual(bits);
+  });
+
+  it('puts every coded bit once in any 128 x 128 px window of the tile, wherever a crop falls', () => {
+    const layout = keyedLayout(key);
+    const cellsPerWindow = 128 / CELL;
+    for (const [left, top] of [[0, 0], [5, 11], [16, 16], [29, 3]] as const) {
+      const seen = new Array<number>(CODED_BITS).fill(0);
+      layout.messageCells.forEach((cell, i) => {
+        const column = (cell % CELLS_PER_SIDE - left + CELLS_PER_SIDE) % CELLS_PER_SIDE;
+        const row = (Math.floor(cell / CELLS_PER_SIDE) - top + CELLS_PER_SIDE) % CELLS_PER_SIDE;
+        if (column < cellsPerWindow && row < cellsPerWindow) seen[layout.messageBits[i]!]! += 1;
+      });
+      expect(seen.every((count) => count === 1)).toBe(true);
+    }
   });
 
   it('changes the pattern with the key and the payload', () => {

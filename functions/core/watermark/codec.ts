@@ -9,7 +9,12 @@ export type RgbaImage = { width: number; height: number; data: Uint8Array };
 /** Distortion budget, mark and headroom shift together: RMS 2.5 grey levels (40.2 dB PSNR). Marks are never under 1 level where applied. */
 const TARGET_RMS = 2.5;
 const MIN_STRENGTH = 1;
-const MAX_STRENGTH = 7;
+/**
+ * Texture hides a stronger mark, but the detector discounts texture (it weights by the inverse local
+ * energy), so strength spent there beyond 6 levels buys little: the cap sends that share of the
+ * budget to quieter cells, where it is read.
+ */
+const MAX_STRENGTH = 6;
 /** A flat cell's activity; busier cells add 0.6 per grey level of mean absolute deviation. */
 const MIN_ACTIVITY = 0.8;
 /** The headroom shift stays within one grey level: enough for the bumps on white or black, and within the PSNR budget. */
@@ -286,19 +291,25 @@ export const overlayTile = (key: Uint8Array, payload: MarkPayload): RgbaImage =>
   return { width: TILE, height: TILE, data };
 };
 
+/**
+ * The high-pass window follows the cells' size in the image: 5 x 5 px at the native 8 px, 3 x 3 once
+ * a downscale has shrunk them under about 5.6 px, where the wider window lets too much texture through.
+ */
+const residualRadius = (scale: number): number => (scale < 0.7 ? 1 : 2);
+
 /** Half-width of the window the local residual energy is measured over, and the energy that counts as flat. */
 const ENERGY_RADIUS = 4;
 const FLAT_ENERGY = 1;
 
 /**
- * High-passed luma (luma minus its 5 x 5 mean), each pixel weighted by the inverse of the local
- * residual energy: the matched filter for a mark in noise of varying strength. Flat areas, where the
- * residual is mostly mark, count fully; text edges and texture hardly at all.
+ * High-passed luma (luma minus its mean over a (2 radius + 1)^2 window), each pixel weighted by the
+ * inverse of the local residual energy: the matched filter for a mark in noise of varying strength.
+ * Flat areas, where the residual is mostly mark, count fully; text edges and texture hardly at all.
  */
-const weightedResidual = (image: RgbaImage): Float64Array => {
+const weightedResidual = (image: RgbaImage, radius: number): Float64Array => {
   const { width, height } = image;
   const r = luma(image);
-  const mean = boxMean(r, width, height, 2);
+  const mean = boxMean(r, width, height, radius);
   const squares = new Float64Array(r.length);
   for (let i = 0; i < r.length; i++) {
     r[i] = r[i]! - mean[i]!;
@@ -494,18 +505,19 @@ type Reading = { soft: Float64Array };
  * The autocorrelation is only computed when the native scale did not read.
  */
 function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
-  const r = weightedResidual(image);
   const { width, height } = image;
+  const residuals = new Map<number, Float64Array>();
+  const residual = (radius: number) => residuals.get(radius) ?? residuals.set(radius, weightedResidual(image, radius)).get(radius)!;
   const tried = new Set<string>();
   function* at(sx: number, sy: number): Generator<Reading> {
     const id = `${sx.toFixed(4)}x${sy.toFixed(4)}`;
     if (tried.has(id)) return;
     tried.add(id);
-    const tile = fold(r, width, height, sx, sy);
+    const tile = fold(residual(residualRadius(Math.max(sx, sy))), width, height, sx, sy);
     for (const [dx, dy] of syncOffsets(tile, layout, 3)) yield { soft: despread(tile, layout, dx, dy) };
   }
   yield* at(1, 1);
-  const scales = periodScales(r, width, height);
+  const scales = periodScales(residual(residualRadius(1)), width, height);
   for (const s of scales.both) yield* at(s, s);
   if (scales.x.length && scales.y.length) yield* at(scales.x[0]!, scales.y[0]!);
 }

@@ -6,9 +6,16 @@ import { PROTECTED_BITS } from './payload.ts';
 export const TILE = 256;
 export const CELL = 8;
 export const CELLS_PER_SIDE = TILE / CELL;
-const CELLS = CELLS_PER_SIDE * CELLS_PER_SIDE;
-const SYNC_CELLS = CELLS / 4;
 export const CODED_BITS = codedLength(PROTECTED_BITS);
+/**
+ * Which cell carries what repeats every BLOCK cells (128 px) across and down, so any 128 x 128 px
+ * window holds every coded bit once, wherever a crop falls. A quarter of a block's positions are
+ * sync; the rest carry the coded bits, one each. The signs still change over the whole tile.
+ */
+const BLOCK = 16;
+const BLOCK_POSITIONS = BLOCK * BLOCK;
+const SYNC_POSITIONS = BLOCK_POSITIONS / 4;
+if (BLOCK_POSITIONS - SYNC_POSITIONS !== CODED_BITS) throw new Error('a block must hold each coded bit exactly once');
 
 /** Half-sine bump over a cell: smooth edges keep the mark out of sight and survive resampling. */
 export const BUMP = Float64Array.from({ length: CELL * CELL }, (_, i) => Math.sin((Math.PI * ((i % CELL) + 0.5)) / CELL) * Math.sin((Math.PI * (Math.floor(i / CELL) + 0.5)) / CELL));
@@ -43,19 +50,35 @@ export type KeyedLayout = {
 };
 
 export const keyedLayout = (key: Uint8Array): KeyedLayout => {
-  const next = keyedStream(key, 'steward-watermark-layout-v1');
-  const order = Int32Array.from({ length: CELLS }, (_, i) => i);
-  for (let i = CELLS - 1; i > 0; i--) {
+  const next = keyedStream(key, 'steward-watermark-layout-v2');
+  // A keyed shuffle of the block's positions: the first are sync, the rest carry coded bits 0, 1, 2 ...
+  const order = Int32Array.from({ length: BLOCK_POSITIONS }, (_, i) => i);
+  for (let i = BLOCK_POSITIONS - 1; i > 0; i--) {
     const j = next() % (i + 1);
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
-  const messageCount = CELLS - SYNC_CELLS;
+  const blocks = CELLS_PER_SIDE / BLOCK;
+  const inTile = (position: number, block: number) =>
+    (Math.floor(block / blocks) * BLOCK + Math.floor(position / BLOCK)) * CELLS_PER_SIDE + (block % blocks) * BLOCK + (position % BLOCK);
+  const syncCells: number[] = [];
+  const messageCells: number[] = [];
+  const messageBits: number[] = [];
+  for (let block = 0; block < blocks * blocks; block++) {
+    order.forEach((position, rank) => {
+      if (rank < SYNC_POSITIONS) {
+        syncCells.push(inTile(position, block));
+      } else {
+        messageCells.push(inTile(position, block));
+        messageBits.push(rank - SYNC_POSITIONS);
+      }
+    });
+  }
   return {
-    syncCells: order.slice(0, SYNC_CELLS),
-    syncSigns: Int8Array.from({ length: SYNC_CELLS }, () => (next() & 1 ? 1 : -1)),
-    messageCells: order.slice(SYNC_CELLS),
-    messageBits: Int32Array.from({ length: messageCount }, (_, i) => i % CODED_BITS),
-    messageSigns: Int8Array.from({ length: messageCount }, () => (next() & 1 ? 1 : -1)),
+    syncCells: Int32Array.from(syncCells),
+    syncSigns: Int8Array.from(syncCells, () => (next() & 1 ? 1 : -1)),
+    messageCells: Int32Array.from(messageCells),
+    messageBits: Int32Array.from(messageBits),
+    messageSigns: Int8Array.from(messageCells, () => (next() & 1 ? 1 : -1)),
     whitening: Uint8Array.from({ length: PROTECTED_BITS }, () => next() & 1),
   };
 };
