@@ -94,6 +94,9 @@ const betweenCellCentres = (length: number, cells: number) => {
   return { before, towardsNext };
 };
 
+const lowestChannel = (r: number, g: number, b: number): number => (r < g ? (r < b ? r : b) : g < b ? g : b);
+const highestChannel = (r: number, g: number, b: number): number => (r > g ? (r > b ? r : b) : g > b ? g : b);
+
 /** Brightness shift per pixel row (rows that need none have no array), and its mean square. */
 type HeadroomShift = { rows: (Float64Array | undefined)[]; meanPower: number };
 
@@ -119,9 +122,8 @@ const headroomShift = ({ width, height, data }: RgbaImage, pattern: Float64Array
       for (let y = by * CELL; y < y1; y++) {
         for (let x = bx * CELL, i = 4 * (y * width + x), t = (y % TILE) * TILE + (x % TILE); x < x1; x++, i += 4, t++) {
           const delta = reach * pattern[t]!;
-          const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
-          const low = r < g ? (r < b ? r : b) : g < b ? g : b;
-          const high = r > g ? (r > b ? r : b) : g > b ? g : b;
+          const low = lowestChannel(data[i]!, data[i + 1]!, data[i + 2]!);
+          const high = highestChannel(data[i]!, data[i + 1]!, data[i + 2]!);
           if (-(low + delta) > up) up = -(low + delta);
           if (high + delta - 255 > down) down = high + delta - 255;
         }
@@ -195,10 +197,8 @@ const cellStatistics = ({ width, height, data }: RgbaImage): CellStatistics => {
           const value = 0.299 * r + 0.587 * g + 0.114 * b;
           cellLuma[n++] = value;
           sum += value;
-          const pixelLow = r < g ? (r < b ? r : b) : g < b ? g : b;
-          const pixelHigh = r > g ? (r > b ? r : b) : g > b ? g : b;
-          if (pixelLow < low) low = pixelLow;
-          if (pixelHigh > high) high = pixelHigh;
+          low = Math.min(low, lowestChannel(r, g, b));
+          high = Math.max(high, highestChannel(r, g, b));
         }
       }
       const mean = sum / n;
@@ -214,9 +214,10 @@ const cellStatistics = ({ width, height, data }: RgbaImage): CellStatistics => {
   return { columns, rows, activity, pixels, lowest, highest };
 };
 
-/** Each cell's mark strength in grey levels: its activity times `scale`, clamped. */
-const strengths = (activity: Float64Array, scale: number): Float64Array =>
-  activity.map((a) => Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, a * scale)));
+/** A cell's mark strength in grey levels: its activity times `scale`, clamped. */
+const clampedStrength = (activity: number, scale: number): number => Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, activity * scale));
+
+const strengths = (activity: Float64Array, scale: number): Float64Array => activity.map((a) => clampedStrength(a, scale));
 
 /**
  * The scale that brings the clamped strengths to `rms` over the image (the bump's mean square over
@@ -233,7 +234,7 @@ const strengthScale = ({ activity, pixels }: CellStatistics, rms: number): numbe
     const middle = (low + high) / 2;
     let sum = 0;
     for (let i = 0; i < activity.length; i++) {
-      const strength = Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, activity[i]! * middle));
+      const strength = clampedStrength(activity[i]!, middle);
       sum += strength * strength * pixels[i]!;
     }
     if (sum < target) low = middle;
