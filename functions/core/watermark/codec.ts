@@ -24,9 +24,12 @@ const MAX_SCALE = 1.3;
 /** Alpha (of 255) of the client-side overlay tile. */
 export const OVERLAY_ALPHA = 8;
 
+/** BT.601 luma of one pixel: what the mark changes and the detector reads. */
+const lumaOf = (r: number, g: number, b: number): number => 0.299 * r + 0.587 * g + 0.114 * b;
+
 const luma = ({ width, height, data }: RgbaImage): Float64Array => {
   const y = new Float64Array(width * height);
-  for (let i = 0; i < y.length; i++) y[i] = 0.299 * data[4 * i]! + 0.587 * data[4 * i + 1]! + 0.114 * data[4 * i + 2]!;
+  for (let i = 0; i < y.length; i++) y[i] = lumaOf(data[4 * i]!, data[4 * i + 1]!, data[4 * i + 2]!);
   return y;
 };
 
@@ -145,8 +148,8 @@ const headroomShift = ({ width, height, data }: RgbaImage, pattern: Float64Array
       spread[by * columns + bx] = up + down;
     }
   }
-  const across = betweenCellCentres(width, columns);
-  const down = betweenCellCentres(height, rows);
+  const horizontal = betweenCellCentres(width, columns);
+  const vertical = betweenCellCentres(height, rows);
   const rowAsks = new Uint8Array(rows);
   for (let i = 0; i < spread.length; i++) if (spread[i] !== 0) rowAsks[Math.floor(i / columns)] = 1;
   const shiftRows: (Float64Array | undefined)[] = new Array(height);
@@ -154,16 +157,16 @@ const headroomShift = ({ width, height, data }: RgbaImage, pattern: Float64Array
   const line = new Float64Array(columns);
   let power = 0;
   for (let y = 0; y < height; y++) {
-    const y0 = down.before[y]!;
+    const y0 = vertical.before[y]!;
     const y1 = Math.min(rows - 1, y0 + 1);
-    const fy = down.towardsNext[y]!;
+    const fy = vertical.towardsNext[y]!;
     if (!rowAsks[y0] && !rowAsks[y1]) continue;
     for (let bx = 0; bx < columns; bx++) line[bx] = (1 - fy) * spread[y0 * columns + bx]! + fy * spread[y1 * columns + bx]!;
     const row = (shiftRows[y] = new Float64Array(width));
     for (let x = 0; x < width; x++) {
-      const x0 = across.before[x]!;
+      const x0 = horizontal.before[x]!;
       const x1 = Math.min(columns - 1, x0 + 1);
-      row[x] = (1 - across.towardsNext[x]!) * line[x0]! + across.towardsNext[x]! * line[x1]!;
+      row[x] = (1 - horizontal.towardsNext[x]!) * line[x0]! + horizontal.towardsNext[x]! * line[x1]!;
       power += row[x]! * row[x]!;
     }
   }
@@ -194,7 +197,7 @@ const cellStatistics = ({ width, height, data }: RgbaImage): CellStatistics => {
           const r = data[i]!;
           const g = data[i + 1]!;
           const b = data[i + 2]!;
-          const value = 0.299 * r + 0.587 * g + 0.114 * b;
+          const value = lumaOf(r, g, b);
           cellLuma[n++] = value;
           sum += value;
           low = Math.min(low, lowestChannel(r, g, b));
