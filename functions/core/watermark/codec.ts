@@ -416,7 +416,7 @@ const periodScales = (r: Float64Array, width: number, height: number): { x: numb
     x: acX ? best(scoreX, maxX, 1) : [],
     y: acY ? best(scoreY, maxY, 1) : [],
     // Uniform scale, the common case: either axis counts as far as it is long enough to show the period.
-    both: acX || acY ? best((p) => scoreX(p) + scoreY(p), Math.max(maxX, maxY), 4) : [],
+    both: acX || acY ? best((p) => scoreX(p) + scoreY(p), Math.max(maxX, maxY), SCALE_CANDIDATES) : [],
   };
 };
 
@@ -456,15 +456,25 @@ const fold = (r: Float64Array, width: number, height: number, sx: number, sy: nu
   return sum;
 };
 
+const syncSpectra = new WeakMap<KeyedLayout, { re: Float64Array; im: Float64Array }>();
+
+/** The sync pattern's spectrum, once per layout: every alignment tried correlates with it. */
+const syncSpectrum = (layout: KeyedLayout): { re: Float64Array; im: Float64Array } => {
+  const known = syncSpectra.get(layout);
+  if (known) return known;
+  const spectrum = { re: new Float64Array(TILE * TILE), im: new Float64Array(TILE * TILE) };
+  layout.syncCells.forEach((cell, i) => stampCell(spectrum.re, cell, layout.syncSigns[i]!));
+  fft2d(spectrum.re, spectrum.im, TILE);
+  syncSpectra.set(layout, spectrum);
+  return spectrum;
+};
+
 /** Offsets (dx, dy) where the folded tile lines up with the sync pattern, best first. */
 const syncOffsets = (tile: Float64Array, layout: KeyedLayout, count: number): [number, number][] => {
-  const template = new Float64Array(TILE * TILE);
-  layout.syncCells.forEach((cell, i) => stampCell(template, cell, layout.syncSigns[i]!));
+  const { re: template, im: bIm } = syncSpectrum(layout);
   const aRe = Float64Array.from(tile);
   const aIm = new Float64Array(TILE * TILE);
-  const bIm = new Float64Array(TILE * TILE);
   fft2d(aRe, aIm, TILE);
-  fft2d(template, bIm, TILE);
   const re = new Float64Array(TILE * TILE);
   const im = new Float64Array(TILE * TILE);
   for (let i = 0; i < re.length; i++) {
@@ -483,20 +493,78 @@ const syncOffsets = (tile: Float64Array, layout: KeyedLayout, count: number): [n
   return best.map(({ index }) => [index % TILE, Math.floor(index / TILE)]);
 };
 
+/** The folded tile's correlation with a cell's bump, the cell's grid shifted by (dx, dy). */
+const cellCorrelation = (tile: Float64Array, cell: number, dx: number, dy: number): number => {
+  const x0 = (cell % CELLS_PER_SIDE) * CELL + dx;
+  const y0 = Math.floor(cell / CELLS_PER_SIDE) * CELL + dy;
+  let sum = 0;
+  for (let y = 0; y < CELL; y++) {
+    const row = ((y0 + y) % TILE) * TILE;
+    for (let x = 0; x < CELL; x++) sum += tile[row + ((x0 + x) % TILE)]! * BUMP[y * CELL + x]!;
+  }
+  return sum;
+};
+
 /** Soft coded bits read from the folded tile at offset (dx, dy); positive leans to 1. */
 const despread = (tile: Float64Array, layout: KeyedLayout, dx: number, dy: number): Float64Array => {
   const soft = new Float64Array(CODED_BITS);
   layout.messageCells.forEach((cell, i) => {
-    const x0 = (cell % CELLS_PER_SIDE) * CELL + dx;
-    const y0 = Math.floor(cell / CELLS_PER_SIDE) * CELL + dy;
-    let sum = 0;
-    for (let y = 0; y < CELL; y++) {
-      for (let x = 0; x < CELL; x++) sum += tile[((y0 + y) % TILE) * TILE + ((x0 + x) % TILE)]! * BUMP[y * CELL + x]!;
-    }
-    soft[layout.messageBits[i]!] = soft[layout.messageBits[i]!]! + sum * layout.messageSigns[i]!;
+    soft[layout.messageBits[i]!] = soft[layout.messageBits[i]!]! + cellCorrelation(tile, cell, dx, dy) * layout.messageSigns[i]!;
   });
   const rms = Math.sqrt(soft.reduce((total, s) => total + s * s, 0) / soft.length) || 1;
   return soft.map((s) => s / rms);
+};
+
+/** How well the folded tile at offset (dx, dy) matches the sync pattern. */
+const syncMatch = (tile: Float64Array, layout: KeyedLayout, dx: number, dy: number): number =>
+  layout.syncCells.reduce((sum, cell, i) => sum + cellCorrelation(tile, cell, dx, dy) * layout.syncSigns[i]!, 0);
+
+/** Refinement: scale in 0.4% steps up to 1.2% either way, offsets up to 2 px around where the sync pattern last lined up. */
+const REFINE_SCALE_STEP = 0.004;
+const REFINE_SCALE_STEPS = 3;
+const REFINE_OFFSET_REACH = 2;
+/** Refinement folds the image nine times: only where the nominal grid is small (a fold costs one step per grid point). */
+const REFINE_MAX_SAMPLES = 600_000;
+/** Uniform scale candidates tried, best first, and how many of them are refined. */
+const SCALE_CANDIDATES = 8;
+const REFINED_CANDIDATES = 4;
+
+/**
+ * A scale from the autocorrelation of few periods (a small image, or content that repeats itself)
+ * can be a percent off, which drifts the cells by more than their width across the image. Around
+ * the candidate, the scale and offset where the sync pattern matches best. Offsets come from the
+ * sync correlation at every second step (past half a percent off, it loses the grid).
+ */
+const refinedAlignment = (r: Float64Array, width: number, height: number, scale: number, offsets: [number, number][], layout: KeyedLayout) => {
+  let best = { score: -Infinity, scale, dx: offsets[0]![0], dy: offsets[0]![1] };
+  const tryScale = (candidate: number, tile: Float64Array, anchor: { scale: number; offsets: [number, number][] }) => {
+    // The sync match sits where the grid fits mid-image: a new scale moves that point on the nominal grid.
+    const [driftX, driftY] = [Math.round((width / 2) * (1 / candidate - 1 / anchor.scale)), Math.round((height / 2) * (1 / candidate - 1 / anchor.scale))];
+    for (const [ox, oy] of anchor.offsets) {
+      for (let ey = -REFINE_OFFSET_REACH; ey <= REFINE_OFFSET_REACH; ey++) {
+        for (let ex = -REFINE_OFFSET_REACH; ex <= REFINE_OFFSET_REACH; ex++) {
+          const [dx, dy] = [(((ox + driftX + ex) % TILE) + TILE) % TILE, (((oy + driftY + ey) % TILE) + TILE) % TILE];
+          const score = syncMatch(tile, layout, dx, dy);
+          if (score > best.score) best = { score, scale: candidate, dx, dy };
+        }
+      }
+    }
+  };
+  let anchor = { scale, offsets: offsets.slice(0, 1) };
+  for (let step = -REFINE_SCALE_STEPS; step <= REFINE_SCALE_STEPS; step++) {
+    const candidate = scale * (1 + step * REFINE_SCALE_STEP);
+    const tile = fold(r, width, height, candidate, candidate);
+    if (step === 0) anchor = { scale, offsets: offsets.slice(0, 1) };
+    else if (step % 2 === 0) anchor = { scale: candidate, offsets: syncOffsets(tile, layout, 1) };
+    tryScale(candidate, tile, anchor);
+  }
+  // Half a step either side of the best.
+  const coarse = { scale: best.scale, offsets: [[best.dx, best.dy]] as [number, number][] };
+  for (const side of [-1, 1]) {
+    const candidate = coarse.scale * (1 + (side * REFINE_SCALE_STEP) / 2);
+    tryScale(candidate, fold(r, width, height, candidate, candidate), coarse);
+  }
+  return best;
 };
 
 export type Extraction = { payload: MarkPayload; confidence: number };
@@ -513,16 +581,22 @@ function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
   const residuals = new Map<number, Float64Array>();
   const residual = (radius: number) => residuals.get(radius) ?? residuals.set(radius, weightedResidual(image, radius)).get(radius)!;
   const tried = new Set<string>();
-  function* at(sx: number, sy: number): Generator<Reading> {
+  function* at(sx: number, sy: number, refine = false): Generator<Reading> {
     const id = `${sx.toFixed(4)}x${sy.toFixed(4)}`;
     if (tried.has(id)) return;
     tried.add(id);
-    const tile = fold(residual(residualRadius(Math.max(sx, sy))), width, height, sx, sy);
-    for (const [dx, dy] of syncOffsets(tile, layout, 3)) yield { soft: despread(tile, layout, dx, dy) };
+    const r = residual(residualRadius(Math.max(sx, sy)));
+    const tile = fold(r, width, height, sx, sy);
+    const offsets = syncOffsets(tile, layout, 3);
+    for (const [dx, dy] of offsets) yield { soft: despread(tile, layout, dx, dy) };
+    if (!refine || (width * height) / (sx * sx) > REFINE_MAX_SAMPLES) return;
+    const refined = refinedAlignment(r, width, height, sx, offsets, layout);
+    if (refined.scale === sx && offsets.some(([dx, dy]) => dx === refined.dx && dy === refined.dy)) return;
+    yield { soft: despread(fold(r, width, height, refined.scale, refined.scale), layout, refined.dx, refined.dy) };
   }
   yield* at(1, 1);
   const scales = periodScales(residual(residualRadius(1)), width, height);
-  for (const s of scales.both) yield* at(s, s);
+  for (const [rank, s] of scales.both.entries()) yield* at(s, s, rank < REFINED_CANDIDATES);
   if (scales.x.length && scales.y.length) yield* at(scales.x[0]!, scales.y[0]!);
 }
 
