@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { embedMark, extractMark, markPattern, type RgbaImage } from '#core/watermark/codec';
-import { decode, encode } from '#core/watermark/convolutional';
+import { decode, decodeList, encode } from '#core/watermark/convolutional';
 import { CELL, CELLS_PER_SIDE, CODED_BITS, keyedLayout } from '#core/watermark/layout';
 import { checkPayload, protectPayload } from '#core/watermark/payload';
 
@@ -117,6 +117,23 @@ describe('dark watermark codec', () => {
     expect(coded).toHaveLength(2 * bits.length);
     for (const i of [0, 3, 40, 77, 120, 170, 191]) coded[i] = -coded[i]!;
     expect(decode(coded, bits.length)).toEqual(bits);
+  });
+
+  it('lists the likeliest messages best first: the head is the Viterbi answer, and the list holds the truth more often', () => {
+    let state = 3;
+    const random = () => ((state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const gaussian = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
+    let [viterbiRight, listRight] = [0, 0];
+    for (let trial = 0; trial < 120; trial++) {
+      const message = Array.from({ length: 96 }, () => (random() < 0.5 ? 1 : 0));
+      const soft = encode(message).map((bit) => (bit ? 1 : -1) + gaussian());
+      const list = decodeList(soft, message.length, 16);
+      expect(list[0]).toEqual(decode(soft, message.length));
+      expect(new Set(list.map((m) => m.join(''))).size).toBe(list.length);
+      viterbiRight += Number(list[0]!.join('') === message.join(''));
+      listRight += Number(list.some((m) => m.join('') === message.join('')));
+    }
+    expect(listRight).toBeGreaterThan(viterbiRight + 5);
   });
 
   it('puts every coded bit once in any 128 x 128 px window of the tile, wherever a crop falls', () => {

@@ -19,6 +19,14 @@ const parity = (value: number): number => {
 
 /** Output pair of the encoder for register contents (newest bit highest). */
 const outputs = (register: number): [number, number] => [parity(register & G1), parity(register & G2)];
+const OUTPUT_1 = Uint8Array.from({ length: 2 * STATES }, (_, register) => outputs(register)[0]);
+const OUTPUT_2 = Uint8Array.from({ length: 2 * STATES }, (_, register) => outputs(register)[1]);
+
+/** The correlation gained by taking input `bit` from `state`. */
+const branchGain = (bit: number, state: number, s1: number, s2: number): number => {
+  const register = (bit << MEMORY) | state;
+  return (OUTPUT_1[register] ? s1 : -s1) + (OUTPUT_2[register] ? s2 : -s2);
+};
 
 export const codedLength = (bits: number): number => 2 * bits;
 
@@ -40,39 +48,75 @@ const WRAP = 6 * K;
 
 /**
  * Soft-decision Viterbi for the tail-biting code: `soft[i] > 0` leans to coded bit 1, its size is
- * the confidence. The circle of steps is unrolled with WRAP steps of it before and after, every
- * start state equally likely; the middle of the best path is the message.
+ * the confidence. The most likely message: the head of the list below.
  */
-export const decode = (soft: ArrayLike<number>, bits: number): number[] => {
+export const decode = (soft: ArrayLike<number>, bits: number): number[] => decodeList(soft, bits, 1)[0]!;
+
+/**
+ * List Viterbi (parallel: the `size` best paths into every state): the `size` most likely distinct
+ * messages, best first. A CRC then picks among them, which recovers messages whose best path is
+ * off by a few bits. The circle of steps is unrolled with WRAP steps of it before and after, every
+ * start state equally likely; the middle of a path is its message.
+ */
+export const decodeList = (soft: ArrayLike<number>, bits: number, size: number): number[][] => {
   const steps = bits + 2 * WRAP;
   const at = (step: number) => (((step - WRAP) % bits) + bits) % bits;
-  let metric = new Float64Array(STATES);
-  const decisions: Uint8Array[] = [];
+  // metric[state * size + rank], each state's ranks best first.
+  let metric = new Float64Array(STATES * size).fill(-Infinity);
+  for (let state = 0; state < STATES; state++) metric[state * size] = 0;
+  const fromLow: Uint8Array[] = [];
+  const fromRank: Uint8Array[] = [];
   for (let step = 0; step < steps; step++) {
-    const next = new Float64Array(STATES).fill(-Infinity);
-    const choice = new Uint8Array(STATES);
+    const next = new Float64Array(STATES * size).fill(-Infinity);
+    const low = new Uint8Array(STATES * size);
+    const rankOf = new Uint8Array(STATES * size);
     const s1 = soft[2 * at(step)]!;
     const s2 = soft[2 * at(step) + 1]!;
-    for (let state = 0; state < STATES; state++) {
-      for (let bit = 0; bit < 2; bit++) {
-        const register = (bit << MEMORY) | state;
-        const [o1, o2] = outputs(register);
-        const candidate = metric[state]! + (o1 ? s1 : -s1) + (o2 ? s2 : -s2);
-        const to = register >> 1;
-        if (candidate > next[to]!) {
-          next[to] = candidate;
-          choice[to] = state & 1; // the bit that left the register identifies the predecessor
+    for (let to = 0; to < STATES; to++) {
+      const bit = to >> (MEMORY - 1);
+      const stateA = (to << 1) & (STATES - 1);
+      const stateB = stateA | 1;
+      const gainA = branchGain(bit, stateA, s1, s2);
+      const gainB = branchGain(bit, stateB, s1, s2);
+      // Merge the two predecessors' ranked lists.
+      let [a, b] = [0, 0];
+      for (let rank = 0; rank < size; rank++) {
+        const va = a < size ? metric[stateA * size + a]! + gainA : -Infinity;
+        const vb = b < size ? metric[stateB * size + b]! + gainB : -Infinity;
+        if (va === -Infinity && vb === -Infinity) break;
+        const index = to * size + rank;
+        if (va >= vb) {
+          next[index] = va;
+          rankOf[index] = a++;
+        } else {
+          next[index] = vb;
+          low[index] = 1;
+          rankOf[index] = b++;
         }
       }
     }
-    decisions.push(choice);
+    fromLow.push(low);
+    fromRank.push(rankOf);
     metric = next;
   }
-  let state = metric.indexOf(Math.max(...metric));
-  const decoded: number[] = new Array(steps);
-  for (let step = steps - 1; step >= 0; step--) {
-    decoded[step] = (state >> (MEMORY - 1)) & 1;
-    state = ((state << 1) & (STATES - 1)) | decisions[step]![state]!;
+  const ends = Array.from(metric.keys()).filter((i) => metric[i]! > -Infinity).sort((i, j) => metric[j]! - metric[i]!);
+  const messages: number[][] = [];
+  const seen = new Set<string>();
+  for (const end of ends) {
+    let [state, rank] = [Math.floor(end / size), end % size];
+    const decoded: number[] = new Array(steps);
+    for (let step = steps - 1; step >= 0; step--) {
+      decoded[step] = (state >> (MEMORY - 1)) & 1;
+      const index = state * size + rank;
+      rank = fromRank[step]![index]!;
+      state = ((state << 1) & (STATES - 1)) | fromLow[step]![index]!;
+    }
+    const message = decoded.slice(WRAP, WRAP + bits);
+    const id = message.join('');
+    if (seen.has(id)) continue;
+    seen.add(id);
+    messages.push(message);
+    if (messages.length === size) break;
   }
-  return decoded.slice(WRAP, WRAP + bits);
+  return messages;
 };
