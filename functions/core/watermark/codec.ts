@@ -506,6 +506,11 @@ const cellCorrelation = (tile: Float64Array, cell: number, dx: number, dy: numbe
   const x0 = (cell % CELLS_PER_SIDE) * CELL + dx;
   const y0 = Math.floor(cell / CELLS_PER_SIDE) * CELL + dy;
   let sum = 0;
+  if (x0 + CELL <= TILE && y0 + CELL <= TILE) {
+    // Most cells do not wrap round the tile's edge: no modulo in the loop.
+    for (let y = 0, bump = 0; y < CELL; y++) for (let i = (y0 + y) * TILE + x0, end = i + CELL; i < end; i++, bump++) sum += tile[i]! * BUMP[bump]!;
+    return sum;
+  }
   for (let y = 0; y < CELL; y++) {
     const row = ((y0 + y) % TILE) * TILE;
     for (let x = 0; x < CELL; x++) sum += tile[row + ((x0 + x) % TILE)]! * BUMP[y * CELL + x]!;

@@ -79,7 +79,8 @@ export const decodeList = (soft: ArrayLike<number>, bits: number, size: number):
       const gainA = branchGain(bit, stateA, s1, s2);
       const gainB = branchGain(bit, stateB, s1, s2);
       // Merge the two predecessors' ranked lists.
-      let [a, b] = [0, 0];
+      let a = 0;
+      let b = 0;
       for (let rank = 0; rank < size; rank++) {
         const va = a < size ? metric[stateA * size + a]! + gainA : -Infinity;
         const vb = b < size ? metric[stateB * size + b]! + gainB : -Infinity;
@@ -102,20 +103,21 @@ export const decodeList = (soft: ArrayLike<number>, bits: number, size: number):
   const ends = Array.from(metric.keys()).filter((i) => metric[i]! > -Infinity).sort((i, j) => metric[j]! - metric[i]!);
   const messages: number[][] = [];
   const seen = new Set<string>();
+  const decoded = new Uint8Array(steps);
   for (const end of ends) {
-    let [state, rank] = [Math.floor(end / size), end % size];
-    const decoded: number[] = new Array(steps);
+    let state = Math.floor(end / size);
+    let rank = end % size;
     for (let step = steps - 1; step >= 0; step--) {
       decoded[step] = (state >> (MEMORY - 1)) & 1;
       const index = state * size + rank;
       rank = fromRank[step]![index]!;
       state = ((state << 1) & (STATES - 1)) | fromLow[step]![index]!;
     }
-    const message = decoded.slice(WRAP, WRAP + bits);
-    const id = message.join('');
+    // Paths that differ only in the unrolled ends carry the same message.
+    const id = String.fromCharCode(...decoded.subarray(WRAP, WRAP + bits));
     if (seen.has(id)) continue;
     seen.add(id);
-    messages.push(message);
+    messages.push(Array.from(decoded.subarray(WRAP, WRAP + bits)));
     if (messages.length === size) break;
   }
   return messages;

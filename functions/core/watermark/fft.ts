@@ -1,58 +1,93 @@
-/** In-place iterative radix-2 FFT of `re`/`im` (length a power of two); `inverse` also divides by n. */
-export const fft = (re: Float64Array, im: Float64Array, inverse = false): void => {
-  const n = re.length;
+type Tables = { reversed: Uint32Array; cos: Float64Array; sin: Float64Array };
+const tablesBySize = new Map<number, Tables>();
+
+/** Bit-reversal permutation and twiddle factors for length n, computed once per length. */
+const tablesFor = (n: number): Tables => {
+  const known = tablesBySize.get(n);
+  if (known) return known;
+  const reversed = new Uint32Array(n);
   for (let i = 1, j = 0; i < n; i++) {
     let bit = n >> 1;
     for (; j & bit; bit >>= 1) j ^= bit;
     j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j]!, re[i]!];
-      [im[i], im[j]] = [im[j]!, im[i]!];
-    }
+    reversed[i] = j;
   }
-  for (let size = 2; size <= n; size <<= 1) {
-    const angle = ((inverse ? 2 : -2) * Math.PI) / size;
-    const wr = Math.cos(angle);
-    const wi = Math.sin(angle);
-    for (let start = 0; start < n; start += size) {
-      let cr = 1;
-      let ci = 0;
-      for (let k = 0; k < size / 2; k++) {
-        const a = start + k;
-        const b = a + size / 2;
-        const tr = re[b]! * cr - im[b]! * ci;
-        const ti = re[b]! * ci + im[b]! * cr;
-        re[b] = re[a]! - tr;
-        im[b] = im[a]! - ti;
-        re[a] = re[a]! + tr;
-        im[a] = im[a]! + ti;
-        const next = cr * wr - ci * wi;
-        ci = cr * wi + ci * wr;
-        cr = next;
-      }
-    }
-  }
-  if (inverse) for (let i = 0; i < n; i++) (re[i] = re[i]! / n), (im[i] = im[i]! / n);
+  const cos = Float64Array.from({ length: n / 2 }, (_, k) => Math.cos((-2 * Math.PI * k) / n));
+  const sin = Float64Array.from({ length: n / 2 }, (_, k) => Math.sin((-2 * Math.PI * k) / n));
+  const tables = { reversed, cos, sin };
+  tablesBySize.set(n, tables);
+  return tables;
 };
 
-/** 2-D FFT of an n x n grid stored row by row. */
-export const fft2d = (re: Float64Array, im: Float64Array, n: number, inverse = false): void => {
-  const rowRe = new Float64Array(n);
-  const rowIm = new Float64Array(n);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let line = 0; line < n; line++) {
-      for (let k = 0; k < n; k++) {
-        const index = pass === 0 ? line * n + k : k * n + line;
-        rowRe[k] = re[index]!;
-        rowIm[k] = im[index]!;
-      }
-      fft(rowRe, rowIm, inverse);
-      for (let k = 0; k < n; k++) {
-        const index = pass === 0 ? line * n + k : k * n + line;
-        re[index] = rowRe[k]!;
-        im[index] = rowIm[k]!;
+/** Radix-2 FFT of the n values from `offset` in place; `inverse` also divides by n. */
+const transform = (re: Float64Array, im: Float64Array, offset: number, n: number, inverse: boolean, { reversed, cos, sin }: Tables): void => {
+  for (let i = 1; i < n; i++) {
+    const j = reversed[i]!;
+    if (i < j) {
+      const a = offset + i;
+      const b = offset + j;
+      const tr = re[a]!;
+      const ti = im[a]!;
+      re[a] = re[b]!;
+      im[a] = im[b]!;
+      re[b] = tr;
+      im[b] = ti;
+    }
+  }
+  const direction = inverse ? -1 : 1;
+  for (let size = 2; size <= n; size <<= 1) {
+    const half = size >> 1;
+    const stride = n / size;
+    // Twiddle outermost: each is loaded once per stage.
+    for (let k = 0; k < half; k++) {
+      const wr = cos[k * stride]!;
+      const wi = direction * sin[k * stride]!;
+      for (let a = offset + k; a < offset + n; a += size) {
+        const b = a + half;
+        const br = re[b]!;
+        const bi = im[b]!;
+        const tr = br * wr - bi * wi;
+        const ti = br * wi + bi * wr;
+        const ar = re[a]!;
+        const ai = im[a]!;
+        re[b] = ar - tr;
+        im[b] = ai - ti;
+        re[a] = ar + tr;
+        im[a] = ai + ti;
       }
     }
+  }
+  if (inverse) {
+    for (let i = offset; i < offset + n; i++) {
+      re[i] = re[i]! / n;
+      im[i] = im[i]! / n;
+    }
+  }
+};
+
+/** In-place iterative radix-2 FFT of `re`/`im` (length a power of two); `inverse` also divides by n. */
+export const fft = (re: Float64Array, im: Float64Array, inverse = false): void => transform(re, im, 0, re.length, inverse, tablesFor(re.length));
+
+/** Swaps rows and columns of an n x n grid in place. */
+const transpose = (values: Float64Array, n: number): void => {
+  for (let y = 0; y < n; y++) {
+    for (let x = y + 1; x < n; x++) {
+      const a = y * n + x;
+      const b = x * n + y;
+      const t = values[a]!;
+      values[a] = values[b]!;
+      values[b] = t;
+    }
+  }
+};
+
+/** 2-D FFT of an n x n grid stored row by row: rows in place, then columns as rows of the transpose. */
+export const fft2d = (re: Float64Array, im: Float64Array, n: number, inverse = false): void => {
+  const tables = tablesFor(n);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let row = 0; row < n; row++) transform(re, im, row * n, n, inverse, tables);
+    transpose(re, n);
+    transpose(im, n);
   }
 };
 
