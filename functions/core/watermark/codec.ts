@@ -306,17 +306,9 @@ const ENERGY_RADIUS = 4;
 const FLAT_ENERGY = 1;
 
 /**
- * The embed's strength relative to a flat cell's, as the detector can guess it from the local
- * residual energy: masking adds 0.6 per grey level of deviation, up to the strength cap (about 5
- * times a flat cell's).
- */
-const expectedStrength = (energy: number): number => Math.min(5, 1 + 0.6 * Math.sqrt(Math.max(0, energy)));
-
-/**
  * High-passed luma (luma minus its mean over a (2 radius + 1)^2 window), each pixel weighted by the
- * mark's expected strength there over the local residual energy: the matched filter for a mark of
- * varying strength in noise of varying strength. Flat areas, where the residual is mostly mark,
- * count fully; text edges and texture, where the noise grows faster than the mark, much less.
+ * inverse of the local residual energy: the matched filter for a mark in noise of varying strength.
+ * Flat areas, where the residual is mostly mark, count fully; text edges and texture hardly at all.
  */
 const weightedResidual = (image: RgbaImage, radius: number): Float64Array => {
   const { width, height } = image;
@@ -328,7 +320,7 @@ const weightedResidual = (image: RgbaImage, radius: number): Float64Array => {
     squares[i] = r[i]! * r[i]!;
   }
   const energy = boxMean(squares, width, height, ENERGY_RADIUS);
-  for (let i = 0; i < r.length; i++) r[i] = (r[i]! * expectedStrength(energy[i]!)) / (energy[i]! + FLAT_ENERGY);
+  for (let i = 0; i < r.length; i++) r[i] = r[i]! / (energy[i]! + FLAT_ENERGY);
   return r;
 };
 
