@@ -1,4 +1,4 @@
-import { decode, decodeList, encode } from './convolutional.ts';
+import { decodeList, encode } from './convolutional.ts';
 import { fft, fft2d, nextPowerOfTwo } from './fft.ts';
 import { BUMP, CELL, CELLS_PER_SIDE, CODED_BITS, TILE, keyedLayout, stampCell, type KeyedLayout } from './layout.ts';
 import { PROTECTED_BITS, checkPayload, protectPayload, type MarkPayload } from './payload.ts';
@@ -555,11 +555,12 @@ const refinedAlignment = (r: Float64Array, width: number, height: number, scale:
       }
     }
   };
-  let anchor = { scale, offsets: offsets.slice(0, 1) };
+  const start = { scale, offsets: offsets.slice(0, 1) };
+  let anchor = start;
   for (let step = -REFINE_SCALE_STEPS; step <= REFINE_SCALE_STEPS; step++) {
     const candidate = scale * (1 + step * REFINE_SCALE_STEP);
     const tile = fold(r, width, height, candidate, candidate);
-    if (step === 0) anchor = { scale, offsets: offsets.slice(0, 1) };
+    if (step === 0) anchor = start;
     else if (step % 2 === 0) anchor = { scale: candidate, offsets: syncOffsets(tile, layout, 1) };
     tryScale(candidate, tile, anchor);
   }
@@ -612,8 +613,8 @@ function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
 const DECODED_LIST = 16;
 
 /**
- * Reads the mark from a possibly attacked copy, without the original: despreading, Viterbi and
- * the CRC over each likely alignment. Answers null rather than a wrong member: a foreign key or an
+ * Reads the mark from a possibly attacked copy, without the original: despreading, list Viterbi
+ * and the CRC over each likely alignment. Answers null rather than a wrong member: a foreign key or an
  * unmarked image fails the CRC.
  */
 export const extractMark = (image: RgbaImage, key: Uint8Array): Extraction | null => {
