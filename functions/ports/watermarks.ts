@@ -24,6 +24,8 @@ export interface WatermarkBook {
   /** The member's serial in the corp (from 1), assigned on first use and never reassigned. */
   serialOf(corpId: string, memberId: string): Promise<number>;
   memberOfSerial(corpId: string, serial: number): Promise<string | null>;
+  /** The highest serial handed out so far (0 before the first): no mark carries a higher one. */
+  lastSerial(corpId: string): Promise<number>;
   recordTrace(corpId: string, trace: TraceRecord): Promise<void>;
   /** The audit trail of traces, newest first. */
   traces(corpId: string, page: PageRequest): Promise<Page<TraceRecord>>;

@@ -78,9 +78,12 @@ export const uploadedImage = async (deps: Deps, corpId: string, uploadId: string
 export const traceImage = async (deps: Deps, corpId: string, adminId: string, bytes: Uint8Array): Promise<TraceResult> => {
   const { image } = await decodeOrRefuse(deps, bytes);
   let result: TraceResult = { found: false };
-  for (const key of await deps.watermarks.keys(corpId)) {
-    const extraction = extractMark(image, key.secret);
-    if (!extraction || extraction.payload.keyVersion !== key.version) continue;
+  // Marks name a serial handed out before now, made before now: the decoder need not guess the rest.
+  const maxSerial = await deps.watermarks.lastSerial(corpId);
+  const maxMinute = minuteOf(deps.clock.now());
+  for (const key of maxSerial > 0 ? await deps.watermarks.keys(corpId) : []) {
+    const extraction = extractMark(image, key.secret, { keyVersion: key.version, maxSerial, maxMinute });
+    if (!extraction) continue;
     const memberId = await deps.watermarks.memberOfSerial(corpId, extraction.payload.memberSerial);
     if (!memberId) continue;
     const member = await deps.members.getMember(corpId, memberId);

@@ -85,6 +85,11 @@ export class DynamoWatermarkBook implements WatermarkBook {
     return Item ? String(Item.memberId) : null;
   }
 
+  async lastSerial(corpId: string): Promise<number> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: tableName(), Key: sequenceItem(corpId), ConsistentRead: true }));
+    return Number(Item?.lastSerial ?? 0);
+  }
+
   async traces(corpId: string, page: PageRequest): Promise<Page<TraceRecord>> {
     const result = await this.db.send(
       new QueryCommand({

@@ -1,7 +1,7 @@
 import { decodeList, encode } from './convolutional.ts';
 import { fft, fft2d, nextPowerOfTwo } from './fft.ts';
 import { BUMP, CELL, CELLS_PER_SIDE, CODED_BITS, TILE, keyedLayout, stampCell, type KeyedLayout } from './layout.ts';
-import { PROTECTED_BITS, checkPayload, protectPayload, type MarkPayload } from './payload.ts';
+import { PROTECTED_BITS, checkPayload, knownBits, protectPayload, withinBounds, type MarkBounds, type MarkPayload } from './payload.ts';
 
 /** 8-bit RGBA, row by row. */
 export type RgbaImage = { width: number; height: number; data: Uint8Array };
@@ -324,6 +324,60 @@ const weightedResidual = (image: RgbaImage, radius: number): Float64Array => {
   return r;
 };
 
+/** Mean over a (2 rx + 1) x (2 ry + 1) window on a grid that wraps round at its edges, as a spectrum does. */
+const wrappedBoxMean = (values: Float64Array, width: number, height: number, rx: number, ry: number): Float64Array => {
+  const rows = new Float64Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const base = y * width;
+    let sum = 0;
+    for (let d = -rx; d <= rx; d++) sum += values[base + ((d + width) % width)]!;
+    for (let x = 0; x < width; x++) {
+      rows[base + x] = sum / (2 * rx + 1);
+      sum += values[base + ((x + rx + 1) % width)]! - values[base + ((x - rx + width) % width)]!;
+    }
+  }
+  const mean = new Float64Array(width * height);
+  for (let x = 0; x < width; x++) {
+    let sum = 0;
+    for (let d = -ry; d <= ry; d++) sum += rows[((d + height) % height) * width + x]!;
+    for (let y = 0; y < height; y++) {
+      mean[y * width + x] = sum / (2 * ry + 1);
+      sum += rows[((y + ry + 1) % height) * width + x]! - rows[((y - ry + height) % height) * width + x]!;
+    }
+  }
+  return mean;
+};
+
+/** Whitening transforms the image padded to powers of two: only up to this many points (512 x 512, two FFTs of about 40 ms each here). */
+const WHITENING_MAX_POINTS = 1 << 18;
+
+/**
+ * The residual with its spectrum flattened: each frequency divided by the magnitude around it (over
+ * 1/64 of the band each way, plus 5% of the mean so empty bands stay quiet). Content that repeats (a
+ * sheet of frames, a grid) leaves spectral lines that weighting by local energy cannot see; divided
+ * out, they stop drowning the mark. Null for images too large to transform cheaply.
+ */
+const whitenedResidual = (r: Float64Array, width: number, height: number): Float64Array | null => {
+  const [columns, rows] = [nextPowerOfTwo(width), nextPowerOfTwo(height)];
+  if (columns * rows > WHITENING_MAX_POINTS) return null;
+  const re = new Float64Array(columns * rows);
+  const im = new Float64Array(columns * rows);
+  for (let y = 0; y < height; y++) re.set(r.subarray(y * width, (y + 1) * width), y * columns);
+  fft2d(re, im, columns, rows);
+  const magnitude = re.map((value, i) => Math.hypot(value, im[i]!));
+  const around = wrappedBoxMean(magnitude, columns, rows, Math.max(2, columns / 64), Math.max(2, rows / 64));
+  const floor = (0.05 * around.reduce((sum, value) => sum + value, 0)) / around.length;
+  for (let i = 0; i < re.length; i++) {
+    const divisor = around[i]! + floor;
+    re[i] = re[i]! / divisor;
+    im[i] = im[i]! / divisor;
+  }
+  fft2d(re, im, columns, rows, true);
+  const out = new Float64Array(width * height);
+  for (let y = 0; y < height; y++) out.set(re.subarray(y * columns, y * columns + width), y * width);
+  return out;
+};
+
 /**
  * The residual's autocorrelation along rows or columns, normalised to 1 at lag 0, up to `maxLag`.
  * JPEG's 8 x 8 blocks add peaks at every multiple of 8 px in the attacked image; their typical
@@ -464,7 +518,7 @@ const syncSpectrum = (layout: KeyedLayout): { re: Float64Array; im: Float64Array
   if (known) return known;
   const spectrum = { re: new Float64Array(TILE * TILE), im: new Float64Array(TILE * TILE) };
   layout.syncCells.forEach((cell, i) => stampCell(spectrum.re, cell, layout.syncSigns[i]!));
-  fft2d(spectrum.re, spectrum.im, TILE);
+  fft2d(spectrum.re, spectrum.im, TILE, TILE);
   syncSpectra.set(layout, spectrum);
   return spectrum;
 };
@@ -474,14 +528,14 @@ const syncOffsets = (tile: Float64Array, layout: KeyedLayout, count: number): [n
   const { re: template, im: bIm } = syncSpectrum(layout);
   const aRe = Float64Array.from(tile);
   const aIm = new Float64Array(TILE * TILE);
-  fft2d(aRe, aIm, TILE);
+  fft2d(aRe, aIm, TILE, TILE);
   const re = new Float64Array(TILE * TILE);
   const im = new Float64Array(TILE * TILE);
   for (let i = 0; i < re.length; i++) {
     re[i] = aRe[i]! * template[i]! + aIm[i]! * bIm[i]!;
     im[i] = aIm[i]! * template[i]! - aRe[i]! * bIm[i]!;
   }
-  fft2d(re, im, TILE, true);
+  fft2d(re, im, TILE, TILE, true);
   const best: { index: number; value: number }[] = [];
   for (let i = 0; i < re.length; i++) {
     if (best.length < count || re[i]! > best[best.length - 1]!.value) {
@@ -580,25 +634,36 @@ type Reading = { soft: Float64Array };
 /**
  * Alignments worth decoding, most likely first: the native scale (screenshots and re-saved files
  * keep it), then the scales the tiles' autocorrelation suggests, each with its best sync offsets.
- * The autocorrelation is only computed when the native scale did not read.
+ * The autocorrelation is only computed when the native scale did not read. Images small enough to
+ * whiten cheaply are read once more at each scale, from the whitened residual.
  */
 function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
   const { width, height } = image;
   const residuals = new Map<number, Float64Array>();
   const residual = (radius: number) => residuals.get(radius) ?? residuals.set(radius, weightedResidual(image, radius)).get(radius)!;
+  const whitenedResiduals = new Map<number, Float64Array | null>();
+  const whitened = (radius: number) =>
+    whitenedResiduals.has(radius) ? whitenedResiduals.get(radius)! : whitenedResiduals.set(radius, whitenedResidual(residual(radius), width, height)).get(radius)!;
   const tried = new Set<string>();
+  /** Soft bits at each offset of the folded tile, then at the best one of the whitened residual folded alike. */
+  function* readAt(radius: number, tile: Float64Array, scale: [number, number], offsets: [number, number][]): Generator<Reading> {
+    for (const [dx, dy] of offsets) yield { soft: despread(tile, layout, dx, dy) };
+    const w = whitened(radius);
+    if (w) yield { soft: despread(fold(w, width, height, ...scale), layout, ...offsets[0]!) };
+  }
   function* at(sx: number, sy: number, refine = false): Generator<Reading> {
     const id = `${sx.toFixed(4)}x${sy.toFixed(4)}`;
     if (tried.has(id)) return;
     tried.add(id);
-    const r = residual(residualRadius(Math.max(sx, sy)));
+    const radius = residualRadius(Math.max(sx, sy));
+    const r = residual(radius);
     const tile = fold(r, width, height, sx, sy);
     const offsets = syncOffsets(tile, layout, 3);
-    for (const [dx, dy] of offsets) yield { soft: despread(tile, layout, dx, dy) };
+    yield* readAt(radius, tile, [sx, sy], offsets);
     if (!refine || (width * height) / (sx * sx) > REFINE_MAX_SAMPLES) return;
     const refined = refinedAlignment(r, width, height, sx, offsets, layout);
     if (refined.scale === sx && offsets.some(([dx, dy]) => dx === refined.dx && dy === refined.dy)) return;
-    yield { soft: despread(fold(r, width, height, refined.scale, refined.scale), layout, refined.dx, refined.dy) };
+    yield* readAt(radius, fold(r, width, height, refined.scale, refined.scale), [refined.scale, refined.scale], [[refined.dx, refined.dy]]);
   }
   yield* at(1, 1);
   const scales = periodScales(residual(residualRadius(1)), width, height);
@@ -608,21 +673,24 @@ function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
 
 /**
  * Messages per alignment the CRC chooses among. Each costs the CRC's 32 bits a chance to pass by
- * accident: 16 per alignment over some 40 alignments is about 640 tries, 1.5e-7 per unmarked image.
+ * accident: 16 per reading over some 50 readings is about 800 tries, 2e-7 per unmarked image (less
+ * with bounds, which rule out most wrong payloads before the CRC is asked).
  */
 const DECODED_LIST = 16;
 
 /**
  * Reads the mark from a possibly attacked copy, without the original: despreading, list Viterbi
  * and the CRC over each likely alignment. Answers null rather than a wrong member: a foreign key or an
- * unmarked image fails the CRC.
+ * unmarked image fails the CRC. Bounds (what the tracer knows) fix some bits for the decoder, which
+ * gains it most where the mark is weakest, and rule out payloads no one could have made.
  */
-export const extractMark = (image: RgbaImage, key: Uint8Array): Extraction | null => {
+export const extractMark = (image: RgbaImage, key: Uint8Array, bounds?: MarkBounds): Extraction | null => {
   const layout = keyedLayout(key);
+  const known = bounds && knownBits(bounds).map((bit, i) => (bit < 0 ? -1 : bit ^ layout.whitening[i]!));
   for (const { soft } of readings(image, layout)) {
-    for (const bits of decodeList(soft, PROTECTED_BITS, DECODED_LIST)) {
+    for (const bits of decodeList(soft, PROTECTED_BITS, DECODED_LIST, known)) {
       const payload = checkPayload(bits.map((bit, i) => bit ^ layout.whitening[i]!));
-      if (!payload) continue;
+      if (!payload || (bounds && !withinBounds(payload, bounds))) continue;
       const coded = encode(bits);
       const agreeing = coded.filter((bit, i) => (bit ? soft[i]! > 0 : soft[i]! <= 0)).length;
       return { payload, confidence: +(agreeing / coded.length).toFixed(3) };

@@ -56,9 +56,10 @@ export const decode = (soft: ArrayLike<number>, bits: number): number[] => decod
  * List Viterbi (parallel: the `size` best paths into every state): the `size` most likely distinct
  * messages, best first. A CRC then picks among them, which recovers messages whose best path is
  * off by a few bits. The circle of steps is unrolled with WRAP steps of it before and after, every
- * start state equally likely; the middle of a path is its message.
+ * start state equally likely; the middle of a path is its message. `known` gives message bits the
+ * caller is sure of (0 or 1; -1 where not): no path contradicts them.
  */
-export const decodeList = (soft: ArrayLike<number>, bits: number, size: number): number[][] => {
+export const decodeList = (soft: ArrayLike<number>, bits: number, size: number, known?: ArrayLike<number>): number[][] => {
   const steps = bits + 2 * WRAP;
   const at = (step: number) => (((step - WRAP) % bits) + bits) % bits;
   // metric[state * size + rank], each state's ranks best first.
@@ -72,8 +73,10 @@ export const decodeList = (soft: ArrayLike<number>, bits: number, size: number):
     const rankOf = new Uint8Array(STATES * size);
     const s1 = soft[2 * at(step)]!;
     const s2 = soft[2 * at(step) + 1]!;
+    const knownBit = known ? known[at(step)]! : -1;
     for (let to = 0; to < STATES; to++) {
       const bit = to >> (MEMORY - 1);
+      if (knownBit >= 0 && bit !== knownBit) continue;
       const stateA = (to << 1) & (STATES - 1);
       const stateB = stateA | 1;
       const gainA = branchGain(bit, stateA, s1, s2);

@@ -68,26 +68,26 @@ const transform = (re: Float64Array, im: Float64Array, offset: number, n: number
 /** In-place iterative radix-2 FFT of `re`/`im` (length a power of two); `inverse` also divides by n. */
 export const fft = (re: Float64Array, im: Float64Array, inverse = false): void => transform(re, im, 0, re.length, inverse, tablesFor(re.length));
 
-/** Swaps rows and columns of an n x n grid in place. */
-const transpose = (values: Float64Array, n: number): void => {
-  for (let y = 0; y < n; y++) {
-    for (let x = y + 1; x < n; x++) {
-      const a = y * n + x;
-      const b = x * n + y;
-      const t = values[a]!;
-      values[a] = values[b]!;
-      values[b] = t;
+/**
+ * 2-D FFT of a width x height grid stored row by row (both powers of two): rows in place, then each
+ * column copied out, transformed and copied back.
+ */
+export const fft2d = (re: Float64Array, im: Float64Array, width: number, height: number, inverse = false): void => {
+  const rowTables = tablesFor(width);
+  for (let row = 0; row < height; row++) transform(re, im, row * width, width, inverse, rowTables);
+  const columnTables = tablesFor(height);
+  const columnRe = new Float64Array(height);
+  const columnIm = new Float64Array(height);
+  for (let x = 0; x < width; x++) {
+    for (let y = 0, i = x; y < height; y++, i += width) {
+      columnRe[y] = re[i]!;
+      columnIm[y] = im[i]!;
     }
-  }
-};
-
-/** 2-D FFT of an n x n grid stored row by row: rows in place, then columns as rows of the transpose. */
-export const fft2d = (re: Float64Array, im: Float64Array, n: number, inverse = false): void => {
-  const tables = tablesFor(n);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let row = 0; row < n; row++) transform(re, im, row * n, n, inverse, tables);
-    transpose(re, n);
-    transpose(im, n);
+    transform(columnRe, columnIm, 0, height, inverse, columnTables);
+    for (let y = 0, i = x; y < height; y++, i += width) {
+      re[i] = columnRe[y]!;
+      im[i] = columnIm[y]!;
+    }
   }
 };
 

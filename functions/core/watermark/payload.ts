@@ -58,3 +58,25 @@ export const checkPayload = (bits: readonly number[]): MarkPayload | null => {
   const low = view.getUint32(4);
   return { memberSerial: high >>> 8, minute: (((high & 0xff) << 24) | (low >>> 8)) >>> 0, keyVersion: low & 0xff };
 };
+
+/**
+ * What a tracer knows of any mark it could find with one key: the key's version, the corp's highest
+ * member serial so far, and the current minute. Marks outside these bounds were never made.
+ */
+export type MarkBounds = { keyVersion: number; maxSerial: number; maxMinute: number };
+
+export const withinBounds = (payload: MarkPayload, bounds: MarkBounds): boolean =>
+  payload.keyVersion === bounds.keyVersion && payload.memberSerial <= bounds.maxSerial && payload.minute <= bounds.maxMinute;
+
+/**
+ * The protected bits the bounds fix (1 or 0; -1 where unknown): the key version, and the leading
+ * zeros of serial and minute above their maxima. The decoder need not guess them.
+ */
+export const knownBits = ({ keyVersion, maxSerial, maxMinute }: MarkBounds): Int8Array => {
+  const known = new Int8Array(PROTECTED_BITS).fill(-1);
+  const bitLength = (value: number) => Math.max(0, Math.floor(value)).toString(2).replace(/^0$/, '').length;
+  known.fill(0, 0, Math.max(0, 24 - bitLength(maxSerial)));
+  known.fill(0, 24, 24 + Math.max(0, 32 - bitLength(maxMinute)));
+  for (let i = 0; i < 8; i++) known[56 + i] = (keyVersion >> (7 - i)) & 1;
+  return known;
+};
