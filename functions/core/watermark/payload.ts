@@ -74,9 +74,9 @@ export const withinBounds = (payload: MarkPayload, bounds: MarkBounds): boolean 
  */
 export const knownBits = ({ keyVersion, maxSerial, maxMinute }: MarkBounds): Int8Array => {
   const known = new Int8Array(PROTECTED_BITS).fill(-1);
-  const bitLength = (value: number) => Math.max(0, Math.floor(value)).toString(2).replace(/^0$/, '').length;
-  known.fill(0, 0, Math.max(0, 24 - bitLength(maxSerial)));
-  known.fill(0, 24, 24 + Math.max(0, 32 - bitLength(maxMinute)));
+  // Both maxima are under 2^32: the bits they need are 32 less their leading zeros.
+  known.fill(0, 0, Math.max(0, Math.clz32(maxSerial) - 8));
+  known.fill(0, 24, 24 + Math.clz32(maxMinute));
   for (let i = 0; i < 8; i++) known[56 + i] = (keyVersion >> (7 - i)) & 1;
   return known;
 };
