@@ -12,8 +12,8 @@ process.env.DOCUMENTS_BUCKET = 'documents';
 
 const { handler } = await import('../../functions/http/watermarks.ts');
 
-const documents = mockClient(DynamoDBDocumentClient);
-const mocks = [mockClient(DynamoDBClient), documents, mockClient(KMSClient), mockClient(S3Client)];
+const documentClient = mockClient(DynamoDBDocumentClient);
+const mocks = [mockClient(DynamoDBClient), documentClient, mockClient(KMSClient), mockClient(S3Client)];
 const calls = () => mocks.reduce((total, mock) => total + mock.calls().length, 0);
 
 const admin = (corpId = 'acme') => ({ sub: 'admin-1', corpId, roles: ['admin'] });
@@ -55,14 +55,14 @@ describe('trace', () => {
   beforeEach(() => mocks.forEach((mock) => mock.reset()));
 
   it('answers found:false for a corp that has marked no one, without reading its keys, and records the trace', async () => {
-    documents.on(GetCommand).resolves({});
-    documents.on(PutCommand).resolves({});
+    documentClient.on(GetCommand).resolves({});
+    documentClient.on(PutCommand).resolves({});
     const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#8899aa' } }).png().toBuffer();
     const response = await call('POST /corps/{corpId}/watermarks/trace', { body: image });
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body!)).toEqual({ found: false });
-    expect(documents.commandCalls(GetCommand)[0]!.args[0].input.Key).toEqual({ PK: 'CORP#acme', SK: 'WATERMARK_SEQUENCE' });
-    expect(documents.commandCalls(QueryCommand)).toHaveLength(0);
-    expect(documents.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ adminId: 'admin-1', found: false, memberId: null, imageBytes: image.length });
+    expect(documentClient.commandCalls(GetCommand)[0]!.args[0].input.Key).toEqual({ PK: 'CORP#acme', SK: 'WATERMARK_SEQUENCE' });
+    expect(documentClient.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(documentClient.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ adminId: 'admin-1', found: false, memberId: null, imageBytes: image.length });
   });
 });
