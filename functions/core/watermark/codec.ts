@@ -631,6 +631,15 @@ export type Extraction = { payload: MarkPayload; confidence: number };
 
 type Reading = { soft: Float64Array };
 
+/** `compute`, remembered per high-pass radius: a search folds the same residual at many scales. */
+const perRadius = <T>(compute: (radius: number) => T): ((radius: number) => T) => {
+  const known = new Map<number, T>();
+  return (radius) => {
+    if (!known.has(radius)) known.set(radius, compute(radius));
+    return known.get(radius)!;
+  };
+};
+
 /**
  * Alignments worth decoding, most likely first: the native scale (screenshots and re-saved files
  * keep it), then the scales the tiles' autocorrelation suggests, each with its best sync offsets.
@@ -639,11 +648,8 @@ type Reading = { soft: Float64Array };
  */
 function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
   const { width, height } = image;
-  const residuals = new Map<number, Float64Array>();
-  const residual = (radius: number) => residuals.get(radius) ?? residuals.set(radius, weightedResidual(image, radius)).get(radius)!;
-  const whitenedResiduals = new Map<number, Float64Array | null>();
-  const whitened = (radius: number) =>
-    whitenedResiduals.has(radius) ? whitenedResiduals.get(radius)! : whitenedResiduals.set(radius, whitenedResidual(residual(radius), width, height)).get(radius)!;
+  const residual = perRadius((radius) => weightedResidual(image, radius));
+  const whitened = perRadius((radius) => whitenedResidual(residual(radius), width, height));
   const tried = new Set<string>();
   /** Soft bits at each offset of the folded tile, then at the best one of the whitened residual folded alike. */
   function* readAt(radius: number, tile: Float64Array, scale: [number, number], offsets: [number, number][]): Generator<Reading> {
