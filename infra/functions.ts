@@ -6,6 +6,8 @@ import { Construct } from 'constructs';
 
 /** Metadata key that tells the local stack which source file and export a function runs. */
 export const ENTRY_METADATA = 'steward:entry';
+/** Metadata key naming the node_modules folder copied beside a function's bundle (its native packages). */
+export const NODE_MODULES_METADATA = 'steward:node-modules';
 
 export type StewardFunctionProps = {
   /** Path from the repository root, e.g. `functions/http/seats.ts`. */
@@ -14,10 +16,21 @@ export type StewardFunctionProps = {
   timeout?: Duration;
   /** Files copied beside the bundle (repository paths); the function finds them in /var/task. */
   files?: string[];
-  /** Packages left out of the bundle, provided by a layer (native code). */
+  /** Packages left out of the bundle (native code); they come from `nodeModules`. */
   external?: string[];
+  /**
+   * A node_modules folder (repository path) copied beside the bundle as /var/task/node_modules, where the
+   * ESM bundle's bare imports resolve (layers under /opt are not on ESM's path): sharp for linux-arm64.
+   */
+  nodeModules?: string;
   memorySize?: number;
 };
+
+/** Copies an installed node_modules; a missing one (the root postinstall did not run) stops the synth with the fix. */
+const copyNodeModules = (from: string, to: string) => [
+  `test -d "${from}" || { echo "${from} is missing: run npm ci (its postinstall installs it)" >&2; exit 1; }`,
+  `cp -R "${from}" "${to}"`,
+];
 
 /** Node 22 on arm64, bundled by the project's own esbuild (never Docker), JSON logs kept 90 days. */
 export class StewardFunction extends NodejsFunction {
@@ -39,16 +52,19 @@ export class StewardFunction extends NodejsFunction {
         minify: true,
         externalModules: ['@aws-sdk/*', ...(props.external ?? [])],
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        ...(props.files && {
+        ...((props.files || props.nodeModules) && {
           commandHooks: {
             beforeBundling: () => [],
             beforeInstall: () => [],
-            afterBundling: (inputDir: string, outputDir: string) =>
-              props.files!.map((file) => `cp "${inputDir}/${file}" "${outputDir}/"`),
+            afterBundling: (inputDir: string, outputDir: string) => [
+              ...(props.files ?? []).map((file) => `cp "${inputDir}/${file}" "${outputDir}/"`),
+              ...(props.nodeModules ? copyNodeModules(`${inputDir}/${props.nodeModules}`, `${outputDir}/node_modules`) : []),
+            ],
           },
         }),
       },
     });
     (this.node.defaultChild as CfnFunction).addMetadata(ENTRY_METADATA, props.entry);
+    if (props.nodeModules) (this.node.defaultChild as CfnFunction).addMetadata(NODE_MODULES_METADATA, props.nodeModules);
   }
 }

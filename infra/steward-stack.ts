@@ -179,8 +179,10 @@ export class StewardStack extends Stack {
     const watermarks = new StewardFunction(this, 'Watermarks', {
       entry: 'functions/http/watermarks.ts',
       environment: { ...documents, WATERMARK_KMS_KEY_ARN: watermarkKey.keyArn },
-      // libvips (sharp) is native code: it comes from a layer built for linux-arm64 (see README).
+      // libvips (sharp) is native code: npm ci installs its linux-arm64 build in native/watermarks (the root
+      // postinstall) and synth copies it to /var/task/node_modules, where the ESM bundle's import finds it.
       external: ['sharp'],
+      nodeModules: 'native/watermarks/node_modules',
       memorySize: 2048,
     });
     table.grantReadWriteData(watermarks);
