@@ -6,6 +6,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { s3Client } from '#adapters/aws/clients';
 import { provideDeps } from '#commons/deps';
+import { clock as stewardClock } from '#providers/clock';
 import { Problem } from '#commons/problem';
 import { localRoutes } from './local-routes.ts';
 import { buildApp } from '../infra/app.ts';
@@ -98,6 +99,7 @@ export const startLocalStack = async (options: { port?: number } = {}): Promise<
   );
   const alerts = new RecordingAlerts();
   provideDeps({ clock, workflows: stepFunctions, alerts });
+  stewardClock.use(clock);
 
   const api = apiGateway(routesOf(template), handlerOf, jwtSecret);
   const server: Server = createServer(async (request, response) => {

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { DomainError, type DomainErrorCode } from '#core/errors';
 import { ID_PATTERN } from '#core/ids';
 import { logger } from './logger.ts';
 import { Problem, type FieldError } from './problem.ts';
@@ -55,6 +56,32 @@ const toResponse = (result: HttpResult): APIGatewayProxyStructuredResultV2 =>
         ...(result.body !== undefined && { body: JSON.stringify(result.body) }),
       };
 
+/** The status each domain error is answered with; the code and its extra fields go out as they are. */
+const STATUS_OF: Record<DomainErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  ALLOCATION_NOT_FOUND: 404,
+  HANDOVER_NOT_FOUND: 404,
+  INVOICE_NOT_FOUND: 404,
+  MEMBER_NOT_FOUND: 404,
+  ORDER_NOT_FOUND: 404,
+  UPLOAD_NOT_FOUND: 404,
+  CONFLICT: 409,
+  HANDOVER_RUNNING: 409,
+  INVOICE_EXISTS: 409,
+  MEMBER_DEPARTED: 409,
+  NO_RECIPIENT: 409,
+  NOT_ENTITLED: 409,
+  ORDER_NOT_PAID: 409,
+  ORDER_REFUNDED: 409,
+  RECIPIENT_NOT_ACTIVE: 409,
+  REVOCATION_LOCKED: 409,
+  SEATS_EXHAUSTED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+};
+
+const problemOf = (error: DomainError): Problem => new Problem(STATUS_OF[error.code], error.code, error.detail, error.extra);
+
 /** One Lambda serving the routes of one resource, keyed by API Gateway's `routeKey`. */
 export const httpHandler = (routes: Record<string, Route>) =>
   middy<HttpEvent, APIGatewayProxyStructuredResultV2>()
@@ -64,7 +91,8 @@ export const httpHandler = (routes: Record<string, Route>) =>
       try {
         if (!route) throw new Problem(404, 'NOT_FOUND', `No route ${event.routeKey}`);
         return toResponse(await route(toRequest(event, context)));
-      } catch (error) {
+      } catch (caught) {
+        const error = caught instanceof DomainError ? problemOf(caught) : caught;
         if (error instanceof Problem) {
           if (error.status >= 500) logger.error('request failed', { code: error.code, detail: error.detail });
           return problemResponse(error);

@@ -13,3 +13,13 @@ export const provider = <T>(build: () => T): Provider<T> => {
   };
   return get;
 };
+
+/**
+ * A handler's ports as one object for its use cases; each field asks its provider on every read,
+ * so nothing is built before it is used and a `use` takes effect at once.
+ */
+export const portsFrom = <P extends Record<string, Provider<unknown>>>(providers: P): { readonly [K in keyof P]: ReturnType<P[K]> } =>
+  Object.defineProperties(
+    {},
+    Object.fromEntries(Object.entries(providers).map(([name, get]) => [name, { get, enumerable: true }])),
+  ) as { readonly [K in keyof P]: ReturnType<P[K]> };

@@ -1,9 +1,16 @@
 import { adminCorpId, corpAdmin } from '#commons/auth';
-import { deps } from '#commons/deps';
 import { httpHandler, jsonBody, pageRequest, queryParam, type HttpRequest } from '#commons/http';
 import { Problem } from '#commons/problem';
+import { portsFrom } from '#commons/provider';
 import { id, traceUploadRequest } from '#commons/schemas';
-import { createTraceUpload, embedForMember, overlayForMember, traceImage, uploadedImage } from '#use-cases/watermarks';
+import { clock } from '#providers/clock';
+import { documents } from '#providers/documents';
+import { images } from '#providers/images';
+import { members } from '#providers/member-directory';
+import { watermarks } from '#providers/watermark-book';
+import { createTraceUpload, embedForMember, listTraces, overlayForMember, traceImage, uploadedImage } from '#use-cases/watermarks';
+
+const ports = portsFrom({ members, watermarks, images, documents, clock });
 
 /** Images up to 10 MB travel in the body. */
 export const IMAGE_BODY_LIMIT = 10 * 1024 * 1024;
@@ -28,13 +35,13 @@ const memberOf = (request: HttpRequest): string => {
 export const handler = httpHandler({
   'POST /corps/{corpId}/watermarks/embed': async (request) => {
     const corpId = adminCorpId(request);
-    const marked = await embedForMember(deps(), corpId, memberOf(request), imageBody(request));
+    const marked = await embedForMember(ports, corpId, memberOf(request), imageBody(request));
     return { status: 200, binary: marked.bytes, headers: { 'content-type': marked.contentType } };
   },
 
   'GET /corps/{corpId}/watermarks/overlay': async (request) => {
     const corpId = adminCorpId(request);
-    const tile = await overlayForMember(deps(), corpId, memberOf(request));
+    const tile = await overlayForMember(ports, corpId, memberOf(request));
     return { status: 200, binary: tile.bytes, headers: { 'content-type': tile.contentType, 'cache-control': 'private, max-age=60' } };
   },
 
@@ -42,18 +49,18 @@ export const handler = httpHandler({
     const { corpId, adminId } = corpAdmin(request);
     // An image over 10 MB is uploaded first (POST .../uploads) and named here by its uploadId.
     const uploadId = queryParam(request, 'uploadId', id);
-    const image = uploadId ? await uploadedImage(deps(), corpId, uploadId) : imageBody(request);
-    return { status: 200, body: await traceImage(deps(), corpId, adminId, image) };
+    const image = uploadId ? await uploadedImage(ports, corpId, uploadId) : imageBody(request);
+    return { status: 200, body: await traceImage(ports, corpId, adminId, image) };
   },
 
   'GET /corps/{corpId}/watermarks/traces': async (request) => {
     const corpId = adminCorpId(request);
-    return { status: 200, body: await deps().watermarks.traces(corpId, pageRequest(request)) };
+    return { status: 200, body: await listTraces(ports, corpId, pageRequest(request)) };
   },
 
   'POST /corps/{corpId}/watermarks/uploads': async (request) => {
     const corpId = adminCorpId(request);
     const { contentType } = jsonBody(request, traceUploadRequest);
-    return { status: 201, body: await createTraceUpload(deps(), corpId, contentType) };
+    return { status: 201, body: await createTraceUpload(ports, corpId, contentType) };
   },
 });

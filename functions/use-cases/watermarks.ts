@@ -2,10 +2,11 @@ import { monotonicFactory, ulid } from 'ulid';
 import { embedMark, extractMark, overlayTile } from '#core/watermark/codec';
 import { instantOfMinute, minuteOf } from '#core/watermark/payload';
 import { formatInstant } from '#core/time';
-import type { Deps } from '#commons/deps';
+import { DomainError } from '#core/errors';
 import { logger } from '#commons/logger';
-import { Problem } from '#commons/problem';
-import type { ImageFormat } from '#ports/watermarks';
+import type { Ports } from '#ports/ports';
+import type { Page, PageRequest } from '#ports/stores';
+import type { ImageFormat, TraceRecord } from '#ports/watermarks';
 
 /** Trace ids keep their order within a minute of the stack's clock, which may stand still locally. */
 const traceUlid = monotonicFactory();
@@ -16,36 +17,39 @@ export type TraceResult =
   | { found: true; memberId: string; memberName: string; markedAt: string; confidence: number }
   | { found: false };
 
+/** What marking and tracing read: who holds a seat, the corp's keys and serials, pixels, the time. */
+type MarkPorts = Pick<Ports, 'members' | 'watermarks' | 'images' | 'clock'>;
+
 /** The dark watermark is an advanced feature: only a member holding a seat gets one. */
-const entitledMarkFor = async (deps: Deps, corpId: string, memberId: string) => {
-  const member = await deps.members.getMember(corpId, memberId);
-  if (!member) throw new Problem(404, 'MEMBER_NOT_FOUND', `No member ${memberId} in corp ${corpId}.`, { memberId });
+const entitledMarkFor = async (ports: Pick<Ports, 'members' | 'watermarks' | 'clock'>, corpId: string, memberId: string) => {
+  const member = await ports.members.getMember(corpId, memberId);
+  if (!member) throw new DomainError('MEMBER_NOT_FOUND', `No member ${memberId} in corp ${corpId}.`, { memberId });
   if (member.status !== 'active' || !member.seat) {
-    throw new Problem(409, 'NOT_ENTITLED', `${memberId} holds no security advanced features seat; the dark watermark needs one.`, { memberId });
+    throw new DomainError('NOT_ENTITLED', `${memberId} holds no security advanced features seat; the dark watermark needs one.`, { memberId });
   }
-  const key = await deps.watermarks.currentKey(corpId);
-  const serial = await deps.watermarks.serialOf(corpId, memberId);
-  return { key, payload: { memberSerial: serial, minute: minuteOf(deps.clock.now()), keyVersion: key.version } };
+  const key = await ports.watermarks.currentKey(corpId);
+  const serial = await ports.watermarks.serialOf(corpId, memberId);
+  return { key, payload: { memberSerial: serial, minute: minuteOf(ports.clock.now()), keyVersion: key.version } };
 };
 
-const decodeOrRefuse = async (deps: Deps, bytes: Uint8Array) => {
-  const decoded = await deps.images.decode(bytes);
-  if (!decoded) throw new Problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'The body is not a PNG, JPEG or WebP image.');
+const decodeOrRefuse = async (ports: Pick<Ports, 'images'>, bytes: Uint8Array) => {
+  const decoded = await ports.images.decode(bytes);
+  if (!decoded) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'The body is not a PNG, JPEG or WebP image.');
   return decoded;
 };
 
 /** Marks an image a member is about to see; answers it in the format it came in. */
-export const embedForMember = async (deps: Deps, corpId: string, memberId: string, bytes: Uint8Array) => {
-  const { key, payload } = await entitledMarkFor(deps, corpId, memberId);
-  const { format, image } = await decodeOrRefuse(deps, bytes);
+export const embedForMember = async (ports: MarkPorts, corpId: string, memberId: string, bytes: Uint8Array) => {
+  const { key, payload } = await entitledMarkFor(ports, corpId, memberId);
+  const { format, image } = await decodeOrRefuse(ports, bytes);
   const marked = embedMark(image, key.secret, payload);
-  return { contentType: CONTENT_TYPES[format], bytes: await deps.images.encode(marked, format) };
+  return { contentType: CONTENT_TYPES[format], bytes: await ports.images.encode(marked, format) };
 };
 
 /** The tile a client composites over its UI, so that screenshots carry the mark. */
-export const overlayForMember = async (deps: Deps, corpId: string, memberId: string) => {
-  const { key, payload } = await entitledMarkFor(deps, corpId, memberId);
-  return { contentType: CONTENT_TYPES.png, bytes: await deps.images.encode(overlayTile(key.secret, payload), 'png') };
+export const overlayForMember = async (ports: MarkPorts, corpId: string, memberId: string) => {
+  const { key, payload } = await entitledMarkFor(ports, corpId, memberId);
+  return { contentType: CONTENT_TYPES.png, bytes: await ports.images.encode(overlayTile(key.secret, payload), 'png') };
 };
 
 /** Images larger than a request body can carry go to S3 first; they may be this large. */
@@ -54,11 +58,11 @@ const UPLOAD_LINK_SECONDS = 15 * 60;
 const uploadKey = (corpId: string, uploadId: string) => `uploads/watermarks/${corpId}/${uploadId}`;
 
 /** A one-off upload link for a suspect image too large for the request body; trace it by `uploadId`. */
-export const createTraceUpload = async (deps: Deps, corpId: string, contentType: string) => {
-  const uploadId = `up_${ulid(deps.clock.now().getTime())}`;
+export const createTraceUpload = async (ports: Pick<Ports, 'documents' | 'clock'>, corpId: string, contentType: string) => {
+  const uploadId = `up_${ulid(ports.clock.now().getTime())}`;
   return {
     uploadId,
-    uploadUrl: await deps.documents.presignedUploadUrl(uploadKey(corpId, uploadId), contentType, UPLOAD_LINK_SECONDS),
+    uploadUrl: await ports.documents.presignedUploadUrl(uploadKey(corpId, uploadId), contentType, UPLOAD_LINK_SECONDS),
     method: 'PUT',
     headers: { 'content-type': contentType },
     expiresInSeconds: UPLOAD_LINK_SECONDS,
@@ -67,26 +71,26 @@ export const createTraceUpload = async (deps: Deps, corpId: string, contentType:
 };
 
 /** The bytes of an uploaded suspect image. */
-export const uploadedImage = async (deps: Deps, corpId: string, uploadId: string): Promise<Uint8Array> => {
-  const object = await deps.documents.get(uploadKey(corpId, uploadId), UPLOAD_LIMIT_BYTES);
-  if (!object) throw new Problem(404, 'UPLOAD_NOT_FOUND', `Nothing was uploaded as ${uploadId}.`);
-  if ('tooLarge' in object) throw new Problem(413, 'PAYLOAD_TOO_LARGE', `Uploaded images are limited to ${UPLOAD_LIMIT_BYTES} bytes.`);
+export const uploadedImage = async (ports: Pick<Ports, 'documents'>, corpId: string, uploadId: string): Promise<Uint8Array> => {
+  const object = await ports.documents.get(uploadKey(corpId, uploadId), UPLOAD_LIMIT_BYTES);
+  if (!object) throw new DomainError('UPLOAD_NOT_FOUND', `Nothing was uploaded as ${uploadId}.`);
+  if ('tooLarge' in object) throw new DomainError('PAYLOAD_TOO_LARGE', `Uploaded images are limited to ${UPLOAD_LIMIT_BYTES} bytes.`);
   return object.bytes;
 };
 
 /** Who leaked it, and when; every trace is recorded with who asked. Another corp's marks read as nothing. */
-export const traceImage = async (deps: Deps, corpId: string, adminId: string, bytes: Uint8Array): Promise<TraceResult> => {
-  const { image } = await decodeOrRefuse(deps, bytes);
+export const traceImage = async (ports: MarkPorts, corpId: string, adminId: string, bytes: Uint8Array): Promise<TraceResult> => {
+  const { image } = await decodeOrRefuse(ports, bytes);
   let result: TraceResult = { found: false };
   // Marks name a serial handed out before now, made before now: the decoder need not guess the rest.
-  const maxSerial = await deps.watermarks.lastSerial(corpId);
-  const maxMinute = minuteOf(deps.clock.now());
-  for (const key of maxSerial > 0 ? await deps.watermarks.keys(corpId) : []) {
+  const maxSerial = await ports.watermarks.lastSerial(corpId);
+  const maxMinute = minuteOf(ports.clock.now());
+  for (const key of maxSerial > 0 ? await ports.watermarks.keys(corpId) : []) {
     const extraction = extractMark(image, key.secret, { keyVersion: key.version, maxSerial, maxMinute });
     if (!extraction) continue;
-    const memberId = await deps.watermarks.memberOfSerial(corpId, extraction.payload.memberSerial);
+    const memberId = await ports.watermarks.memberOfSerial(corpId, extraction.payload.memberSerial);
     if (!memberId) continue;
-    const member = await deps.members.getMember(corpId, memberId);
+    const member = await ports.members.getMember(corpId, memberId);
     result = {
       found: true,
       memberId,
@@ -96,9 +100,9 @@ export const traceImage = async (deps: Deps, corpId: string, adminId: string, by
     };
     break;
   }
-  const at = formatInstant(deps.clock.now());
-  await deps.watermarks.recordTrace(corpId, {
-    traceId: `tr_${traceUlid(deps.clock.now().getTime())}`,
+  const at = formatInstant(ports.clock.now());
+  await ports.watermarks.recordTrace(corpId, {
+    traceId: `tr_${traceUlid(ports.clock.now().getTime())}`,
     adminId,
     at,
     found: result.found,
@@ -110,3 +114,7 @@ export const traceImage = async (deps: Deps, corpId: string, adminId: string, by
   logger.info('watermark traced', { corpId, adminId, found: result.found, ...(result.found && { memberId: result.memberId }) });
   return result;
 };
+
+/** The audit trail of traces, newest first. */
+export const listTraces = (ports: Pick<Ports, 'watermarks'>, corpId: string, page: PageRequest): Promise<Page<TraceRecord>> =>
+  ports.watermarks.traces(corpId, page);

@@ -1,0 +1,14 @@
+import { S3Client } from '@aws-sdk/client-s3';
+
+let s3: S3Client | undefined;
+
+export const s3Client = (): S3Client =>
+  (s3 ??= new S3Client(
+    process.env.STEWARD_S3_FORCE_PATH_STYLE === 'true'
+      ? {
+          forcePathStyle: true,
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        }
+      : {},
+  ));

@@ -1,0 +1,25 @@
+import type { Clock } from './clock.ts';
+import type { AssetCatalog, AssetProviders, DocumentStore, HandoverBook } from './handovers.ts';
+import type { Alerts, CalendarStore, InvoiceBook, InvoiceIssuer } from './invoices.ts';
+import type { MemberDirectory, OrderBook, SeatLedger } from './stores.ts';
+import type { Images, WatermarkBook } from './watermarks.ts';
+import type { WorkflowStarter } from './workflows.ts';
+
+/** Every port by the name use cases know it by; each use case picks the few it needs. */
+export type Ports = {
+  orders: OrderBook;
+  members: MemberDirectory;
+  seats: SeatLedger;
+  assets: AssetCatalog;
+  handovers: HandoverBook;
+  assetProviders: AssetProviders;
+  documents: DocumentStore;
+  invoices: InvoiceBook;
+  calendar: CalendarStore;
+  issuer: InvoiceIssuer;
+  alerts: Alerts;
+  watermarks: WatermarkBook;
+  images: Images;
+  clock: Clock;
+  workflows: WorkflowStarter;
+};
