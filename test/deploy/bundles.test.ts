@@ -1,0 +1,288 @@
+/**
+ * The synthesised bundles, loaded as Lambda's nodejs runtime loads them: every function of the
+ * template is synthesised with bundling, laid out in a sandbox (local/lambda-sandbox.ts: the asset
+ * as /var/task, only @aws-sdk/* and their closure above it), imported in a fresh `node` with only
+ * its template environment plus Lambda's own variables, and invoked once with an event of its
+ * trigger's shape. AWS is out of reach (AWS_ENDPOINT_URL is a closed port): a handler may fail on
+ * that, but its module must load and link. A second check reads each bundle's esbuild metafile for
+ * the npm packages it carries.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { placeholderEnvironment, synthesizeAssembly, type AssemblyFunction, type LambdaTrigger } from '../../local/assembly.ts';
+import { invokeInSandbox, lambdaEnvironment, loadFailure, prepareSandbox, type SandboxRun } from '../../local/lambda-sandbox.ts';
+
+/**
+ * Optional integrations on, so that every `*_SECRET_ARN` a function can read is in its template
+ * environment (CheckInvoice reads the provider's secret only when a provider is configured; its
+ * bundle is the same either way).
+ */
+const CONTEXT = { invoiceProviderUrl: 'https://invoices.example.test' };
+const PARALLEL = 3;
+const INVOKE_TIMEOUT_MS = 45_000;
+
+const work = mkdtempSync(join(tmpdir(), 'steward-bundles-'));
+const assembly = await synthesizeAssembly(join(work, 'cdk.out'), CONTEXT, { timeoutMs: 240_000 });
+const functions = assembly.functions;
+const templateCount = Object.values(assembly.template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function').length;
+
+/** A port nothing listens on: every AWS call fails fast with ECONNREFUSED. */
+const closedPort = await new Promise<number>((done) => {
+  const server = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as { port: number };
+    server.close(() => done(port));
+  });
+});
+
+afterAll(() => {
+  if (!process.env.STEWARD_KEEP_BUNDLES) rmSync(work, { recursive: true, force: true });
+});
+
+const isNamed = (fn: AssemblyFunction, id: string) => new RegExp(`^${id}[0-9A-F]{8}$`).test(fn.logicalId);
+
+type Check = { event: unknown; describe: string; verify: (result: any) => string | null };
+
+const problemJson = (result: any, statuses: number[]): string | null => {
+  if (!statuses.includes(result?.statusCode)) return `expected status ${statuses.join(' or ')}, got ${JSON.stringify(result)?.slice(0, 500)}`;
+  if (result.headers?.['content-type'] !== 'application/problem+json') return `expected application/problem+json, got ${JSON.stringify(result.headers)}`;
+  return null;
+};
+
+const httpEvent = (trigger: Extract<LambdaTrigger, { kind: 'http' }>, extra: { headers?: Record<string, string>; body?: string } = {}) => {
+  const params = Object.fromEntries([...trigger.path.matchAll(/\{(\w+)\+?\}/g)].map(([, name]) => [name!, `test-${name!.replace(/Id$/, '')}`]));
+  const rawPath = trigger.path.replace(/\{(\w+)\+?\}/g, (_, name: string) => params[name]!);
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: trigger.routeKey,
+    rawPath,
+    rawQueryString: '',
+    headers: { host: 'api.example.test', 'user-agent': 'bundles-test', ...extra.headers },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'testapi',
+      domainName: 'api.example.test',
+      domainPrefix: 'api',
+      http: { method: trigger.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.10', userAgent: 'bundles-test' },
+      requestId: 'test-request',
+      routeKey: trigger.routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(Object.keys(params).length > 0 && { pathParameters: params }),
+    ...(extra.body !== undefined && { body: extra.body }),
+    isBase64Encoded: false,
+  };
+};
+
+/** A Step Functions task's input: its Parameters with each path (`key.$`) filled by a plausible value. */
+const taskInput = (parameters: Record<string, unknown> | null): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(parameters ?? {}).map(([key, value]) => {
+      if (!key.endsWith('.$')) return [key, value];
+      const name = key.slice(0, -2);
+      if (/Id$/.test(name)) return [name, `test-${name.replace(/Id$/, '')}`];
+      if (/(At|Until|By)$/.test(name)) return [name, '2020-01-01T00:00:00.000Z'];
+      if (name === 'cursor') return [name, null];
+      if (name === 'error') return [name, { Error: 'States.TaskFailed', Cause: '{"errorMessage":"test"}' }];
+      return [name, 'test'];
+    }),
+  );
+
+/** The event a function gets from one of its triggers, and what a loaded, linked handler answers. */
+const checkFor = (fn: AssemblyFunction): Check => {
+  const routes = fn.triggers.filter((t): t is Extract<LambdaTrigger, { kind: 'http' }> => t.kind === 'http');
+  const health = routes.find((r) => r.routeKey === 'GET /health');
+  if (health) {
+    return {
+      event: httpEvent(health),
+      describe: 'GET /health -> 200',
+      verify: (result) => (result?.statusCode === 200 && JSON.parse(result.body ?? '{}').status === 'ok' ? null : `expected 200 {status: ok}, got ${JSON.stringify(result)}`),
+    };
+  }
+  const webhook = routes.find((r) => r.authorizationType === 'NONE' && r.path.startsWith('/webhooks/'));
+  if (webhook) {
+    const body = JSON.stringify({ type: 'test.event', data: {} });
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': 'msg_test',
+      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'webhook-signature': 'v1,aW52YWxpZA==',
+    };
+    // Its secret is a Secrets Manager ARN, unreachable here: a handled 500 problem; with the secret, 401.
+    return {
+      event: httpEvent(webhook, { headers, body }),
+      describe: `${webhook.routeKey} with a bad signature -> 401, or 500 when the secret cannot be fetched`,
+      verify: (result) => problemJson(result, [401, 500]),
+    };
+  }
+  const admin = routes.find((r) => r.authorizationType === 'JWT' && r.method === 'GET') ?? routes.find((r) => r.authorizationType === 'JWT');
+  if (admin) {
+    return { event: httpEvent(admin), describe: `${admin.routeKey} without JWT claims -> 401`, verify: (result) => problemJson(result, [401]) };
+  }
+  if (routes[0]) {
+    return { event: httpEvent(routes[0]), describe: routes[0].routeKey, verify: (result) => (typeof result?.statusCode === 'number' ? null : `no HTTP answer: ${JSON.stringify(result)}`) };
+  }
+  const task = fn.triggers.find((t): t is Extract<LambdaTrigger, { kind: 'task' }> => t.kind === 'task');
+  if (task) {
+    return { event: taskInput(task.parameters), describe: `task ${task.state} (${task.stateMachine})`, verify: () => null };
+  }
+  return { event: {}, describe: 'no trigger: empty event', verify: () => null };
+};
+
+const sandboxes = join(work, 'sandboxes');
+
+const runFunction = async (fn: AssemblyFunction, check: Check): Promise<SandboxRun> => {
+  const sandbox = prepareSandbox({ root: sandboxes, name: fn.logicalId, assetDir: fn.assetDir, handler: fn.handler });
+  const env = {
+    ...placeholderEnvironment(assembly, fn),
+    ...lambdaEnvironment(sandbox, { functionName: fn.logicalId, memoryMb: fn.memoryMb }),
+    AWS_ENDPOINT_URL: `http://127.0.0.1:${closedPort}`,
+  };
+  return invokeInSandbox(sandbox, { env, event: check.event, timeoutMs: INVOKE_TIMEOUT_MS, timeoutS: fn.timeoutS });
+};
+
+const trimmed = (text: string, max = 3000) => (text.length > max ? `${text.slice(0, max)}\n... (${text.length - max} more characters)` : text);
+
+const verdict = (run: SandboxRun, check: Check): string | null => {
+  const failure = loadFailure(run);
+  if (failure) return failure;
+  if (run.phase === 'done') return check.verify(run.result);
+  return null; // The handler threw on its input or on AWS, after loading: that is allowed here.
+};
+
+const runs = new Map<string, Promise<SandboxRun>>();
+const summary: string[] = [];
+
+describe('Lambda bundles, loaded as the nodejs22.x runtime loads them', () => {
+  beforeAll(() => {
+    const limit = pLimit(PARALLEL);
+    for (const fn of functions) runs.set(fn.logicalId, limit(() => runFunction(fn, checkFor(fn))));
+  });
+
+  afterAll(() => {
+    if (summary.length > 0) console.log(`Bundles in ${assembly.dir}:\n${summary.join('\n')}`);
+  });
+
+  it("runs one sandbox per function of the template", () => {
+    expect(templateCount).toBeGreaterThan(0);
+    expect(functions.length).toBe(templateCount);
+    for (const fn of functions) expect(existsSync(fn.assetDir), fn.logicalId).toBe(true);
+  });
+
+  for (const fn of functions) {
+    const check = checkFor(fn);
+    it(`${fn.logicalId} loads and its handler runs (${check.describe})`, { timeout: 180_000 }, async () => {
+      const run = await runs.get(fn.logicalId)!;
+      const problem = verdict(run, check);
+      const outcome =
+        run.phase === 'done'
+          ? `returned ${JSON.stringify(run.result)?.slice(0, 160)}`
+          : `${run.phase}: ${run.error?.name ?? ''} ${run.error?.message.split('\n')[0]?.slice(0, 160) ?? ''}`;
+      summary.push(
+        `${problem ? 'FAIL' : 'ok  '} ${fn.logicalId.padEnd(30)} import ${run.importMs === null ? '-' : `${run.importMs.toFixed(0)} ms`}, ${outcome}`,
+      );
+      if (problem) {
+        const report = [
+          `${fn.logicalId} (${fn.entry}): ${problem}`,
+          run.error?.stack ? `stack:\n${trimmed(run.error.stack, 1500)}` : '',
+          run.stderr ? `stderr:\n${trimmed(run.stderr)}` : 'stderr: (empty)',
+          run.stdout ? `stdout:\n${trimmed(run.stdout)}` : '',
+        ].filter(Boolean);
+        expect.fail(report.join('\n'));
+      }
+    });
+  }
+});
+
+/** npm packages in a bundle: its metafile's inputs under node_modules and its external imports; plus node_modules shipped beside it. */
+const packagesOf = (fn: AssemblyFunction): { bundled: Set<string>; external: Set<string>; shipped: Set<string> } => {
+  const packageName = (path: string) => {
+    const parts = path.split('/');
+    return parts[0]!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  };
+  const inNodeModules = (path: string) => {
+    const at = path.lastIndexOf('node_modules/');
+    return at < 0 ? null : packageName(path.slice(at + 'node_modules/'.length));
+  };
+  const bundled = new Set<string>();
+  const external = new Set<string>();
+  const metafile = join(fn.assetDir, 'index.meta.json');
+  if (existsSync(metafile)) {
+    const meta = JSON.parse(readFileSync(metafile, 'utf8')) as {
+      inputs: Record<string, unknown>;
+      outputs: Record<string, { imports?: { path: string; external?: boolean }[] }>;
+    };
+    for (const input of Object.keys(meta.inputs)) {
+      const name = inNodeModules(input);
+      if (name) bundled.add(name);
+    }
+    for (const output of Object.values(meta.outputs)) {
+      for (const imported of output.imports ?? []) {
+        if (!imported.external || imported.path.startsWith('node:') || builtinModules.includes(imported.path.split('/')[0]!)) continue;
+        if (imported.path.startsWith('.') || imported.path.startsWith('/')) continue;
+        external.add(packageName(imported.path));
+      }
+    }
+  } else {
+    // Without a metafile (bundling.metafile off), the source map's sources tell what went in.
+    const map = JSON.parse(readFileSync(join(fn.assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+    for (const source of map.sources) {
+      const name = inNodeModules(source);
+      if (name) bundled.add(name);
+    }
+  }
+  const shipped = new Set<string>();
+  const modules = join(fn.assetDir, 'node_modules');
+  if (existsSync(modules)) {
+    for (const entry of readdirSync(modules).filter((e) => !e.startsWith('.'))) {
+      if (entry.startsWith('@')) for (const scoped of readdirSync(join(modules, entry))) shipped.add(`${entry}/${scoped}`);
+      else shipped.add(entry);
+    }
+  }
+  return { bundled, external, shipped };
+};
+
+const HEALTH_ALLOWED = [/^@middy\//, /^@aws-lambda-powertools\/(logger|commons)$/, /^@aws\/lambda-invoke-store$/];
+
+describe('npm packages in each bundle', () => {
+  const contents = new Map(functions.map((fn) => [fn.logicalId, packagesOf(fn)]));
+  const all = (fn: AssemblyFunction) => {
+    const c = contents.get(fn.logicalId)!;
+    return [...new Set([...c.bundled, ...c.external, ...c.shipped])].sort();
+  };
+  const offenders = (matches: (name: string) => boolean, allowed: (fn: AssemblyFunction) => boolean) =>
+    functions
+      .filter((fn) => !allowed(fn))
+      .map((fn) => ({ fn: fn.logicalId, packages: all(fn).filter(matches) }))
+      .filter((o) => o.packages.length > 0);
+
+  it('has a metafile beside every bundle', () => {
+    expect(functions.filter((fn) => !existsSync(join(fn.assetDir, 'index.meta.json'))).map((fn) => fn.logicalId)).toEqual([]);
+  });
+
+  it('carries sharp and @img/* only in Watermarks (bundled, imported or shipped)', () => {
+    expect(offenders((name) => name === 'sharp' || name.startsWith('@img/'), (fn) => isNamed(fn, 'Watermarks'))).toEqual([]);
+  });
+
+  it('carries pdf-lib and @pdf-lib/* only in CheckInvoice', () => {
+    expect(offenders((name) => name === 'pdf-lib' || name.startsWith('@pdf-lib/'), (fn) => isNamed(fn, 'CheckInvoice'))).toEqual([]);
+  });
+
+  it('carries @aws-lambda-powertools/parameters only where the environment names a *_SECRET_ARN', () => {
+    const readsSecret = (fn: AssemblyFunction) => Object.keys(fn.environment).some((key) => key.endsWith('_SECRET_ARN'));
+    expect(offenders((name) => name === '@aws-lambda-powertools/parameters', readsSecret)).toEqual([]);
+  });
+
+  it('carries nothing in Health but logging and middy', () => {
+    const health = functions.filter((fn) => isNamed(fn, 'Health'));
+    expect(health.length).toBe(1);
+    expect(all(health[0]!).filter((name) => !HEALTH_ALLOWED.some((allowed) => allowed.test(name)))).toEqual([]);
+  });
+});
