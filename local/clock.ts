@@ -5,9 +5,19 @@ import type { Clock } from '#ports/clock';
 export class ControllableClock implements Clock {
   private offsetMs = 0;
   private readonly moved = new EventEmitter().setMaxListeners(0);
+  private released = false;
 
   now(): Date {
     return new Date(Date.now() + this.offsetMs);
+  }
+
+  /** How far the clock stands from real time; functions in containers add it to theirs. */
+  offset(): number {
+    return this.offsetMs;
+  }
+
+  onMoved(listener: () => void): void {
+    this.moved.on('moved', listener);
   }
 
   set(instant: Date): void {
@@ -20,8 +30,14 @@ export class ControllableClock implements Clock {
     this.moved.emit('moved');
   }
 
+  /** Wakes every sleeper for good: the stack is stopping. */
+  release(): void {
+    this.released = true;
+    this.moved.emit('moved');
+  }
+
   sleepUntil(instant: Date, maxWaitMs: number): Promise<void> {
-    if (this.now() >= instant) return Promise.resolve();
+    if (this.released || this.now() >= instant) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -29,7 +45,7 @@ export class ControllableClock implements Clock {
         resolve();
       };
       const check = () => {
-        if (this.now() >= instant) done();
+        if (this.released || this.now() >= instant) done();
       };
       const timer = setTimeout(done, Math.min(maxWaitMs, Math.max(0, instant.getTime() - this.now().getTime())));
       this.moved.on('moved', check);

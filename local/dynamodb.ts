@@ -16,7 +16,7 @@ export const freePort = (): Promise<number> =>
 /** AWS DynamoDB Local, in memory, on a free port; resolves once it answers. */
 export const startDynamoDbLocal = async (): Promise<{ endpoint: string; stop: () => void }> => {
   const port = await freePort();
-  const child: ChildProcess = spawn({ port, stdio: 'ignore' });
+  const child: ChildProcess = spawn({ port, sharedDb: true, stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: 'cn-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   for (let i = 0; ; i++) {

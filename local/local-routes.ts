@@ -6,15 +6,22 @@ import { validate } from '#commons/http';
 import type { ControllableClock } from './clock.ts';
 import type { LocalStepFunctions } from './step-functions.ts';
 import type { RecordingAlerts } from './alerts.ts';
+import type { LocalFunction } from './lambda-runtime.ts';
 
 const json = (response: ServerResponse, status: number, body: unknown) => {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
 };
 
-/** `/local/*`: the movable clock, the executions' event logs and the alerts raised. Absent on AWS. */
+/** `/local/*`: the movable clock, the executions' event logs, the alerts raised and the functions' cold starts. Absent on AWS. */
 export const localRoutes =
-  (clock: ControllableClock, stepFunctions: LocalStepFunctions, alerts: RecordingAlerts) =>
+  ({ clock, stepFunctions, alerts, functions, denials }: {
+    clock: ControllableClock;
+    stepFunctions: LocalStepFunctions;
+    alerts: RecordingAlerts;
+    functions: Map<string, LocalFunction>;
+    denials: { caller: string; action: string; resource: string; at: string }[];
+  }) =>
   async (request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): Promise<boolean> => {
     if (url.pathname === '/local/clock' && request.method === 'GET') {
       json(response, 200, { now: formatInstant(clock.now()) });
@@ -47,6 +54,18 @@ export const localRoutes =
           lambdaInvocations: events.filter((ev) => ev.type === 'StateEntered' && ev.stateType === 'Task').length,
         }));
       json(response, 200, { items, nextCursor: null });
+      return true;
+    }
+    if (url.pathname === '/local/functions' && request.method === 'GET') {
+      const items = [...functions.values()].map(({ stats }) => ({
+        ...stats,
+        meanInitMs: stats.initMs.length ? Math.round((stats.initMs.reduce((a, b) => a + b, 0) / stats.initMs.length) * 10) / 10 : null,
+      }));
+      json(response, 200, { items, nextCursor: null });
+      return true;
+    }
+    if (url.pathname === '/local/denials' && request.method === 'GET') {
+      json(response, 200, { items: denials, nextCursor: null });
       return true;
     }
     if (url.pathname === '/local/alerts' && request.method === 'GET') {

@@ -67,9 +67,33 @@ export const sendProblem = (response: ServerResponse, problem: Problem) => {
   response.end(JSON.stringify(problem.toBody()));
 };
 
+/** What the route's function answered, or how it failed (the Lambda service's error types). */
+export type RouteInvoke = (functionId: string, event: unknown) => Promise<{ ok: true; result: any } | { ok: false; error: { errorType: string } }>;
+
+/** The JWT authorizer as the template configures it: issuer and audience resolved, HS256 locally. */
+export type JwtAuthorizer = { secret: string; issuer: string; audience: string[] };
+
+/** API Gateway's own answers: plain `{message}` JSON, not problem+json (clients see exactly this on AWS). */
+const gatewayAnswer = (response: ServerResponse, status: number, message: string) => {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ message }));
+};
+
+/**
+ * Claims as the HTTP API hands them to Lambda: every value a string, arrays as "[a b]",
+ * numbers and booleans as their text, objects as JSON.
+ */
+export const gatewayClaims = (claims: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(claims).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? `[${value.join(' ')}]` : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value),
+    ]),
+  );
+
 /** Plays API Gateway: matches the route, checks the JWT like the authorizer would, and builds a v2 event. */
 export const apiGateway =
-  (routes: LocalRoute[], handlerOf: (functionId: string) => Promise<Handler>, jwtSecret: string) =>
+  (routes: LocalRoute[], invoke: RouteInvoke, authorizer: JwtAuthorizer) =>
   async (request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): Promise<boolean> => {
     const candidates = routes.filter((r) => r.pattern.test(url.pathname));
     if (candidates.length === 0) return false;
@@ -83,7 +107,14 @@ export const apiGateway =
       const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
       try {
         if (!token) throw new Error('missing');
-        claims = (await jwtVerify(token, new TextEncoder().encode(jwtSecret), { algorithms: ['HS256'] })).payload;
+        claims = (
+          await jwtVerify(token, new TextEncoder().encode(authorizer.secret), {
+            algorithms: ['HS256'],
+            issuer: authorizer.issuer,
+            audience: authorizer.audience,
+            requiredClaims: ['exp'],
+          })
+        ).payload;
       } catch {
         sendProblem(response, new Problem(401, 'UNAUTHENTICATED', 'A valid bearer token is required.'));
         return true;
@@ -107,11 +138,17 @@ export const apiGateway =
         requestId: randomUUID(),
         routeKey: route.routeKey,
         http: { method: request.method, path: url.pathname },
-        ...(claims && { authorizer: { jwt: { claims, scopes: [] } } }),
+        ...(claims && { authorizer: { jwt: { claims: gatewayClaims(claims), scopes: null } } }),
       },
     };
-    const handler = await handlerOf(route.functionId);
-    const result = await handler(event, lambdaContext(route.functionId));
+    const invoked = await invoke(route.functionId, event);
+    if (!invoked.ok) {
+      // The Lambda service refused the payload (over 6 MB with its base64 body) or the function failed.
+      if (invoked.error.errorType === 'RequestEntityTooLargeException') gatewayAnswer(response, 413, 'Request Entity Too Large');
+      else gatewayAnswer(response, 500, 'Internal Server Error');
+      return true;
+    }
+    const result = invoked.result;
     response.writeHead(result.statusCode ?? 200, result.headers ?? {});
     response.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64') : (result.body ?? ''));
     return true;

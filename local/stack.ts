@@ -1,21 +1,27 @@
 import { createServer, type Server } from 'node:http';
-import { resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import S3rver from 's3rver';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { s3Client } from '#adapters/aws/clients';
-import { provideDeps } from '#commons/deps';
-import { clock as stewardClock } from '#providers/clock';
 import { Problem } from '#commons/problem';
 import { localRoutes } from './local-routes.ts';
+import { readAssembly, synthesizeAssembly, type AssemblyFunction } from './assembly.ts';
 import { buildApp } from '../infra/app.ts';
 import { ENTRY_METADATA } from '../infra/functions.ts';
+import { localJwt } from '../scripts/token.ts';
 import { RecordingAlerts } from './alerts.ts';
+import { startAwsEndpoint } from './aws-endpoint.ts';
 import { ControllableClock } from './clock.ts';
 import { createTables, freePort, startDynamoDbLocal } from './dynamodb.ts';
-import { apiGateway, lambdaContext, readBody, routesOf, sendProblem, type Handler } from './router.ts';
-import { LocalStepFunctions, localStateMachineArn } from './step-functions.ts';
+import { LocalIam } from './iam.ts';
+import { lambdaEnvironment, prepareSandbox } from './lambda-sandbox.ts';
+import { LocalFunction, type InvokeResult } from './lambda-runtime.ts';
+import { LocalResources, LOCAL_REGION } from './resources.ts';
+import { apiGateway, lambdaContext, readBody, routesOf, sendProblem, type Handler, type RouteInvoke } from './router.ts';
+import { LocalStepFunctions } from './step-functions.ts';
 import { referencedId, resourcesOfType, type CfnTemplate } from './template.ts';
 
 // aws-local-stepfunctions needs Node 22's Promise.withResolvers.
@@ -26,107 +32,257 @@ import { referencedId, resourcesOfType, type CfnTemplate } from './template.ts';
   return { promise, resolve, reject };
 };
 
-const defaultSecret = (name: string) => `whsec_${Buffer.from(`local-${name}-secret`).toString('base64')}`;
+/** Where `npm start` keeps its synthesised assembly; assets whose inputs did not change are not bundled again. */
+export const LOCAL_ASSEMBLY_DIR = resolve('.steward-local/cdk.out');
+
+/** Local default webhook secrets (contract v2: keys of 24 bytes or more). */
+const defaultSecret = (name: string) => `whsec_${Buffer.from(`steward-local-${name}-secret`).toString('base64')}`;
+
+export type LocalStackOptions = {
+  port?: number;
+  /**
+   * `bundles` (default): every function runs its synthesised bundle in its own containers, with
+   * only its template environment, its role enforced and Lambda's limits. `sources`: the handlers'
+   * TypeScript in this process, for tests that replace an adapter in-process.
+   */
+  runtime?: 'bundles' | 'sources';
+  /** An already synthesised cloud assembly to run as it is (`npm start -- --from DIR`). */
+  from?: string;
+  /** Extra CDK context for the synthesis (e.g. `assetServiceUrlDoc`). */
+  context?: Record<string, unknown>;
+  /** Function output: to this terminal, or to `.steward-local/logs/<function>.log`. */
+  logs?: 'inherit' | 'file';
+  /** Containers each function may run at once; further calls wait (default 3). */
+  maxContainers?: number;
+};
 
 export type LocalStack = {
   url: string;
+  /** DynamoDB Local itself, behind no role: for tests that look at what was (not) written. */
+  dynamoDbEndpoint: string;
+  /** Calls that a function's role did not allow, oldest first. */
+  denials: { caller: string; action: string; resource: string; at: string }[];
   clock: ControllableClock;
   stepFunctions: LocalStepFunctions;
   alerts: RecordingAlerts;
+  iam: LocalIam;
+  functions: Map<string, LocalFunction>;
   stop: () => Promise<void>;
 };
 
 /** Starts all of Steward on this machine: emulators, the synthesised resources and the HTTP contract. */
-export const startLocalStack = async (options: { port?: number } = {}): Promise<LocalStack> => {
+export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const env = process.env;
-  env.AWS_REGION ??= 'cn-north-1';
+  const runtime = options.runtime ?? 'bundles';
+  env.AWS_REGION ??= LOCAL_REGION;
   env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
   env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
-  env.STEWARD_S3_FORCE_PATH_STYLE = 'true';
-  for (const source of ['billing', 'hr', 'assets']) env[`STEWARD_${source.toUpperCase()}_WEBHOOK_SECRET`] ??= defaultSecret(source);
+  for (const source of ['billing', 'hr', 'assets']) env[`STEWARD_${source.toUpperCase()}_WEBHOOK_SECRET`] ??= defaultSecret(`${source}-webhook`);
   env.STEWARD_ASSET_SERVICE_SECRET ??= defaultSecret('asset-service');
   env.STEWARD_INVOICE_PROVIDER_SECRET ??= defaultSecret('invoice-provider');
-  const jwtSecret = env.STEWARD_ADMIN_JWT_SECRET ?? 'local-admin-secret';
 
-  const { app, stack } = buildApp({ 'aws:cdk:bundling-stacks': [] });
-  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+  const dynamoStarting = startDynamoDbLocal();
+  let template: CfnTemplate;
+  let assemblyFunctions: AssemblyFunction[] = [];
+  try {
+    if (runtime === 'bundles') {
+      const assembly = options.from ? readAssembly(options.from) : await synthesizeAssembly(LOCAL_ASSEMBLY_DIR, options.context);
+      template = assembly.template;
+      assemblyFunctions = assembly.functions;
+    } else {
+      const { app, stack } = buildApp({ 'aws:cdk:bundling-stacks': [], ...options.context });
+      template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+    }
+  } catch (error) {
+    (await dynamoStarting).stop();
+    throw error;
+  }
+  const jwt = localJwt();
+  const resources = new LocalResources(template, { AdminJwtIssuer: jwt.issuer, AdminJwtAudience: jwt.audience });
 
-  const dynamo = await startDynamoDbLocal();
-  env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  await createTables(new DynamoDBClient({}), template);
-
+  const dynamo = await dynamoStarting;
   const s3Port = await freePort();
   const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', silent: true, allowMismatchedSignatures: true, directory: resolve('.steward-local/s3', String(s3Port)) });
   await s3.run();
-  env.AWS_ENDPOINT_URL_S3 = `http://127.0.0.1:${s3Port}`;
-  const buckets: Record<string, string> = {};
+  const s3Endpoint = `http://127.0.0.1:${s3Port}`;
+  await createTables(new DynamoDBClient({ endpoint: dynamo.endpoint }), template);
+  const s3Admin = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
   for (const [logicalId] of resourcesOfType(template, 'AWS::S3::Bucket')) {
-    buckets[logicalId] = logicalId.toLowerCase();
-    await s3Client().send(new CreateBucketCommand({ Bucket: buckets[logicalId] }));
+    await s3Admin.send(new CreateBucketCommand({ Bucket: resources.ref(logicalId) }));
   }
-
-  // Function environments, with references resolved to the local resources; secrets stay inline.
-  const resolveRef = (value: unknown): string | null => {
-    if (typeof value === 'string') return value;
-    const id = referencedId(value);
-    const type = id ? template.Resources[id]?.Type : undefined;
-    if (type === 'AWS::DynamoDB::GlobalTable') return id;
-    if (type === 'AWS::S3::Bucket') return buckets[id!]!;
-    if (type === 'AWS::StepFunctions::StateMachine') return localStateMachineArn(id!);
-    return null;
-  };
-  const functions = Object.fromEntries(resourcesOfType(template, 'AWS::Lambda::Function'));
-  for (const fn of Object.values(functions)) {
-    for (const [name, value] of Object.entries(fn.Properties.Environment?.Variables ?? {})) {
-      const resolved = resolveRef(value);
-      if (resolved !== null && name !== 'NODE_OPTIONS') env[name] = resolved;
-    }
-  }
-
-  const handlers = new Map<string, Promise<Handler>>();
-  const handlerOf = (logicalId: string) => {
-    if (!handlers.has(logicalId)) {
-      const entry = functions[logicalId]?.Metadata?.[ENTRY_METADATA];
-      if (!entry) throw new Error(`Function ${logicalId} has no ${ENTRY_METADATA} metadata`);
-      handlers.set(logicalId, import(pathToFileURL(resolve(entry)).href).then((m) => m.handler as Handler));
-    }
-    return handlers.get(logicalId)!;
-  };
+  s3Admin.destroy();
 
   const clock = new ControllableClock();
-  const stepFunctions = new LocalStepFunctions(template, async (logicalId, payload) =>
-    (await handlerOf(logicalId))(payload, lambdaContext(logicalId)),
-  );
   const alerts = new RecordingAlerts();
-  provideDeps({ clock, workflows: stepFunctions, alerts });
-  stewardClock.use(clock);
+  const iam = new LocalIam(resources);
+  // Secret values: a function's `<NAME>_ARN` names the secret, this process's `<NAME>` holds its value.
+  const secrets = new Map<string, string>();
+  const functionResources = resourcesOfType(template, 'AWS::Lambda::Function');
+  for (const [, fn] of functionResources) {
+    for (const [name, value] of Object.entries(fn.Properties.Environment?.Variables ?? {})) {
+      const id = referencedId(value);
+      if (name.endsWith('_ARN') && id && resources.typeOf(id) === 'AWS::SecretsManager::Secret') {
+        const secret = env[name.slice(0, -'_ARN'.length)];
+        if (secret) secrets.set(resources.ref(id), secret);
+      }
+    }
+  }
+  const denials: LocalStack['denials'] = [];
+  const callers = new Map(functionResources.map(([id]) => [`ASIA${id.toUpperCase()}`, id]));
+  let stepFunctions: LocalStepFunctions | undefined;
+  const endpoint = await startAwsEndpoint(
+    {
+      iam,
+      callers,
+      trustedAccessKeys: runtime === 'sources' ? [env.AWS_ACCESS_KEY_ID!] : [],
+      dynamoDbEndpoint: dynamo.endpoint,
+      s3Endpoint,
+      startExecution: (arn, name, input) => stepFunctions!.startExecution(arn, name, input),
+      putEvent: (event) => alerts.record(event),
+      secrets,
+      kmsKeys: resourcesOfType(template, 'AWS::KMS::Key').map(([id]) => resources.getAtt(id, 'Arn')),
+      denied: (denial) => denials.push({ ...denial, at: new Date().toISOString() }),
+    },
+    await freePort(),
+  );
 
-  const api = apiGateway(routesOf(template), handlerOf, jwtSecret);
+  const port = options.port ?? (await freePort());
+  let sandboxCleanup = () => {};
+  const functions = new Map<string, LocalFunction>();
+  let invoke: (functionId: string, event: unknown) => Promise<InvokeResult>;
+  if (runtime === 'bundles') {
+    // Outside the repository: no node_modules above a sandbox but the runtime's own.
+    const sandboxRoot = join(tmpdir(), `steward-sandboxes-${process.pid}-${port}`);
+    sandboxCleanup = () => rmSync(sandboxRoot, { recursive: true, force: true });
+    for (const fn of assemblyFunctions) {
+      const sandbox = prepareSandbox({ root: sandboxRoot, name: fn.logicalId, assetDir: fn.assetDir, handler: fn.handler });
+      const templateEnvironment = Object.fromEntries(
+        Object.entries(fn.environment).map(([name, value]) => [name, String(resources.resolve(value))]),
+      );
+      const accessKeyId = [...callers].find(([, id]) => id === fn.logicalId)![0];
+      functions.set(
+        fn.logicalId,
+        new LocalFunction(
+          {
+            functionId: fn.logicalId,
+            taskRoot: sandbox.taskRoot,
+            handler: fn.handler,
+            memoryMb: fn.memoryMb,
+            timeoutSeconds: fn.timeoutS,
+            environment: {
+              ...templateEnvironment,
+              ...lambdaEnvironment(sandbox, { functionName: fn.logicalId, memoryMb: fn.memoryMb, region: LOCAL_REGION }),
+              _HANDLER: fn.handler,
+              AWS_ACCESS_KEY_ID: accessKeyId,
+              AWS_SECRET_ACCESS_KEY: 'local',
+              AWS_SESSION_TOKEN: 'local',
+              // The one variable Lambda does not set: every AWS call goes to the local endpoint.
+              AWS_ENDPOINT_URL: endpoint.url,
+            },
+          },
+          {
+            maxContainers: options.maxContainers ?? 3,
+            clockOffsetMs: () => clock.offset(),
+            ...(options.logs === 'file' && { logDir: resolve('.steward-local/logs') }),
+          },
+        ),
+      );
+    }
+    clock.onMoved(() => {
+      for (const fn of functions.values()) fn.clockMoved(clock.offset());
+    });
+    invoke = (functionId, event) => {
+      const fn = functions.get(functionId);
+      if (!fn) throw new Error(`No function ${functionId}`);
+      return fn.invoke(event);
+    };
+  } else {
+    invoke = await inProcessFunctions(template, resources, endpoint.url, { clock, stepFunctions: () => stepFunctions!, alerts });
+  }
+
+  stepFunctions = new LocalStepFunctions(
+    resources,
+    async (functionId, payload) => {
+      const result = await invoke(functionId, payload);
+      if (result.ok) return result.result;
+      throw Object.assign(new Error(result.error.errorMessage), { name: result.error.errorType });
+    },
+    clock,
+  );
+
+  const api = apiGateway(routesOf(template), invoke as RouteInvoke, { secret: jwt.secret, issuer: jwt.issuer, audience: [jwt.audience] });
   const server: Server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     try {
       const body = await readBody(request);
-      if (await localRoutes(clock, stepFunctions, alerts)(request, response, url, body)) return;
+      if (await localRoutes({ clock, stepFunctions: stepFunctions!, alerts, functions, denials })(request, response, url, body)) return;
       if (await api(request, response, url, body)) return;
       sendProblem(response, new Problem(404, 'NOT_FOUND', `No route for ${url.pathname}.`));
     } catch (error) {
       sendProblem(response, error instanceof Problem ? error : new Problem(500, 'INTERNAL', String(error)));
     }
   });
-  const port = options.port ?? (await freePort());
   await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
 
   return {
     url: `http://127.0.0.1:${port}`,
+    dynamoDbEndpoint: dynamo.endpoint,
+    denials,
     clock,
     stepFunctions,
     alerts,
+    iam,
+    functions,
     stop: async () => {
-      stepFunctions.stop();
+      stepFunctions!.stop();
+      clock.release();
+      for (const fn of functions.values()) fn.stop();
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
+      endpoint.server.closeAllConnections();
+      await new Promise<void>((done) => endpoint.server.close(() => done()));
       await s3.close();
       dynamo.stop();
+      sandboxCleanup();
     },
+  };
+};
+
+/**
+ * The `sources` runtime: handlers imported from TypeScript into this process, which shares one
+ * environment holding every function's variables; the local clock, workflows and alerts are put
+ * in place of their adapters, and AWS calls go to the local endpoint without a role check.
+ */
+const inProcessFunctions = async (
+  template: CfnTemplate,
+  resources: LocalResources,
+  endpointUrl: string,
+  local: { clock: ControllableClock; stepFunctions: () => LocalStepFunctions; alerts: RecordingAlerts },
+): Promise<(functionId: string, event: unknown) => Promise<InvokeResult>> => {
+  const env = process.env;
+  env.AWS_ENDPOINT_URL = endpointUrl;
+  env.STEWARD_S3_FORCE_PATH_STYLE = 'true';
+  const functions = Object.fromEntries(resourcesOfType(template, 'AWS::Lambda::Function'));
+  for (const fn of Object.values(functions)) {
+    for (const [name, value] of Object.entries(fn.Properties.Environment?.Variables ?? {})) {
+      const resolved = resources.tryResolve(value);
+      // Secrets stay inline (`<NAME>` beside `<NAME>_ARN`), and KMS sealing is left to AWS.
+      if (typeof resolved === 'string' && name !== 'NODE_OPTIONS' && name !== 'WATERMARK_KMS_KEY_ARN') env[name] = resolved;
+    }
+  }
+  const { useLocalAdapters } = await import('./in-process.ts');
+  useLocalAdapters({ clock: local.clock, workflows: { start: (...args) => local.stepFunctions().start(...args) }, alerts: local.alerts });
+  const handlers = new Map<string, Promise<Handler>>();
+  return async (functionId, event) => {
+    if (!handlers.has(functionId)) {
+      const entry = functions[functionId]?.Metadata?.[ENTRY_METADATA];
+      if (!entry) throw new Error(`Function ${functionId} has no ${ENTRY_METADATA} metadata`);
+      handlers.set(functionId, import(pathToFileURL(resolve(entry)).href).then((m) => m.handler as Handler));
+    }
+    try {
+      return { ok: true, result: await (await handlers.get(functionId)!)(event, lambdaContext(functionId)) };
+    } catch (error) {
+      return { ok: false, error: { errorType: (error as Error).name, errorMessage: (error as Error).message } };
+    }
   };
 };

@@ -1,8 +1,9 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { WorkflowName, WorkflowStarter } from '#ports/workflows';
 import { STATE_MACHINE_ENV } from '#adapters/aws/sfn-workflow-starter';
-import { logger } from '#commons/logger';
-import { allStates, resourcesOfType, stateMachineDefinition, type CfnTemplate } from './template.ts';
+import type { ControllableClock } from './clock.ts';
+import type { LocalResources } from './resources.ts';
+import { allStates, resourcesOfType, stateMachineDefinition } from './template.ts';
 
 export type LocalExecution = {
   name: string;
@@ -14,86 +15,120 @@ export type LocalExecution = {
   events: { type: string; state?: string; stateType?: string }[];
 };
 
-type Invoke = (functionLogicalId: string, payload: unknown) => Promise<unknown>;
+/** Invokes a function by logical id; a function error is thrown with `name` = its errorType, as Step Functions sees it. */
+export type Invoke = (functionLogicalId: string, payload: unknown) => Promise<unknown>;
 
-const LOCAL_FUNCTION_ARN = 'arn:aws:lambda:cn-north-1:000000000000:function:';
-export const localStateMachineArn = (logicalId: string) => `arn:aws:states:cn-north-1:000000000000:stateMachine:${logicalId}`;
+/** Step Functions' cap on the data a state passes on (256 KiB). */
+const STATE_DATA_LIMIT = 256 * 1024;
+const LAMBDA_ARN = /^arn:[\w-]+:lambda:[\w-]+:\d+:function:(.+)$/;
+/** Parked timers wake at least this often, so a stopped stack lets go of them. */
+const PARK_SLICE_MS = 30_000;
+
+const atPath = (input: unknown, path: string): unknown =>
+  path === '$' ? input : path.replace(/^\$\./, '').split('.').reduce<any>((value, key) => value?.[key], input);
 
 /**
- * Runs the synthesised state machines in-process. Task states call the same handlers as on AWS;
- * Wait states pass at once because the timer task parks on the local clock instead.
+ * Runs the synthesised state machines in-process with aws-local-stepfunctions. Task states invoke
+ * the functions they name; Wait states park on the stack's movable clock (the emulator's own Wait
+ * counts real milliseconds), so a timer fires when `/local/clock` passes its due time.
  */
 export class LocalStepFunctions implements WorkflowStarter {
   readonly executions = new Map<string, LocalExecution>();
-  private readonly machines = new Map<string, { machine: StateMachine; overrides: object }>();
+  private readonly machines = new Map<string, { machine: StateMachine; overrides: object; waits: Set<string> }>();
   private readonly running = new Set<() => void>();
+  private stopped = false;
 
-  constructor(template: CfnTemplate, invoke: Invoke) {
-    for (const [logicalId, resource] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
-      // Execution timeouts count real time, which the movable clock makes meaningless; a year also
-      // overflows Node's timer limit (about 24.8 days) and would fire at once.
-      const { TimeoutSeconds: _realTime, ...definition } = stateMachineDefinition(resource, (id) => `${LOCAL_FUNCTION_ARN}${id}`) as ReturnType<typeof stateMachineDefinition> & { TimeoutSeconds?: number };
+  constructor(resources: LocalResources, invoke: Invoke, private readonly clock: ControllableClock) {
+    for (const [logicalId, resource] of resourcesOfType(resources.template, 'AWS::StepFunctions::StateMachine')) {
+      // Execution timeouts count real time, which the movable clock makes meaningless.
+      const { TimeoutSeconds: _realTime, ...definition } = stateMachineDefinition(resource, (id) => resources.getAtt(id, 'Arn')) as ReturnType<typeof stateMachineDefinition> & { TimeoutSeconds?: number };
       const tasks: Record<string, (input: any) => Promise<any>> = {};
-      const waits: Record<string, number> = {};
       const retries: Record<string, number> = {};
+      const waits = new Set<string>();
       for (const [name, state] of allStates(definition.States)) {
         if (state.Type === 'Task') {
-          // Tasks invoke their function directly (LambdaInvoke with payloadResponseOnly); any other
-          // integration would hand the handler a different payload, so it is refused here.
-          const resource = String(state.Resource);
-          if (!resource.startsWith(LOCAL_FUNCTION_ARN)) {
-            throw new Error(`${logicalId}.${name}: the local stack runs only direct Lambda tasks, not ${resource}`);
-          }
-          const fn = resource.slice(LOCAL_FUNCTION_ARN.length);
-          tasks[name] = (input) => invoke(fn, input) as Promise<any>;
+          // Only direct Lambda tasks (LambdaInvoke with payloadResponseOnly): any other integration
+          // would hand the function a different payload, so it is refused here.
+          const fn = LAMBDA_ARN.exec(String(state.Resource))?.[1];
+          if (!fn) throw new Error(`${logicalId}.${name}: the local stack runs only direct Lambda tasks, not ${state.Resource}`);
+          tasks[name] = async (input) => {
+            const output = await invoke(fn, input);
+            if (Buffer.byteLength(JSON.stringify(output ?? null)) > STATE_DATA_LIMIT) {
+              throw Object.assign(new Error(`The state/task '${name}' returned a result with a size exceeding the maximum number of bytes service limit.`), { name: 'States.DataLimitExceeded' });
+            }
+            return output;
+          };
+          // Retries back off in milliseconds here: the movable clock does not drive retry intervals.
           retries[name] = 50;
         }
-        if (state.Type === 'Wait') waits[name] = 0;
+        if (state.Type === 'Wait') {
+          const { Seconds, SecondsPath, Timestamp, TimestampPath, ...rest } = state;
+          for (const key of Object.keys(state)) delete state[key];
+          Object.assign(state, rest, { Type: 'Task', Resource: `arn:aws:states:::local:wait` });
+          waits.add(name);
+          tasks[name] = async (input) => {
+            const due =
+              Timestamp !== undefined || TimestampPath !== undefined
+                ? new Date(String(Timestamp ?? atPath(input, TimestampPath)))
+                : new Date(this.clock.now().getTime() + Number(Seconds ?? atPath(input, SecondsPath)) * 1000);
+            while (!this.stopped && this.clock.now() < due) await this.clock.sleepUntil(due, PARK_SLICE_MS);
+            return input;
+          };
+        }
       }
-      this.machines.set(localStateMachineArn(logicalId), {
+      this.machines.set(resources.ref(logicalId), {
         machine: new StateMachine(definition as any, { validationOptions: { checkArn: false } }),
-        overrides: { taskResourceLocalHandlers: tasks, waitTimeOverrides: waits, retryIntervalOverrides: retries },
+        overrides: { taskResourceLocalHandlers: tasks, retryIntervalOverrides: retries },
+        waits,
       });
     }
   }
 
+  /** The WorkflowStarter port, for the in-process mode: the state machine's ARN comes from the environment. */
   async start(workflow: WorkflowName, executionName: string, input: Record<string, unknown>): Promise<void> {
     const arn = process.env[STATE_MACHINE_ENV[workflow]];
-    const entry = arn ? this.machines.get(arn) : undefined;
-    if (!arn || !entry) throw new Error(`No local state machine for ${workflow}`);
-    const key = `${arn}/${executionName}`;
-    if (this.executions.has(key)) return;
-    const execution: LocalExecution = {
-      name: executionName,
-      stateMachine: arn.split(':').pop()!,
-      status: 'RUNNING',
-      input,
-      output: null,
-      error: null,
-      events: [],
-    };
+    if (!arn) throw new Error(`${STATE_MACHINE_ENV[workflow]} is not set`);
+    this.startExecution(arn, executionName, JSON.stringify(input));
+  }
+
+  /**
+   * StartExecution as a Standard workflow answers it: the same name and input as a running
+   * execution is that execution; a name already used otherwise is `ExecutionAlreadyExists`.
+   */
+  startExecution(arn: string, name: string, inputJson: string): { executionArn: string; startDate: Date } | 'exists' {
+    const entry = this.machines.get(arn);
+    if (!entry) throw new Error(`No local state machine ${arn}`);
+    const key = `${arn}/${name}`;
+    const executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const input = JSON.parse(inputJson);
+    const existing = this.executions.get(key);
+    if (existing) {
+      return existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input) ? { executionArn, startDate: new Date() } : 'exists';
+    }
+    const execution: LocalExecution = { name, stateMachine: arn.split(':').pop()!, status: 'RUNNING', input, output: null, error: null, events: [] };
     this.executions.set(key, execution);
-    const run = entry.machine.run(input as any, { overrides: entry.overrides as any, noThrowOnAbort: true });
+    const run = entry.machine.run(input, { overrides: entry.overrides as any, noThrowOnAbort: true });
     this.running.add(run.abort);
     void (async () => {
       for await (const event of run.eventLogs) {
-        execution.events.push({ type: event.type, ...('state' in event && { state: event.state.name, stateType: event.state.type }) });
+        const state = 'state' in event ? { state: event.state.name, stateType: entry.waits.has(event.state.name) ? 'Wait' : event.state.type } : {};
+        execution.events.push({ type: event.type, ...state });
       }
     })();
-    run.result.then(
-      (output) => {
-        execution.output = output;
-        execution.status = output === null && this.stopped ? 'ABORTED' : 'SUCCEEDED';
-      },
-      (error: Error) => {
-        execution.status = 'FAILED';
-        execution.error = error.message;
-        logger.error('local execution failed', { execution: executionName, error: error.message });
-      },
-    ).finally(() => this.running.delete(run.abort));
+    run.result
+      .then(
+        (output) => {
+          execution.output = output;
+          execution.status = output === null && this.stopped ? 'ABORTED' : 'SUCCEEDED';
+        },
+        (error: Error) => {
+          execution.status = 'FAILED';
+          execution.error = error.message;
+        },
+      )
+      .finally(() => this.running.delete(run.abort));
+    return { executionArn, startDate: new Date() };
   }
-
-  private stopped = false;
 
   stop(): void {
     this.stopped = true;

@@ -1,13 +1,30 @@
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 
-export const adminToken = (corpId: string, sub = 'admin-1', ttl = '12h') =>
-  new SignJWT({ corpId, roles: ['admin'] })
+/**
+ * The local stack's admin JWTs: HS256 with `STEWARD_ADMIN_JWT_SECRET`, and the issuer and audience
+ * it passes to the template's `AdminJwtIssuer` / `AdminJwtAudience` parameters, which its
+ * authorizer checks as API Gateway's does on AWS.
+ */
+export const localJwt = (env: NodeJS.ProcessEnv = process.env) => ({
+  secret: env.STEWARD_ADMIN_JWT_SECRET ?? 'local-admin-secret',
+  issuer: env.STEWARD_ADMIN_JWT_ISSUER ?? 'https://steward.local/',
+  audience: env.STEWARD_ADMIN_JWT_AUDIENCE ?? 'steward-admin',
+});
+
+export type TokenOptions = { sub?: string; ttl?: string; roles?: string[]; issuer?: string; audience?: string };
+
+export const adminToken = (corpId: string, sub = 'admin-1', ttl = '12h', options: Omit<TokenOptions, 'sub' | 'ttl'> = {}) => {
+  const jwt = localJwt();
+  return new SignJWT({ corpId, roles: options.roles ?? ['admin'] })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(sub)
+    .setIssuer(options.issuer ?? jwt.issuer)
+    .setAudience(options.audience ?? jwt.audience)
     .setIssuedAt()
     .setExpirationTime(ttl)
-    .sign(new TextEncoder().encode(process.env.STEWARD_ADMIN_JWT_SECRET ?? 'local-admin-secret'));
+    .sign(new TextEncoder().encode(jwt.secret));
+};
 
 /** Prints an HS256 admin token for the local stack: `npm run token -- --corp acme [--sub admin-1] [--ttl 12h]`. */
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,7 +4,7 @@ import { adminToken } from '../../scripts/token.ts';
 
 /** A contract client, as billing, HR or an admin would call the stack. */
 export const client = (baseUrl: string) => {
-  const secretKey = (source: string) => Buffer.from(`local-${source}-secret`);
+  const secretKey = (source: string) => Buffer.from(`steward-local-${source}-webhook-secret`);
   const webhook = async (source: 'billing' | 'hr' | 'assets', event: unknown, id = `msg_${randomUUID()}`, options: { key?: Buffer; at?: number } = {}) => {
     const body = JSON.stringify(event);
     const timestamp = String(Math.floor((options.at ?? Date.now()) / 1000));

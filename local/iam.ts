@@ -1,0 +1,74 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { LOCAL_ACCOUNT, LOCAL_PARTITION, type LocalResources } from './resources.ts';
+import { referencedId, resourcesOfType } from './template.ts';
+
+type PolicyDocument = { Version?: string; Statement: unknown[] };
+
+/**
+ * Each function's role as the template grants it: the inline policies attached to the role
+ * (`AWS::IAM::Policy` resources and the role's own `Policies`), with the local resources' ARNs.
+ * Managed policies are left out: the only one in use, AWSLambdaBasicExecutionRole, grants
+ * CloudWatch Logs, which the local stack does not emulate.
+ */
+export class LocalIam {
+  private readonly roles = new Map<string, { arn: string; policies: { name: string; policy: PolicyDocument }[] }>();
+  private readonly decisions = new Map<string, Promise<boolean>>();
+
+  constructor(private readonly resources: LocalResources) {
+    const { template } = resources;
+    for (const [functionId, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      const roleId = referencedId(fn.Properties.Role);
+      if (!roleId) continue;
+      const role = template.Resources[roleId]!;
+      const policies = [
+        ...((role.Properties.Policies ?? []) as { PolicyName: string; PolicyDocument: unknown }[]).map((p) => ({
+          name: p.PolicyName,
+          policy: resources.resolve(p.PolicyDocument) as PolicyDocument,
+        })),
+        ...resourcesOfType(template, 'AWS::IAM::Policy')
+          .filter(([, p]) => (p.Properties.Roles as unknown[]).some((r) => referencedId(r) === roleId))
+          .map(([policyId, p]) => ({ name: policyId, policy: resources.resolve(p.Properties.PolicyDocument) as PolicyDocument })),
+      ];
+      this.roles.set(functionId, { arn: resources.getAtt(roleId, 'Arn'), policies });
+    }
+  }
+
+  /** The role's ARN as an assumed-role session, the way AWS names the caller in a denial. */
+  callerArn(functionId: string): string {
+    return `arn:${LOCAL_PARTITION}:sts::${LOCAL_ACCOUNT}:assumed-role/${this.roles.get(functionId)?.arn.split('/').pop()}/${functionId}`;
+  }
+
+  /** Whether the function's role allows `action` on `resource`; answers are remembered per triple. */
+  allows(functionId: string, action: string, resource: string): Promise<boolean> {
+    const key = `${functionId}\n${action}\n${resource}`;
+    let decision = this.decisions.get(key);
+    if (!decision) {
+      decision = this.evaluate(functionId, action, resource);
+      this.decisions.set(key, decision);
+    }
+    return decision;
+  }
+
+  /** Takes a grant away (or gives it back): the tests' way to prove that a missing grant fails. */
+  replacePolicies(functionId: string, edit: (policies: { name: string; policy: PolicyDocument }[]) => { name: string; policy: PolicyDocument }[]): void {
+    const role = this.roles.get(functionId);
+    if (!role) throw new Error(`No function ${functionId}`);
+    role.policies = edit(role.policies);
+    this.decisions.clear();
+  }
+
+  private async evaluate(functionId: string, action: string, resource: string): Promise<boolean> {
+    const role = this.roles.get(functionId);
+    if (!role) return false;
+    const result = await runSimulation(
+      {
+        identityPolicies: role.policies,
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        request: { action, resource: { resource, accountId: LOCAL_ACCOUNT }, principal: role.arn, contextVariables: {} },
+      },
+      {},
+    );
+    return result.resultType !== 'error' && result.overallResult === 'Allowed';
+  }
+}

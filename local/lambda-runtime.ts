@@ -1,0 +1,224 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION } from './resources.ts';
+
+/** Lambda's cap on a synchronous invocation's request and response (6 MB). */
+export const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+
+const BOOTSTRAP = join(dirname(fileURLToPath(import.meta.url)), 'runtime', 'bootstrap.mjs');
+
+export type FunctionSpec = {
+  functionId: string;
+  /** The function's sandbox: its bundle in `var/task`, the runtime's packages beside it. */
+  taskRoot: string;
+  /** The function's environment: its template variables and the ones Lambda itself sets. */
+  environment: Record<string, string>;
+  handler: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+};
+
+export type InvokeError = { errorType: string; errorMessage: string; stack?: string[] };
+export type InvokeResult = { ok: true; result: unknown } | { ok: false; error: InvokeError };
+
+export type FunctionStats = {
+  functionId: string;
+  invocations: number;
+  coldStarts: number;
+  initMs: number[];
+  containers: number;
+  timeouts: number;
+  errors: number;
+};
+
+type Container = { child: ChildProcess; busy: boolean; ready: Promise<void> };
+
+class LambdaError extends Error {
+  constructor(readonly error: InvokeError) {
+    super(error.errorMessage);
+  }
+}
+
+/**
+ * One local function: containers (child processes) started on demand, each serving one
+ * invocation at a time and kept warm, up to `maxContainers`; further calls wait for one.
+ * Memory (heap limit, and the peak RSS checked after each call), timeout and payload limits
+ * are the template's and Lambda's.
+ */
+export class LocalFunction {
+  private readonly containers: Container[] = [];
+  private readonly waiting: (() => void)[] = [];
+  readonly stats: FunctionStats;
+  private readonly log: WriteStream | 'inherit';
+
+  constructor(
+    readonly spec: FunctionSpec,
+    private readonly options: { maxContainers: number; clockOffsetMs: () => number; logDir?: string },
+  ) {
+    this.stats = { functionId: spec.functionId, invocations: 0, coldStarts: 0, initMs: [], containers: 0, timeouts: 0, errors: 0 };
+    if (options.logDir) {
+      mkdirSync(options.logDir, { recursive: true });
+      this.log = createWriteStream(join(options.logDir, `${spec.functionId}.log`), { flags: 'a' });
+    } else {
+      this.log = 'inherit';
+    }
+  }
+
+  async invoke(event: unknown): Promise<InvokeResult> {
+    const payload = JSON.stringify(event ?? null);
+    if (Buffer.byteLength(payload) > SYNC_PAYLOAD_LIMIT) {
+      return this.failed({ errorType: 'RequestEntityTooLargeException', errorMessage: `Request must be smaller than ${SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation` });
+    }
+    this.stats.invocations++;
+    const container = await this.acquire();
+    try {
+      await container.ready;
+    } catch (error) {
+      this.retire(container);
+      return this.failed((error as LambdaError).error ?? { errorType: 'Runtime.Unknown', errorMessage: String(error) });
+    }
+    try {
+      const result = await this.run(container, JSON.parse(payload));
+      if (Buffer.byteLength(JSON.stringify(result)) > SYNC_PAYLOAD_LIMIT) {
+        return this.failed({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${SYNC_PAYLOAD_LIMIT} bytes).` });
+      }
+      return { ok: true, result };
+    } catch (error) {
+      return this.failed((error as LambdaError).error ?? { errorType: 'Runtime.Unknown', errorMessage: String(error) });
+    } finally {
+      this.release(container);
+    }
+  }
+
+  stop(): void {
+    for (const container of [...this.containers]) this.retire(container);
+    if (this.log !== 'inherit') this.log.end();
+  }
+
+  /** Tells warm containers that the stack's clock moved, so a call in flight reads the new time. */
+  clockMoved(offsetMs: number): void {
+    for (const { child } of this.containers) if (child.connected) child.send({ type: 'clock', offsetMs });
+  }
+
+  private failed(error: InvokeError): InvokeResult {
+    this.stats.errors++;
+    return { ok: false, error };
+  }
+
+  private async acquire(): Promise<Container> {
+    for (;;) {
+      const idle = this.containers.find((c) => !c.busy);
+      if (idle) {
+        idle.busy = true;
+        return idle;
+      }
+      if (this.containers.length < this.options.maxContainers) {
+        const container = this.start();
+        container.busy = true;
+        return container;
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  private release(container: Container): void {
+    container.busy = false;
+    this.waiting.shift()?.();
+  }
+
+  private retire(container: Container): void {
+    const index = this.containers.indexOf(container);
+    if (index >= 0) this.containers.splice(index, 1);
+    this.stats.containers = this.containers.length;
+    if (container.child.exitCode === null) container.child.kill('SIGKILL');
+    this.waiting.shift()?.();
+  }
+
+  private start(): Container {
+    const { spec } = this;
+    const child = fork(BOOTSTRAP, [], {
+      cwd: spec.taskRoot,
+      env: spec.environment,
+      execArgv: [`--max-old-space-size=${Math.max(64, Math.floor(spec.memoryMb * 0.9))}`],
+      stdio: this.log === 'inherit' ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    if (this.log !== 'inherit') {
+      child.stdout?.pipe(this.log, { end: false });
+      child.stderr?.pipe(this.log, { end: false });
+    }
+    this.stats.coldStarts++;
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (message: { type: string; initMs?: number; error?: InvokeError }) => {
+        if (message.type === 'ready') {
+          this.stats.initMs.push(Math.round(message.initMs! * 10) / 10);
+          child.off('message', onMessage);
+          resolve();
+        } else if (message.type === 'init-error') {
+          child.off('message', onMessage);
+          reject(new LambdaError(message.error!));
+        }
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new LambdaError({ errorType: 'Runtime.ExitError', errorMessage: `RequestId: init Error: Runtime exited with error: exit status ${code}` })));
+    });
+    ready.catch(() => {});
+    const container: Container = { child, busy: false, ready };
+    this.containers.push(container);
+    this.stats.containers = this.containers.length;
+    return container;
+  }
+
+  private run(container: Container, event: unknown): Promise<unknown> {
+    const { spec } = this;
+    const requestId = randomUUID();
+    const deadline = Date.now() + spec.timeoutSeconds * 1000;
+    return new Promise((resolve, reject) => {
+      const settle = (error: InvokeError | null, result?: unknown) => {
+        clearTimeout(timer);
+        container.child.off('message', onMessage);
+        container.child.off('exit', onExit);
+        if (error) reject(new LambdaError(error));
+        else resolve(result);
+      };
+      const timer = setTimeout(() => {
+        this.stats.timeouts++;
+        this.retire(container);
+        settle({ errorType: 'Sandbox.Timedout', errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${spec.timeoutSeconds.toFixed(2)} seconds` });
+      }, spec.timeoutSeconds * 1000);
+      const onExit = (code: number | null) => {
+        this.retire(container);
+        settle({ errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: exit status ${code}` });
+      };
+      const onMessage = (message: { type: string; requestId?: string; result?: unknown; error?: InvokeError; maxRssKb?: number }) => {
+        if (message.requestId !== requestId) return;
+        if ((message.maxRssKb ?? 0) > spec.memoryMb * 1024) {
+          this.retire(container);
+          return settle({ errorType: 'Runtime.OutOfMemory', errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: signal: killed (peak ${Math.round(message.maxRssKb! / 1024)} MB of ${spec.memoryMb} MB)` });
+        }
+        if (message.type === 'result') settle(null, message.result);
+        else settle(message.error ?? { errorType: 'Runtime.Unknown', errorMessage: 'unknown' });
+      };
+      container.child.on('message', onMessage);
+      container.child.once('exit', onExit);
+      container.child.send({
+        type: 'invoke',
+        requestId,
+        event,
+        deadline,
+        clockOffsetMs: this.options.clockOffsetMs(),
+        context: {
+          awsRequestId: requestId,
+          functionName: spec.functionId,
+          functionVersion: '$LATEST',
+          invokedFunctionArn: `arn:${LOCAL_PARTITION}:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${spec.functionId}`,
+          memoryLimitInMB: String(spec.memoryMb),
+          logGroupName: `/aws/lambda/${spec.functionId}`,
+          logStreamName: 'local',
+        },
+      });
+    });
+  }
+}

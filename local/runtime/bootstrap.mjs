@@ -1,0 +1,57 @@
+// The local Lambda runtime's bootstrap: one per container (child process). Like Lambda's runtime
+// interface client it loads `_HANDLER` from `LAMBDA_TASK_ROOT` once, then serves one invocation
+// at a time. Plain JavaScript with Node built-ins only, so nothing of the repository leaks in.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [moduleName, handlerName] = process.env._HANDLER.split('.');
+const root = process.env.LAMBDA_TASK_ROOT;
+const file = ['.mjs', '.js', '.cjs'].map((ext) => join(root, `${moduleName}${ext}`)).find(existsSync);
+
+const errorOf = (error) => ({
+  errorType: error?.name ?? 'Error',
+  errorMessage: error?.message ?? String(error),
+  stack: String(error?.stack ?? '').split('\n'),
+});
+
+// The stack's movable clock reaches the function as this variable, like the per-invocation
+// variables Lambda's runtime sets (_X_AMZN_TRACE_ID); the system clock adapter adds it.
+const setClock = (offsetMs) => {
+  process.env.STEWARD_LOCAL_CLOCK_OFFSET_MS = String(offsetMs);
+};
+
+const started = performance.now();
+let handler;
+try {
+  if (!file) throw Object.assign(new Error(`Cannot find module '${moduleName}' in ${root}`), { name: 'Runtime.ImportModuleError' });
+  const module = await import(pathToFileURL(file).href);
+  handler = module[handlerName];
+  if (typeof handler !== 'function') {
+    throw Object.assign(new Error(`${moduleName}.${handlerName} is undefined or not exported`), { name: 'Runtime.HandlerNotFound' });
+  }
+  process.send({ type: 'ready', initMs: performance.now() - started });
+} catch (error) {
+  process.send({ type: 'init-error', error: errorOf(error) }, () => process.exit(1));
+}
+
+process.on('message', async (message) => {
+  if (message.type === 'clock') return setClock(message.offsetMs);
+  if (message.type !== 'invoke') return;
+  setClock(message.clockOffsetMs);
+  process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${message.requestId.replaceAll('-', '').slice(0, 24)}`;
+  const context = {
+    ...message.context,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+  try {
+    const result = await handler(message.event, context);
+    process.send({ type: 'result', requestId: message.requestId, result: result === undefined ? null : result, maxRssKb: process.resourceUsage().maxRSS });
+  } catch (error) {
+    process.send({ type: 'error', requestId: message.requestId, error: errorOf(error), maxRssKb: process.resourceUsage().maxRSS });
+  }
+});
