@@ -1,8 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack, Stage } from 'aws-cdk-lib';
 import { Architecture, CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { bundleAssetHash } from './bundle-cache.ts';
 
 /** Metadata key that tells the local stack which source file and export a function runs. */
 export const ENTRY_METADATA = 'steward:entry';
@@ -35,6 +36,34 @@ const copyNodeModules = (from: string, to: string) => [
 /** Node 22 on arm64, bundled by the project's own esbuild (never Docker), JSON logs kept 90 days. */
 export class StewardFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: StewardFunctionProps) {
+    const bundling = {
+      format: OutputFormat.ESM,
+      target: 'node22',
+      sourceMap: true,
+      minify: true,
+      // index.meta.json beside the bundle: which packages went in (test/deploy/bundles.test.ts checks it).
+      metafile: true,
+      externalModules: ['@aws-sdk/*', ...(props.external ?? [])],
+      banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+      ...((props.files || props.nodeModules) && {
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...(props.files ?? []).map((file) => `cp "${inputDir}/${file}" "${outputDir}/"`),
+            ...(props.nodeModules ? copyNodeModules(`${inputDir}/${props.nodeModules}`, `${outputDir}/node_modules`) : []),
+          ],
+        },
+      }),
+    };
+    // Only what changed is bundled again (the hash covers the entry's import graph and these options).
+    const assetHash = Stack.of(scope).bundlingRequired
+      ? bundleAssetHash(Stage.of(scope)!.outdir, props.entry, {
+          external: bundling.externalModules,
+          files: [...(props.files ?? []), ...(props.nodeModules ? [`${props.nodeModules}/.package-lock.json`] : [])],
+          settings: { ...bundling, nodeModules: props.nodeModules },
+        })
+      : undefined;
     super(scope, id, {
       entry: props.entry,
       handler: 'handler',
@@ -45,26 +74,7 @@ export class StewardFunction extends NodejsFunction {
       tracing: Tracing.ACTIVE,
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.THREE_MONTHS }),
       environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'steward', ...props.environment },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        sourceMap: true,
-        minify: true,
-        // index.meta.json beside the bundle: which packages went in (test/deploy/bundles.test.ts checks it).
-        metafile: true,
-        externalModules: ['@aws-sdk/*', ...(props.external ?? [])],
-        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        ...((props.files || props.nodeModules) && {
-          commandHooks: {
-            beforeBundling: () => [],
-            beforeInstall: () => [],
-            afterBundling: (inputDir: string, outputDir: string) => [
-              ...(props.files ?? []).map((file) => `cp "${inputDir}/${file}" "${outputDir}/"`),
-              ...(props.nodeModules ? copyNodeModules(`${inputDir}/${props.nodeModules}`, `${outputDir}/node_modules`) : []),
-            ],
-          },
-        }),
-      },
+      bundling: { ...bundling, ...(assetHash && { assetHash }) },
     });
     (this.node.defaultChild as CfnFunction).addMetadata(ENTRY_METADATA, props.entry);
     if (props.nodeModules) (this.node.defaultChild as CfnFunction).addMetadata(NODE_MODULES_METADATA, props.nodeModules);
