@@ -3,12 +3,14 @@ import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { client, eventually } from './client.ts';
 import { orderPaidEvent } from '../fixtures.ts';
 import { adminToken } from '../../scripts/token.ts';
+import { testAssembly } from '../support/assembly.ts';
 
 let stack: LocalStack;
 let api: ReturnType<typeof client>;
 
+// The whole contract suite runs on the synthesised bundles, each function in its own containers.
 beforeAll(async () => {
-  stack = await startLocalStack();
+  stack = await startLocalStack({ from: (await testAssembly()).dir, logs: 'file' });
   api = client(stack.url);
 });
 afterAll(() => stack?.stop());
