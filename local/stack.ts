@@ -86,7 +86,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   let assemblyFunctions: AssemblyFunction[] = [];
   try {
     if (runtime === 'bundles') {
-      const assembly = options.from ? readAssembly(options.from) : await synthesizeAssembly(LOCAL_ASSEMBLY_DIR, options.context);
+      const assembly = options.from ? readAssembly(options.from) : await synthesizeAssembly(LOCAL_ASSEMBLY_DIR, options.context, { cloudFormationValidation: false });
       template = assembly.template;
       assemblyFunctions = assembly.functions;
     } else {
