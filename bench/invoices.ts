@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { renderInvoicePdf } from '#adapters/invoices/invoice-pdf';
-import { deps, provideDeps } from '#commons/deps';
+import { issuer } from '#providers/invoice-issuer';
 import { startLocalStack } from '../local/stack.ts';
 import { client } from '../test/integration/client.ts';
 import { orderPaidEvent } from '../test/fixtures.ts';
@@ -32,9 +32,9 @@ for (let i = 0; i < RENDERS; i++) {
   renderMs.push(performance.now() - start);
 }
 
-const stack = await startLocalStack();
+// The bench puts another invoice issuer in place, so the handlers run in this process.
+const stack = await startLocalStack({ runtime: 'sources' });
 const api = client(stack.url);
-const embeddedIssuer = deps().issuer;
 try {
   await api.local('POST', '/local/clock', { now: '2026-06-01T02:00:00Z' });
   for (let i = 0; i < APPLICATIONS; i += 20) {
@@ -62,10 +62,10 @@ try {
     return { ...summarise(applicationMs), concurrency: CONCURRENCY, throughputPerSecond: +((to - from) / ((performance.now() - started) / 1000)).toFixed(1) };
   };
   // The API path alone: the workflows' issuer answers "not yet", so no PDF is rendered meanwhile.
-  provideDeps({ issuer: { issue: async () => ({ kind: 'pending', detail: 'deferred by the bench' }) } });
+  issuer.use({ issue: async () => ({ kind: 'pending', detail: 'deferred by the bench' }) });
   const application = await applyAll(0, APPLICATIONS / 2);
   // Then as in production on one machine: each application's workflow issues its PDF at once, in the same process.
-  provideDeps({ issuer: embeddedIssuer });
+  issuer.use(undefined);
   const applicationWhileIssuing = await applyAll(APPLICATIONS / 2, APPLICATIONS);
 
   const figures = {

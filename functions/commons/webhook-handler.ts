@@ -1,9 +1,9 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { z } from 'zod';
-import { dynamoClient } from '#adapters/aws/clients';
+import { dynamoClient } from '#adapters/aws/dynamodb-client';
 import { tableName } from '#adapters/dynamodb/table';
-import { deps, type Deps } from './deps.ts';
+import { clock } from '#providers/clock';
 import { JSON_BODY_LIMIT, httpHandler, jsonBody, type HttpRequest } from './http.ts';
 import { logger } from './logger.ts';
 import { Problem } from './problem.ts';
@@ -36,13 +36,13 @@ const store = () =>
 export const webhookHandler = <S extends z.ZodType<{ type: string }>>(
   source: WebhookSource,
   schema: S,
-  apply: (deps: Deps, event: z.infer<S>) => Promise<void>,
+  apply: (event: z.infer<S>) => Promise<void>,
 ) => {
   let applyOnce: ((input: { key: string; event: z.infer<S>; eventId: string }) => Promise<Accepted>) | undefined;
   const idempotentApply = () =>
     (applyOnce ??= makeIdempotent(
       async ({ event, eventId }: { key: string; event: z.infer<S>; eventId: string }): Promise<Accepted> => {
-        await apply(deps(), event);
+        await apply(event);
         logger.info('webhook applied', { source, eventId, type: event.type });
         return { accepted: true, eventId };
       },
@@ -55,7 +55,7 @@ export const webhookHandler = <S extends z.ZodType<{ type: string }>>(
         throw new Problem(413, 'PAYLOAD_TOO_LARGE', `Webhook bodies are limited to ${JSON_BODY_LIMIT} bytes.`);
       }
       const keys = signingKeys(await webhookSecret(source));
-      const { id } = verifyWebhook(request.headers, request.rawBody, keys, [Date.now(), deps().clock.now().getTime()]);
+      const { id } = verifyWebhook(request.headers, request.rawBody, keys, [Date.now(), clock().now().getTime()]);
       const event = jsonBody(request, schema);
       idempotencyConfig.registerLambdaContext(request.context);
       for (let attempt = 0; ; attempt++) {

@@ -1,8 +1,13 @@
+import { portsFrom } from '#commons/provider';
 import { assetEvent } from '#commons/schemas';
 import { webhookHandler } from '#commons/webhook-handler';
+import { assets } from '#providers/asset-catalog';
+import { clock } from '#providers/clock';
 import { deleteAsset, upsertAsset } from '#use-cases/assets';
 
-export const handler = webhookHandler('assets', assetEvent, async (deps, event) => {
-  if (event.type === 'asset.upserted') await upsertAsset(deps, event.data);
-  else await deleteAsset(deps, event.data);
+const ports = portsFrom({ assets, clock });
+
+export const handler = webhookHandler('assets', assetEvent, async (event) => {
+  if (event.type === 'asset.upserted') await upsertAsset(ports, event.data);
+  else await deleteAsset(ports, event.data);
 });

@@ -1,7 +1,13 @@
 import { adminCorpId } from '#commons/auth';
-import { deps } from '#commons/deps';
 import { httpHandler, idParam, jsonBody, pageRequest, queryParam } from '#commons/http';
+import { portsFrom } from '#commons/provider';
 import { assetType, handoverRequest, handoverSettings, id } from '#commons/schemas';
+import { assets } from '#providers/asset-catalog';
+import { clock } from '#providers/clock';
+import { documents } from '#providers/documents';
+import { handovers } from '#providers/handover-book';
+import { members } from '#providers/member-directory';
+import { workflows } from '#providers/workflows';
 import { listMemberAssets } from '#use-cases/assets';
 import {
   getHandover,
@@ -11,38 +17,40 @@ import {
   startManualHandover,
 } from '#use-cases/handovers';
 
+const ports = portsFrom({ assets, members, handovers, documents, clock, workflows });
+
 /** Assets, handover settings and handovers: what an admin sees and does when someone leaves. */
 export const handler = httpHandler({
   'GET /corps/{corpId}/members/{memberId}/assets': async (request) => {
     const corpId = adminCorpId(request);
     const type = queryParam(request, 'type', assetType);
-    return { status: 200, body: await listMemberAssets(deps(), corpId, idParam(request, 'memberId'), type, pageRequest(request)) };
+    return { status: 200, body: await listMemberAssets(ports, corpId, idParam(request, 'memberId'), type, pageRequest(request)) };
   },
 
   'GET /corps/{corpId}/settings/handover': async (request) => ({
     status: 200,
-    body: await getHandoverSettings(deps(), adminCorpId(request)),
+    body: await getHandoverSettings(ports, adminCorpId(request)),
   }),
 
   'PUT /corps/{corpId}/settings/handover': async (request) => {
     const corpId = adminCorpId(request);
-    return { status: 200, body: await putHandoverSettings(deps(), corpId, jsonBody(request, handoverSettings)) };
+    return { status: 200, body: await putHandoverSettings(ports, corpId, jsonBody(request, handoverSettings)) };
   },
 
   'POST /corps/{corpId}/handovers': async (request) => {
     const corpId = adminCorpId(request);
-    const handover = await startManualHandover(deps(), corpId, jsonBody(request, handoverRequest));
+    const handover = await startManualHandover(ports, corpId, jsonBody(request, handoverRequest));
     return { status: 202, body: handover, headers: { location: `/corps/${corpId}/handovers/${handover.handoverId}` } };
   },
 
   'GET /corps/{corpId}/handovers': async (request) => {
     const corpId = adminCorpId(request);
     const from = queryParam(request, 'fromMemberId', id);
-    return { status: 200, body: await listHandovers(deps(), corpId, from, pageRequest(request)) };
+    return { status: 200, body: await listHandovers(ports, corpId, from, pageRequest(request)) };
   },
 
   'GET /corps/{corpId}/handovers/{handoverId}': async (request) => {
     const corpId = adminCorpId(request);
-    return { status: 200, body: await getHandover(deps(), corpId, idParam(request, 'handoverId')) };
+    return { status: 200, body: await getHandover(ports, corpId, idParam(request, 'handoverId')) };
   },
 });

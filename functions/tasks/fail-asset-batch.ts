@@ -1,5 +1,10 @@
-import { deps } from '#commons/deps';
+import { portsFrom } from '#commons/provider';
+import { assets } from '#providers/asset-catalog';
+import { clock } from '#providers/clock';
+import { handovers } from '#providers/handover-book';
 import { failBatch, type BatchInput, type WorkflowError } from '#use-cases/handovers';
 
+const ports = portsFrom({ handovers, assets, clock });
+
 /** Handover step after a batch's retries ran out: record its assets failed and move on. */
-export const handler = (input: BatchInput & { error: WorkflowError }) => failBatch(deps(), input);
+export const handler = (input: BatchInput & { error: WorkflowError }) => failBatch(ports, input);

@@ -1,5 +1,9 @@
-import { deps } from '#commons/deps';
+import { portsFrom } from '#commons/provider';
+import { clock } from '#providers/clock';
+import { seats } from '#providers/seat-ledger';
 import { lockSeat } from '#use-cases/allocations';
 
+const ports = portsFrom({ seats, clock });
+
 /** Seat-lock workflow step: the revocation window has closed; record the lock if the seat still stands. */
-export const handler = (input: { corpId: string; memberId: string; allocationId: string }) => lockSeat(deps(), input);
+export const handler = (input: { corpId: string; memberId: string; allocationId: string }) => lockSeat(ports, input);

@@ -1,5 +1,10 @@
-import { deps } from '#commons/deps';
+import { portsFrom } from '#commons/provider';
+import { clock } from '#providers/clock';
+import { handovers } from '#providers/handover-book';
+import { members } from '#providers/member-directory';
 import { planDepartureHandover } from '#use-cases/handovers';
 
+const ports = portsFrom({ handovers, members, clock });
+
 /** Departure workflow step: decide between an automatic handover and one waiting for an admin. */
-export const handler = (input: { corpId: string; memberId: string; handoverId: string }) => planDepartureHandover(deps(), input);
+export const handler = (input: { corpId: string; memberId: string; handoverId: string }) => planDepartureHandover(ports, input);

@@ -1,5 +1,10 @@
-import { deps } from '#commons/deps';
+import { portsFrom } from '#commons/provider';
+import { clock } from '#providers/clock';
+import { orders } from '#providers/order-book';
+import { seats } from '#providers/seat-ledger';
 import { syncOrder } from '#use-cases/orders';
 
+const ports = portsFrom({ orders, seats, clock });
+
 /** Purchase workflow step: bring the pool up to date and say when this order changes it next. */
-export const handler = (input: { corpId: string; orderId: string }) => syncOrder(deps(), input.corpId, input.orderId);
+export const handler = (input: { corpId: string; orderId: string }) => syncOrder(ports, input.corpId, input.orderId);

@@ -1,5 +1,11 @@
-import { deps } from '#commons/deps';
+import { portsFrom } from '#commons/provider';
+import { assetProviders } from '#providers/asset-providers';
+import { assets } from '#providers/asset-catalog';
+import { clock } from '#providers/clock';
+import { handovers } from '#providers/handover-book';
 import { transferBatch, type BatchInput } from '#use-cases/handovers';
 
+const ports = portsFrom({ handovers, assets, assetProviders, clock });
+
 /** Handover step: one batch of one asset type, from `cursor`. */
-export const handler = (input: BatchInput) => transferBatch(deps(), input);
+export const handler = (input: BatchInput) => transferBatch(ports, input);

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { allocationStatus, revocableUntil, type AllocationStatus } from '#core/revocation';
 import { canAllocate } from '#core/seat-pool';
 import { formatInstant, type Instant } from '#core/time';
-import type { Deps } from '#commons/deps';
+import { DomainError } from '#core/errors';
 import { logger } from '#commons/logger';
-import { Problem } from '#commons/problem';
+import type { Ports } from '#ports/ports';
 import type { Member, Page, PageRequest, Seat, SeatGrant } from '#ports/stores';
 import { currentPool, syncPool } from './pool.ts';
 
@@ -23,37 +23,41 @@ const MAX_ROUNDS = 6;
  * All or nothing: every listed member gets a seat, or none does. Members who already hold one
  * come back unchanged. The pool is charged in the same transaction that grants the seats.
  */
-export const allocateSeats = async (deps: Deps, corpId: string, requested: readonly string[]): Promise<Allocation[]> => {
+export const allocateSeats = async (
+  ports: Pick<Ports, 'members' | 'seats' | 'orders' | 'clock' | 'workflows'>,
+  corpId: string,
+  requested: readonly string[],
+): Promise<Allocation[]> => {
   const memberIds = [...new Set(requested)];
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const members = await deps.members.getMembers(corpId, memberIds);
+    const members = await ports.members.getMembers(corpId, memberIds);
     const unknown = memberIds.filter((id) => !members.has(id));
     if (unknown.length) {
-      throw new Problem(404, 'MEMBER_NOT_FOUND', `Unknown member(s): ${unknown.join(', ')}.`, { memberIds: unknown });
+      throw new DomainError('MEMBER_NOT_FOUND', `Unknown member(s): ${unknown.join(', ')}.`, { memberIds: unknown });
     }
     const departed = memberIds.filter((id) => members.get(id)?.status === 'departed');
     if (departed.length) {
-      throw new Problem(409, 'MEMBER_DEPARTED', `Departed member(s): ${departed.join(', ')}.`, { memberIds: departed });
+      throw new DomainError('MEMBER_DEPARTED', `Departed member(s): ${departed.join(', ')}.`, { memberIds: departed });
     }
-    const now = deps.clock.now();
+    const now = ports.clock.now();
     const grants: SeatGrant[] = memberIds
       .filter((id) => !members.get(id)?.seat)
       .map((memberId) => ({
         memberId,
         seat: { allocationId: randomUUID(), allocatedAt: formatInstant(now), revocableUntil: revocableUntil(now), lockedAt: null },
       }));
-    const attempt = grants.length ? await deps.seats.allocate(corpId, grants, now) : ({ outcome: 'allocated' } as const);
+    const attempt = grants.length ? await ports.seats.allocate(corpId, grants, now) : ({ outcome: 'allocated' } as const);
     switch (attempt.outcome) {
       case 'allocated': {
-        await startSeatLocks(deps, corpId, grants);
+        await startSeatLocks(ports, corpId, grants);
         const granted = new Map(grants.map((g) => [g.memberId, g.seat]));
         return memberIds.map((id) => toAllocation(id, granted.get(id) ?? (members.get(id) as Member).seat!, now));
       }
       case 'exhausted': {
         // The record may only look exhausted because an order began since it was last checked.
-        const pool = await currentPool(deps, corpId);
+        const pool = await currentPool(ports, corpId);
         if (!canAllocate(pool, grants.length)) {
-          throw new Problem(409, 'SEATS_EXHAUSTED', `${grants.length} seat(s) requested, ${pool.available} available.`, {
+          throw new DomainError('SEATS_EXHAUSTED', `${grants.length} seat(s) requested, ${pool.available} available.`, {
             available: pool.available,
             requested: grants.length,
           });
@@ -61,21 +65,21 @@ export const allocateSeats = async (deps: Deps, corpId: string, requested: reado
         break;
       }
       case 'poolStale':
-        await syncPool(deps, corpId);
+        await syncPool(ports, corpId);
         break;
       case 'memberChanged':
       case 'contention':
         break; // someone changed these members or the pool meanwhile: look again
     }
   }
-  throw new Problem(409, 'CONFLICT', 'The seat pool is busy; retry the request.');
+  throw new DomainError('CONFLICT', 'The seat pool is busy; retry the request.');
 };
 
 /** A seat-lock execution per new allocation; the API never waits on it, so a failed start is only logged. */
-const startSeatLocks = async (deps: Deps, corpId: string, grants: readonly SeatGrant[]): Promise<void> => {
+const startSeatLocks = async (ports: Pick<Ports, 'workflows'>, corpId: string, grants: readonly SeatGrant[]): Promise<void> => {
   const starts = await Promise.allSettled(
     grants.map((g) =>
-      deps.workflows.start('seatLock', `seat-${g.seat.allocationId}`, {
+      ports.workflows.start('seatLock', `seat-${g.seat.allocationId}`, {
         corpId,
         memberId: g.memberId,
         allocationId: g.seat.allocationId,
@@ -90,32 +94,36 @@ const startSeatLocks = async (deps: Deps, corpId: string, grants: readonly SeatG
   });
 };
 
-export const revokeSeat = async (deps: Deps, corpId: string, memberId: string): Promise<void> => {
-  const attempt = await deps.seats.revoke(corpId, memberId, deps.clock.now());
-  if (attempt.outcome === 'notFound') throw new Problem(404, 'ALLOCATION_NOT_FOUND', `${memberId} holds no seat.`);
+export const revokeSeat = async (ports: Pick<Ports, 'seats' | 'clock'>, corpId: string, memberId: string): Promise<void> => {
+  const attempt = await ports.seats.revoke(corpId, memberId, ports.clock.now());
+  if (attempt.outcome === 'notFound') throw new DomainError('ALLOCATION_NOT_FOUND', `${memberId} holds no seat.`);
   if (attempt.outcome === 'locked') {
-    throw new Problem(409, 'REVOCATION_LOCKED', `The seat of ${memberId} was locked at ${attempt.revocableUntil}.`, {
+    throw new DomainError('REVOCATION_LOCKED', `The seat of ${memberId} was locked at ${attempt.revocableUntil}.`, {
       revocableUntil: attempt.revocableUntil,
     });
   }
 };
 
-export const getAllocation = async (deps: Deps, corpId: string, memberId: string): Promise<Allocation> => {
-  const member = await deps.members.getMember(corpId, memberId);
-  if (!member?.seat) throw new Problem(404, 'ALLOCATION_NOT_FOUND', `${memberId} holds no seat.`);
-  return toAllocation(memberId, member.seat, deps.clock.now());
+export const getAllocation = async (ports: Pick<Ports, 'members' | 'clock'>, corpId: string, memberId: string): Promise<Allocation> => {
+  const member = await ports.members.getMember(corpId, memberId);
+  if (!member?.seat) throw new DomainError('ALLOCATION_NOT_FOUND', `${memberId} holds no seat.`);
+  return toAllocation(memberId, member.seat, ports.clock.now());
 };
 
-export const listAllocations = async (deps: Deps, corpId: string, page: PageRequest): Promise<Page<Allocation>> => {
-  const now = deps.clock.now();
-  const result = await deps.seats.listAllocations(corpId, page);
+export const listAllocations = async (
+  ports: Pick<Ports, 'seats' | 'clock'>,
+  corpId: string,
+  page: PageRequest,
+): Promise<Page<Allocation>> => {
+  const now = ports.clock.now();
+  const result = await ports.seats.listAllocations(corpId, page);
   return { items: result.items.map((m) => toAllocation(m.memberId, m.seat, now)), nextCursor: result.nextCursor };
 };
 
 /** Seat-lock workflow step: record the lock on the allocation it was started for, if that still stands. */
 export const lockSeat = async (
-  deps: Deps,
+  ports: Pick<Ports, 'seats' | 'clock'>,
   input: { corpId: string; memberId: string; allocationId: string },
 ): Promise<{ locked: boolean }> => ({
-  locked: await deps.seats.markLocked(input.corpId, input.memberId, input.allocationId, formatInstant(deps.clock.now())),
+  locked: await ports.seats.markLocked(input.corpId, input.memberId, input.allocationId, formatInstant(ports.clock.now())),
 });

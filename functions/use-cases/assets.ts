@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { Asset, AssetType } from '#core/handover';
 import { formatInstant } from '#core/time';
-import type { Deps } from '#commons/deps';
 import type { assetDeleted, assetUpserted, assetView } from '#commons/schemas';
+import type { Ports } from '#ports/ports';
 import type { Page, PageRequest } from '#ports/stores';
 
 type AssetView = z.infer<typeof assetView>;
@@ -14,9 +14,9 @@ export const toAssetView = ({ corpId: _corp, startsAt, endsAt, ...asset }: Asset
 });
 
 /** The asset service's word on who owns what is the catalog's; the latest report wins. */
-export const upsertAsset = async (deps: Deps, data: z.infer<typeof assetUpserted>['data']): Promise<void> => {
+export const upsertAsset = async (ports: Pick<Ports, 'assets' | 'clock'>, data: z.infer<typeof assetUpserted>['data']): Promise<void> => {
   const calendar = data.assetType === 'calendar';
-  await deps.assets.upsert({
+  await ports.assets.upsert({
     corpId: data.corpId,
     assetType: data.assetType,
     assetId: data.assetId,
@@ -25,21 +25,21 @@ export const upsertAsset = async (deps: Deps, data: z.infer<typeof assetUpserted
     externalShares: data.externalShares,
     startsAt: calendar ? formatInstant(new Date(data.startsAt!)) : null,
     endsAt: calendar ? formatInstant(new Date(data.endsAt!)) : null,
-    updatedAt: formatInstant(deps.clock.now()),
+    updatedAt: formatInstant(ports.clock.now()),
   });
 };
 
-export const deleteAsset = async (deps: Deps, data: z.infer<typeof assetDeleted>['data']): Promise<void> => {
-  await deps.assets.remove(data.corpId, data.assetType, data.assetId);
+export const deleteAsset = async (ports: Pick<Ports, 'assets'>, data: z.infer<typeof assetDeleted>['data']): Promise<void> => {
+  await ports.assets.remove(data.corpId, data.assetType, data.assetId);
 };
 
 export const listMemberAssets = async (
-  deps: Deps,
+  ports: Pick<Ports, 'assets'>,
   corpId: string,
   memberId: string,
   assetType: AssetType | null,
   page: PageRequest,
 ): Promise<Page<AssetView>> => {
-  const owned = await deps.assets.listOwned(corpId, memberId, assetType, page);
+  const owned = await ports.assets.listOwned(corpId, memberId, assetType, page);
   return { items: owned.items.map(toAssetView), nextCursor: owned.nextCursor };
 };

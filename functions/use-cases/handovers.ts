@@ -17,11 +17,11 @@ import {
 } from '#core/handover';
 import { resolveRecipient, type Recipient } from '#core/recipient';
 import { formatInstant } from '#core/time';
-import type { Deps } from '#commons/deps';
+import { DomainError } from '#core/errors';
 import { logger } from '#commons/logger';
-import { Problem } from '#commons/problem';
 import type { handoverRequest, handoverView } from '#commons/schemas';
-import type { Handover, TransferOutcome } from '#ports/handovers';
+import type { Handover, TransferOutcome, TransferRequest } from '#ports/handovers';
+import type { Ports } from '#ports/ports';
 import type { Member, Page, PageRequest } from '#ports/stores';
 
 type HandoverView = z.infer<typeof handoverView>;
@@ -47,7 +47,7 @@ export const departureExecutionName = (corpId: string, memberId: string): string
 
 const reportKey = (corpId: string, handoverId: string) => `reports/handovers/${corpId}/${handoverId}.json`;
 
-export const toHandoverView = async (deps: Deps, handover: Handover): Promise<HandoverView> => ({
+export const toHandoverView = async (ports: Pick<Ports, 'documents'>, handover: Handover): Promise<HandoverView> => ({
   handoverId: handover.handoverId,
   fromMemberId: handover.fromMemberId,
   toMemberId: handover.toMemberId,
@@ -57,30 +57,35 @@ export const toHandoverView = async (deps: Deps, handover: Handover): Promise<Ha
   counts: handover.counts,
   createdAt: handover.createdAt,
   finishedAt: handover.finishedAt,
-  reportUrl: handover.reportKey ? await deps.documents.presignedUrl(handover.reportKey, REPORT_LINK_SECONDS) : null,
+  reportUrl: handover.reportKey ? await ports.documents.presignedUrl(handover.reportKey, REPORT_LINK_SECONDS) : null,
   ...(handover.reason && { reason: handover.reason }),
 });
 
-const activeMember = async (deps: Deps, corpId: string, memberId: string, role: string): Promise<Member> => {
-  const member = await deps.members.getMember(corpId, memberId);
-  if (!member) throw new Problem(404, 'MEMBER_NOT_FOUND', `No member ${memberId} in corp ${corpId}.`, { memberId });
+const activeMember = async (ports: Pick<Ports, 'members'>, corpId: string, memberId: string, role: string): Promise<Member> => {
+  const member = await ports.members.getMember(corpId, memberId);
+  if (!member) throw new DomainError('MEMBER_NOT_FOUND', `No member ${memberId} in corp ${corpId}.`, { memberId });
   if (member.status !== 'active') {
-    throw new Problem(409, 'RECIPIENT_NOT_ACTIVE', `The ${role} ${memberId} has left the corp.`, { memberId });
+    throw new DomainError('RECIPIENT_NOT_ACTIVE', `The ${role} ${memberId} has left the corp.`, { memberId });
   }
   return member;
 };
 
-export const getHandoverSettings = (deps: Deps, corpId: string): Promise<HandoverSettings> => deps.handovers.getSettings(corpId);
+export const getHandoverSettings = (ports: Pick<Ports, 'handovers'>, corpId: string): Promise<HandoverSettings> =>
+  ports.handovers.getSettings(corpId);
 
-export const putHandoverSettings = async (deps: Deps, corpId: string, settings: HandoverSettings): Promise<HandoverSettings> => {
-  if (settings.fallbackRecipientId) await activeMember(deps, corpId, settings.fallbackRecipientId, 'fallback recipient');
-  await deps.handovers.putSettings(corpId, settings);
+export const putHandoverSettings = async (
+  ports: Pick<Ports, 'handovers' | 'members'>,
+  corpId: string,
+  settings: HandoverSettings,
+): Promise<HandoverSettings> => {
+  if (settings.fallbackRecipientId) await activeMember(ports, corpId, settings.fallbackRecipientId, 'fallback recipient');
+  await ports.handovers.putSettings(corpId, settings);
   return settings;
 };
 
 /** Loads the manager chain (and the fallback) one member at a time, then lets the pure rule decide. */
 export const resolveRecipientFor = async (
-  deps: Deps,
+  ports: Pick<Ports, 'members'>,
   corpId: string,
   memberId: string,
   fallbackRecipientId: string | null,
@@ -88,14 +93,14 @@ export const resolveRecipientFor = async (
   const known = new Map<string, Member>();
   let next: string | null = memberId;
   while (next && !known.has(next) && known.size < MAX_CHAIN) {
-    const member = await deps.members.getMember(corpId, next);
+    const member = await ports.members.getMember(corpId, next);
     if (!member) break;
     known.set(next, member);
     if (next !== memberId && member.status === 'active') break;
     next = member.managerId;
   }
   if (fallbackRecipientId && !known.has(fallbackRecipientId)) {
-    const fallback = await deps.members.getMember(corpId, fallbackRecipientId);
+    const fallback = await ports.members.getMember(corpId, fallbackRecipientId);
     if (fallback) known.set(fallbackRecipientId, fallback);
   }
   return resolveRecipient(memberId, (id) => known.get(id), fallbackRecipientId);
@@ -112,18 +117,18 @@ const newHandover = (
  * waiting for an admin with the reason. Safe to retry: the handover id comes with the execution.
  */
 export const planDepartureHandover = async (
-  deps: Deps,
+  ports: Pick<Ports, 'handovers' | 'members' | 'clock'>,
   input: { corpId: string; memberId: string; handoverId: string },
 ): Promise<{ handoverId: string; transfer: boolean }> => {
   const { corpId, memberId, handoverId } = input;
-  const existing = await deps.handovers.get(corpId, handoverId);
+  const existing = await ports.handovers.get(corpId, handoverId);
   if (existing) return { handoverId, transfer: existing.status === 'running' };
 
-  const member = await deps.members.getMember(corpId, memberId);
-  const settings = await deps.handovers.getSettings(corpId);
+  const member = await ports.members.getMember(corpId, memberId);
+  const settings = await ports.handovers.getSettings(corpId);
   const mode = departureMode(member?.heldSeatAtDeparture ?? false, settings.auto);
   const recipient: Recipient = mode.auto
-    ? await resolveRecipientFor(deps, corpId, memberId, settings.fallbackRecipientId)
+    ? await resolveRecipientFor(ports, corpId, memberId, settings.fallbackRecipientId)
     : { recipientId: null, reason: mode.reason };
   const handover = newHandover(corpId, handoverId, {
     fromMemberId: memberId,
@@ -131,10 +136,10 @@ export const planDepartureHandover = async (
     mode: 'auto',
     status: recipient.recipientId ? 'running' : 'awaiting_admin',
     assetTypes: [...ASSET_TYPES],
-    createdAt: formatInstant(deps.clock.now()),
+    createdAt: formatInstant(ports.clock.now()),
     reason: recipient.recipientId === null ? recipient.reason : null,
   });
-  const creation = await deps.handovers.create(handover);
+  const creation = await ports.handovers.create(handover);
   if (creation.outcome === 'memberBusy') {
     // An admin already started a handover for this member; it covers the departure.
     logger.info('departure handover left to the open one', { corpId, memberId, open: creation.open.handoverId });
@@ -149,72 +154,76 @@ export const planDepartureHandover = async (
  * is the one that runs; one already running answers 409.
  */
 export const startManualHandover = async (
-  deps: Deps,
+  ports: Pick<Ports, 'members' | 'handovers' | 'documents' | 'clock' | 'workflows'>,
   corpId: string,
   request: z.infer<typeof handoverRequest>,
 ): Promise<HandoverView> => {
   const { fromMemberId } = request;
-  const from = await deps.members.getMember(corpId, fromMemberId);
-  if (!from) throw new Problem(404, 'MEMBER_NOT_FOUND', `No member ${fromMemberId} in corp ${corpId}.`, { memberId: fromMemberId });
+  const from = await ports.members.getMember(corpId, fromMemberId);
+  if (!from) throw new DomainError('MEMBER_NOT_FOUND', `No member ${fromMemberId} in corp ${corpId}.`, { memberId: fromMemberId });
   let toMemberId = request.toMemberId;
   if (toMemberId) {
-    await activeMember(deps, corpId, toMemberId, 'recipient');
+    await activeMember(ports, corpId, toMemberId, 'recipient');
   } else {
-    const settings = await deps.handovers.getSettings(corpId);
-    const recipient = await resolveRecipientFor(deps, corpId, fromMemberId, settings.fallbackRecipientId);
+    const settings = await ports.handovers.getSettings(corpId);
+    const recipient = await resolveRecipientFor(ports, corpId, fromMemberId, settings.fallbackRecipientId);
     if (recipient.recipientId === null) {
-      throw new Problem(409, 'NO_RECIPIENT', `${recipient.reason} Name one in toMemberId.`, { reason: recipient.reason });
+      throw new DomainError('NO_RECIPIENT', `${recipient.reason} Name one in toMemberId.`, { reason: recipient.reason });
     }
     toMemberId = recipient.recipientId;
   }
   const assetTypes = ASSET_TYPES.filter((type) => (request.assetTypes ?? ASSET_TYPES).includes(type));
 
   for (let attempt = 0; attempt < 5; attempt++) {
-    const open = await deps.handovers.openHandover(corpId, fromMemberId);
+    const open = await ports.handovers.openHandover(corpId, fromMemberId);
     if (open?.status === 'running') {
-      throw new Problem(409, 'HANDOVER_RUNNING', `Handover ${open.handoverId} for ${fromMemberId} is still running.`, {
+      throw new DomainError('HANDOVER_RUNNING', `Handover ${open.handoverId} for ${fromMemberId} is still running.`, {
         handoverId: open.handoverId,
       });
     }
     let handoverId: string;
     if (open) {
-      if (!(await deps.handovers.takeOver(corpId, fromMemberId, open.handoverId, toMemberId, assetTypes))) continue;
+      if (!(await ports.handovers.takeOver(corpId, fromMemberId, open.handoverId, toMemberId, assetTypes))) continue;
       handoverId = open.handoverId;
     } else {
-      handoverId = newHandoverId(deps.clock.now());
-      const creation = await deps.handovers.create(
+      handoverId = newHandoverId(ports.clock.now());
+      const creation = await ports.handovers.create(
         newHandover(corpId, handoverId, {
           fromMemberId,
           toMemberId,
           mode: 'manual',
           status: 'running',
           assetTypes,
-          createdAt: formatInstant(deps.clock.now()),
+          createdAt: formatInstant(ports.clock.now()),
           reason: null,
         }),
       );
       if (creation.outcome !== 'created') continue;
     }
-    await deps.workflows.start('handover', handoverId, { corpId, handoverId });
-    return toHandoverView(deps, (await deps.handovers.get(corpId, handoverId))!);
+    await ports.workflows.start('handover', handoverId, { corpId, handoverId });
+    return toHandoverView(ports, (await ports.handovers.get(corpId, handoverId))!);
   }
-  throw new Problem(409, 'CONFLICT', `Handovers for ${fromMemberId} kept changing; try again.`);
+  throw new DomainError('CONFLICT', `Handovers for ${fromMemberId} kept changing; try again.`);
 };
 
-export const getHandover = async (deps: Deps, corpId: string, handoverId: string): Promise<HandoverView> => {
-  const handover = await deps.handovers.get(corpId, handoverId);
-  if (!handover) throw new Problem(404, 'HANDOVER_NOT_FOUND', `No handover ${handoverId} in corp ${corpId}.`);
-  return toHandoverView(deps, handover);
+export const getHandover = async (
+  ports: Pick<Ports, 'handovers' | 'documents'>,
+  corpId: string,
+  handoverId: string,
+): Promise<HandoverView> => {
+  const handover = await ports.handovers.get(corpId, handoverId);
+  if (!handover) throw new DomainError('HANDOVER_NOT_FOUND', `No handover ${handoverId} in corp ${corpId}.`);
+  return toHandoverView(ports, handover);
 };
 
 export const listHandovers = async (
-  deps: Deps,
+  ports: Pick<Ports, 'handovers' | 'documents'>,
   corpId: string,
   fromMemberId: string | null,
   page: PageRequest,
 ): Promise<Page<HandoverView>> => {
-  const found = await deps.handovers.list(corpId, fromMemberId, page);
-  return { items: await Promise.all(found.items.map((h) => toHandoverView(deps, h))), nextCursor: found.nextCursor };
+  const found = await ports.handovers.list(corpId, fromMemberId, page);
+  return { items: await Promise.all(found.items.map((h) => toHandoverView(ports, h))), nextCursor: found.nextCursor };
 };
 
 export type BatchInput = { corpId: string; handoverId: string; assetType: AssetType; cursor: string | null };
@@ -226,19 +235,19 @@ export type BatchResult = { cursor: string | null; done: boolean };
  * up exactly where it stopped; `settle` decides each of the others once.
  */
 const settleBatch = async (
-  deps: Deps,
+  ports: Pick<Ports, 'handovers' | 'assets'>,
   input: BatchInput,
   settle: (asset: Asset, handover: Handover & { toMemberId: string }) => Promise<void>,
 ): Promise<BatchResult> => {
-  const handover = await deps.handovers.get(input.corpId, input.handoverId);
+  const handover = await ports.handovers.get(input.corpId, input.handoverId);
   if (!handover || handover.status !== 'running' || !handover.toMemberId || !handover.assetTypes.includes(input.assetType)) {
     return { cursor: null, done: true };
   }
-  const page = await deps.assets.listOwned(input.corpId, handover.fromMemberId, input.assetType, {
+  const page = await ports.assets.listOwned(input.corpId, handover.fromMemberId, input.assetType, {
     limit: TRANSFER_BATCH_SIZE,
     cursor: input.cursor,
   });
-  const decided = await deps.handovers.decided(input.corpId, input.handoverId, page.items);
+  const decided = await ports.handovers.decided(input.corpId, input.handoverId, page.items);
   const open = page.items.filter((asset) => !decided.has(`${asset.assetType}#${asset.assetId}`));
   const limit = pLimit(TRANSFER_CONCURRENCY);
   try {
@@ -261,37 +270,40 @@ const outcomeOf = (asset: Asset, to: string, result: AssetOutcome['result'], err
   error,
 });
 
-const transferWithRetries = async (deps: Deps, request: Parameters<Deps['assetProviders']['doc']['transfer']>[0]) => {
+const transferWithRetries = async (ports: Pick<Ports, 'assetProviders'>, request: TransferRequest) => {
   let outcome: TransferOutcome = { kind: 'unavailable', error: 'not tried' };
   for (let attempt = 0; attempt < UNAVAILABLE_TRIES; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt * (0.5 + Math.random())));
-    outcome = await deps.assetProviders[request.asset.assetType].transfer(request);
+    outcome = await ports.assetProviders[request.asset.assetType].transfer(request);
     if (outcome.kind !== 'unavailable') break;
   }
   return outcome;
 };
 
 /** One transfer call of the workflow: moves a batch, recording each asset's outcome exactly once. */
-export const transferBatch = async (deps: Deps, input: BatchInput): Promise<BatchResult> => {
-  const now = formatInstant(deps.clock.now());
+export const transferBatch = async (
+  ports: Pick<Ports, 'handovers' | 'assets' | 'assetProviders' | 'clock'>,
+  input: BatchInput,
+): Promise<BatchResult> => {
+  const now = formatInstant(ports.clock.now());
   const unavailable: string[] = [];
-  const result = await settleBatch(deps, input, async (asset, handover) => {
+  const result = await settleBatch(ports, input, async (asset, handover) => {
     const to = handover.toMemberId;
     const keep = reasonToKeep(asset, now);
-    if (keep) return deps.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, asset.ownerId, 'skipped', keep));
+    if (keep) return ports.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, asset.ownerId, 'skipped', keep));
 
-    const outcome = await transferWithRetries(deps, { corpId: input.corpId, handoverId: input.handoverId, asset, toMemberId: to });
+    const outcome = await transferWithRetries(ports, { corpId: input.corpId, handoverId: input.handoverId, asset, toMemberId: to });
     if (outcome.kind === 'unavailable') return void unavailable.push(`${asset.assetId}: ${outcome.error}`);
     if (outcome.kind === 'rejected') {
-      return deps.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'failed', outcome.error));
+      return ports.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'failed', outcome.error));
     }
     if (outcome.kind === 'gone') {
-      return deps.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'skipped', 'The asset was deleted.'));
+      return ports.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'skipped', 'The asset was deleted.'));
     }
-    const recorded = await deps.handovers.recordTransfer(input.corpId, input.handoverId, outcomeOf(asset, to, 'transferred', null), now);
+    const recorded = await ports.handovers.recordTransfer(input.corpId, input.handoverId, outcomeOf(asset, to, 'transferred', null), now);
     if (recorded === 'gone' || recorded === 'ownerChanged') {
       const why = recorded === 'gone' ? 'The asset was deleted.' : 'The asset changed owner during the handover.';
-      await deps.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'skipped', why));
+      await ports.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'skipped', why));
     }
   });
   if (unavailable.length > 0) {
@@ -315,13 +327,16 @@ const causeOf = (error: WorkflowError): string => {
 };
 
 /** After the batch's retries ran out: its undecided assets are recorded failed, and the handover goes on. */
-export const failBatch = async (deps: Deps, input: BatchInput & { error: WorkflowError }): Promise<BatchResult> => {
-  const now = formatInstant(deps.clock.now());
+export const failBatch = async (
+  ports: Pick<Ports, 'handovers' | 'assets' | 'clock'>,
+  input: BatchInput & { error: WorkflowError },
+): Promise<BatchResult> => {
+  const now = formatInstant(ports.clock.now());
   const cause = causeOf(input.error);
   logger.warn('transfer batch gave up', { ...input, cause });
-  return settleBatch(deps, input, (asset, handover) => {
+  return settleBatch(ports, input, (asset, handover) => {
     const keep = reasonToKeep(asset, now);
-    return deps.handovers.recordOutcome(
+    return ports.handovers.recordOutcome(
       input.corpId,
       input.handoverId,
       keep ? outcomeOf(asset, asset.ownerId, 'skipped', keep) : outcomeOf(asset, handover.toMemberId, 'failed', cause),
@@ -331,13 +346,13 @@ export const failBatch = async (deps: Deps, input: BatchInput & { error: Workflo
 
 /** Counts the outcome lines, stores the report and closes the handover; a repeat changes nothing. */
 export const finishHandover = async (
-  deps: Deps,
+  ports: Pick<Ports, 'handovers' | 'documents' | 'clock'>,
   input: { corpId: string; handoverId: string; error?: WorkflowError },
 ): Promise<{ status: Handover['status'] }> => {
-  const handover = await deps.handovers.get(input.corpId, input.handoverId);
+  const handover = await ports.handovers.get(input.corpId, input.handoverId);
   if (!handover) throw new Error(`No handover ${input.handoverId}`);
   if (handover.status !== 'running') return { status: handover.status };
-  const assets = await deps.handovers.outcomes(input.corpId, input.handoverId);
+  const assets = await ports.handovers.outcomes(input.corpId, input.handoverId);
   const counts = countOutcomes(assets);
   const status = input.error ? 'failed' : finalStatus(counts);
   const failed = assets.filter((a) => a.result === 'failed').length;
@@ -346,15 +361,15 @@ export const finishHandover = async (
     : failed > 0
       ? `${failed} assets could not be transferred; start the handover again to retry them.`
       : null;
-  const finishedAt = formatInstant(deps.clock.now());
+  const finishedAt = formatInstant(ports.clock.now());
   const key = reportKey(input.corpId, input.handoverId);
   const { reportKey: _key, corpId: _corp, ...summary } = handover;
-  await deps.documents.put(
+  await ports.documents.put(
     key,
     JSON.stringify({ ...summary, corpId: input.corpId, status, counts, finishedAt, reason, assets }),
     'application/json',
   );
-  await deps.handovers.finish(handover, { status, counts, finishedAt, reportKey: key, reason });
+  await ports.handovers.finish(handover, { status, counts, finishedAt, reportKey: key, reason });
   logger.info('handover finished', { corpId: input.corpId, handoverId: input.handoverId, status, counts });
   return { status };
 };

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { nextBoundary, orderStatus, type Order } from '#core/seat-pool';
 import { formatInstant, type Instant } from '#core/time';
-import type { Deps } from '#commons/deps';
+import { DomainError } from '#core/errors';
 import { logger } from '#commons/logger';
-import { Problem } from '#commons/problem';
 import type { orderPaid, orderRefunded } from '#commons/schemas';
+import type { Ports } from '#ports/ports';
 import type { Page, PageRequest } from '#ports/stores';
 import { syncPool } from './pool.ts';
 
@@ -28,7 +28,10 @@ export const toOrderView = (order: Order, now: Date): OrderView => ({
 const normalise = (instant: string): Instant => formatInstant(new Date(instant));
 
 /** Records the order once, counts it in the pool if its term has begun, and starts its purchase workflow. */
-export const recordPaidOrder = async (deps: Deps, data: z.infer<typeof orderPaid>['data']): Promise<void> => {
+export const recordPaidOrder = async (
+  ports: Pick<Ports, 'orders' | 'seats' | 'clock' | 'workflows'>,
+  data: z.infer<typeof orderPaid>['data'],
+): Promise<void> => {
   const order: Order = {
     corpId: data.corpId,
     orderId: data.orderId,
@@ -40,39 +43,42 @@ export const recordPaidOrder = async (deps: Deps, data: z.infer<typeof orderPaid
     refundedAt: null,
     inPool: false,
   };
-  const created = await deps.orders.recordOrder(order);
+  const created = await ports.orders.recordOrder(order);
   if (!created) logger.info('order already recorded', { corpId: order.corpId, orderId: order.orderId });
-  await syncPool(deps, order.corpId);
-  await deps.workflows.start('purchase', purchaseExecutionName(order.corpId, order.orderId), {
+  await syncPool(ports, order.corpId);
+  await ports.workflows.start('purchase', purchaseExecutionName(order.corpId, order.orderId), {
     corpId: order.corpId,
     orderId: order.orderId,
   });
 };
 
 /** A refund takes the order's seats out of the pool; allocations stay, so the pool may go negative. */
-export const refundOrder = async (deps: Deps, data: z.infer<typeof orderRefunded>['data']): Promise<void> => {
-  const refunded = await deps.orders.markRefunded(data.corpId, data.orderId, normalise(data.refundedAt));
-  if (!refunded && !(await deps.orders.getOrder(data.corpId, data.orderId))) {
+export const refundOrder = async (
+  ports: Pick<Ports, 'orders' | 'seats' | 'clock'>,
+  data: z.infer<typeof orderRefunded>['data'],
+): Promise<void> => {
+  const refunded = await ports.orders.markRefunded(data.corpId, data.orderId, normalise(data.refundedAt));
+  if (!refunded && !(await ports.orders.getOrder(data.corpId, data.orderId))) {
     // Billing retries non-2xx answers, so a refund that overtook its order.paid lands later.
-    throw new Problem(404, 'ORDER_NOT_FOUND', `Order ${data.orderId} of corp ${data.corpId} is not known yet.`);
+    throw new DomainError('ORDER_NOT_FOUND', `Order ${data.orderId} of corp ${data.corpId} is not known yet.`);
   }
-  await syncPool(deps, data.corpId);
+  await syncPool(ports, data.corpId);
 };
 
 /** Purchase workflow step: sync the pool and say when this order next changes it, if ever. */
 export const syncOrder = async (
-  deps: Deps,
+  ports: Pick<Ports, 'orders' | 'seats' | 'clock'>,
   corpId: string,
   orderId: string,
 ): Promise<{ done: boolean; wakeAt: Instant | null }> => {
   // Boundaries depend on term and refund only, which a pool sync never changes.
-  const order = (await syncPool(deps, corpId)).find((o) => o.orderId === orderId);
-  const wakeAt = order ? nextBoundary(order, deps.clock.now()) : null;
+  const order = (await syncPool(ports, corpId)).find((o) => o.orderId === orderId);
+  const wakeAt = order ? nextBoundary(order, ports.clock.now()) : null;
   return { done: wakeAt === null, wakeAt };
 };
 
-export const listOrders = async (deps: Deps, corpId: string, page: PageRequest): Promise<Page<OrderView>> => {
-  const now = deps.clock.now();
-  const result = await deps.orders.listOrders(corpId, page);
+export const listOrders = async (ports: Pick<Ports, 'orders' | 'clock'>, corpId: string, page: PageRequest): Promise<Page<OrderView>> => {
+  const now = ports.clock.now();
+  const result = await ports.orders.listOrders(corpId, page);
   return { items: result.items.map((order) => toOrderView(order, now)), nextCursor: result.nextCursor };
 };

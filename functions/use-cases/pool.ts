@@ -1,14 +1,14 @@
 import { planPoolCorrections, type Order, type SeatPool } from '#core/seat-pool';
-import type { Deps } from '#commons/deps';
+import type { Ports } from '#ports/ports';
 
-type PoolDeps = Pick<Deps, 'orders' | 'seats' | 'clock'>;
+type PoolPorts = Pick<Ports, 'orders' | 'seats' | 'clock'>;
 
 /**
  * Brings the corp's pool record in line with its orders as of now (term start and end, refunds),
  * then records the next instant that needs another look. Answers the orders it read. Safe to run concurrently: each order's
  * contribution flips under a condition, and a check that raced an order change runs again.
  */
-export const syncPool = async ({ orders, seats, clock }: PoolDeps, corpId: string): Promise<Order[]> => {
+export const syncPool = async ({ orders, seats, clock }: PoolPorts, corpId: string): Promise<Order[]> => {
   for (let round = 0; round < 5; round++) {
     const pool = await seats.getPool(corpId);
     if (!pool) return [];
@@ -21,11 +21,11 @@ export const syncPool = async ({ orders, seats, clock }: PoolDeps, corpId: strin
 };
 
 /** The pool as of now, whether or not the purchase workflow has reached the latest boundary yet. */
-export const currentPool = async (deps: PoolDeps, corpId: string): Promise<SeatPool> => {
-  let pool = await deps.seats.getPool(corpId);
-  if (pool && Date.parse(pool.nextBoundaryAt) <= deps.clock.now().getTime()) {
-    await syncPool(deps, corpId);
-    pool = await deps.seats.getPool(corpId);
+export const currentPool = async (ports: PoolPorts, corpId: string): Promise<SeatPool> => {
+  let pool = await ports.seats.getPool(corpId);
+  if (pool && Date.parse(pool.nextBoundaryAt) <= ports.clock.now().getTime()) {
+    await syncPool(ports, corpId);
+    pool = await ports.seats.getPool(corpId);
   }
   return pool
     ? { purchased: pool.purchased, allocated: pool.allocated, available: pool.available }

@@ -4,7 +4,8 @@ import { client } from './client.ts';
 import { corpScenario } from '../support/offboarding.ts';
 import { startFakeAssetService } from '../support/fake-asset-service.ts';
 import { assetProvidersFromEnv } from '#adapters/assets/http-provider';
-import { provideDeps, deps } from '#commons/deps';
+import { assetProviders } from '#providers/asset-providers';
+import { assets } from '#providers/asset-catalog';
 import type { AssetProvider, AssetProviders } from '#ports/handovers';
 
 /*
@@ -15,12 +16,13 @@ let stack: LocalStack;
 let api: ReturnType<typeof client>;
 
 beforeAll(async () => {
-  stack = await startLocalStack();
+  // The tests put other asset providers in place, so the handlers run in this process.
+  stack = await startLocalStack({ runtime: 'sources' });
   api = client(stack.url);
   await api.local('POST', '/local/clock', { now: '2026-06-01T08:00:00Z' });
 });
 afterAll(() => stack?.stop());
-afterEach(() => provideDeps({ assetProviders: assetProvidersFromEnv({}) }));
+afterEach(() => assetProviders.use(assetProvidersFromEnv({})));
 
 const past = { startsAt: '2026-05-20T02:00:00Z', endsAt: '2026-05-20T03:00:00Z' };
 const future = { startsAt: '2026-06-10T02:00:00Z', endsAt: '2026-06-10T03:00:00Z' };
@@ -172,7 +174,7 @@ describe('offboarding handover', () => {
   it('retries an asset service that fails 30% of calls and ends succeeded', async () => {
     const fake = await startFakeAssetService({ secret: process.env.STEWARD_ASSET_SERVICE_SECRET!, failureRate: 0.3, seed: 7 });
     try {
-      provideDeps({ assetProviders: fakeProviders(fake.url) });
+      assetProviders.use(fakeProviders(fake.url));
       const corp = corpScenario(api, 'ho-flaky');
       await corp.hire('mgr');
       await corp.hire('leaver', 'mgr');
@@ -198,7 +200,7 @@ describe('offboarding handover', () => {
   it('lists permanent refusals as failed (partially_failed) and a re-run finishes them', async () => {
     const fake = await startFakeAssetService({ secret: process.env.STEWARD_ASSET_SERVICE_SECRET! });
     try {
-      provideDeps({ assetProviders: fakeProviders(fake.url) });
+      assetProviders.use(fakeProviders(fake.url));
       const corp = corpScenario(api, 'ho-partial');
       await corp.hire('mgr');
       await corp.hire('leaver', 'mgr');
@@ -236,15 +238,15 @@ describe('offboarding handover', () => {
     try {
       let calls = 0;
       // The "kill" lands after the service moved the asset and before Steward recorded it.
-      provideDeps({
-        assetProviders: wrapped(fakeProviders(fake.url), (inner) => ({
+      assetProviders.use(
+        wrapped(fakeProviders(fake.url), (inner) => ({
           transfer: async (request) => {
             const outcome = await inner.transfer(request);
             if (++calls === 37) throw new Error('Lambda killed mid-batch');
             return outcome;
           },
         })),
-      });
+      );
       const corp = corpScenario(api, 'ho-crash');
       await corp.hire('mgr');
       await corp.hire('leaver', 'mgr');
@@ -279,14 +281,14 @@ describe('offboarding handover', () => {
     await corp.giveSeats('leaver');
     await corp.assets('doc', 'dd', 5, 'leaver');
     const embedded = assetProvidersFromEnv({});
-    provideDeps({
-      assetProviders: wrapped(embedded, (inner) => ({
+    assetProviders.use(
+      wrapped(embedded, (inner) => ({
         transfer: async (request) => {
-          if (request.asset.assetId === 'dd-00003') await deps().assets.remove('ho-deleted', 'doc', 'dd-00003');
+          if (request.asset.assetId === 'dd-00003') await assets().remove('ho-deleted', 'doc', 'dd-00003');
           return inner.transfer(request);
         },
       })),
-    });
+    );
     await corp.depart('leaver');
     const handover = await corp.settledHandover('leaver');
     expect(handover).toMatchObject({ status: 'succeeded', counts: { doc: { transferred: 4, failed: 0, skipped: 1 } } });

@@ -5,20 +5,20 @@ import { client, eventually } from './client.ts';
 import { orderPaidEvent } from '../fixtures.ts';
 import { startFakeInvoiceProvider } from '../support/fake-invoice-provider.ts';
 import { HttpInvoiceIssuer } from '#adapters/invoices/http-issuer';
-import { deps, provideDeps } from '#commons/deps';
+import { calendar } from '#providers/calendar';
+import { issuer } from '#providers/invoice-issuer';
 
 /* Invoices on the local stack: apply over HTTP, the invoice workflow issues, the PDF is served from S3. */
 let stack: LocalStack;
 let api: ReturnType<typeof client>;
-let embeddedIssuer: ReturnType<typeof deps>['issuer'];
 
 beforeAll(async () => {
-  stack = await startLocalStack();
+  // The tests put another invoice issuer in place, so the handlers run in this process.
+  stack = await startLocalStack({ runtime: 'sources' });
   api = client(stack.url);
-  embeddedIssuer = deps().issuer;
 });
 afterAll(() => stack?.stop());
-afterEach(() => provideDeps({ issuer: embeddedIssuer }));
+afterEach(() => issuer.use(undefined));
 
 const buyer = { title: '安克科技有限公司', taxId: '91110000802100433B', email: 'ap@anke.cn' };
 const pay = (corpId: string, orderId: string, seats = 50) => api.webhook('billing', orderPaidEvent(corpId, orderId, seats));
@@ -117,7 +117,7 @@ describe('invoices', () => {
   it('marks an invoice overdue with one alert when the issuer stays silent past dueBy, then issues when it recovers', async () => {
     const provider = await startFakeInvoiceProvider(process.env.STEWARD_INVOICE_PROVIDER_SECRET!);
     try {
-      provideDeps({ issuer: new HttpInvoiceIssuer(provider.url, 300) });
+      issuer.use(new HttpInvoiceIssuer(provider.url, 300));
       // Mon Jun 1: Jun 2, 3, 4, 5, 8, 9, 10 -> due at the end of Wed Jun 10 in Shanghai.
       await api.local('POST', '/local/clock', { now: '2026-06-01T02:00:00Z' });
       await pay('inv-c', 'o-1');
@@ -157,7 +157,7 @@ describe('invoices', () => {
     const applied = await apply('inv-d', 'o-1');
     // Dec 29, 30, 31, then 2027 by the weekday rule: Fri Jan 1, Mon Jan 4, 5, 6.
     expect(applied.body).toMatchObject({ dueBy: '2027-01-06T15:59:59Z', dueByProvisional: true });
-    await deps().calendar.putYear({ year: 2027, holidays: ['2027-01-01'], workdays: [] });
+    await calendar().putYear({ year: 2027, holidays: ['2027-01-01'], workdays: [] });
     // Jan 1 is off after all: Dec 29, 30, 31, Jan 4, 5, 6, 7.
     expect(await invoice('inv-d', applied.body.invoiceId)).toMatchObject({ dueBy: '2027-01-07T15:59:59Z', dueByProvisional: false });
   });

@@ -8,9 +8,9 @@ import { orderPaidEvent } from '../fixtures.ts';
 import { DynamoOrderBook } from '#adapters/dynamodb/order-book';
 import { DynamoMemberDirectory } from '#adapters/dynamodb/member-directory';
 import { DynamoSeatLedger } from '#adapters/dynamodb/seat-ledger';
-import { dynamoDocumentClient } from '#adapters/aws/clients';
-import type { Deps } from '#commons/deps';
-import { Problem } from '#commons/problem';
+import { dynamoDocumentClient } from '#adapters/aws/dynamodb-client';
+import { DomainError } from '#core/errors';
+import type { Ports } from '#ports/ports';
 import { allocateSeats, getAllocation, revokeSeat } from '#use-cases/allocations';
 import { departMember, upsertMember } from '#use-cases/members';
 import { recordPaidOrder, refundOrder } from '#use-cases/orders';
@@ -21,7 +21,8 @@ import { currentPool } from '#use-cases/pool';
  * template. Drives the use cases directly; HTTP-level tests come with the local stack's router.
  */
 let stopDynamo: () => void;
-let deps: Deps;
+// The seat lifecycle needs only these; the departure workflow's start is recorded, not run.
+let ports: Pick<Ports, 'orders' | 'members' | 'seats' | 'clock' | 'workflows'>;
 const clock = new ControllableClock();
 const started: { workflow: string; name: string }[] = [];
 
@@ -38,15 +39,13 @@ beforeAll(async () => {
   const [tableName] = await createTables(client, template);
   process.env.TABLE_NAME = tableName;
   const db = dynamoDocumentClient();
-  // The seat lifecycle needs only these; the departure workflow's start is recorded, not run.
-  const seatDeps: Partial<Deps> = {
+  ports = {
     orders: new DynamoOrderBook(db),
     members: new DynamoMemberDirectory(db),
     seats: new DynamoSeatLedger(db),
     clock,
     workflows: { start: async (workflow, name) => void started.push({ workflow, name }) },
   };
-  deps = seatDeps as Deps;
 });
 
 afterAll(() => stopDynamo?.());
@@ -59,17 +58,17 @@ beforeEach(() => {
 });
 
 const pay = (orderId: string, seats: number, term = { start: '2026-01-01T00:00:00Z', end: '2027-01-01T00:00:00Z' }) =>
-  recordPaidOrder(deps, orderPaidEvent(corpId, orderId, seats, term).data);
+  recordPaidOrder(ports, orderPaidEvent(corpId, orderId, seats, term).data);
 
 const hire = (...memberIds: string[]) =>
-  Promise.all(memberIds.map((memberId) => upsertMember(deps, { corpId, memberId, name: memberId, managerId: null })));
+  Promise.all(memberIds.map((memberId) => upsertMember(ports, { corpId, memberId, name: memberId, managerId: null })));
 
 const problemCode = async (promise: Promise<unknown>) => {
   try {
     await promise;
     return 'OK';
   } catch (error) {
-    if (error instanceof Problem) return error.code;
+    if (error instanceof DomainError) return error.code;
     throw error;
   }
 };
@@ -77,7 +76,7 @@ const problemCode = async (promise: Promise<unknown>) => {
 describe('seat lifecycle on DynamoDB Local', () => {
   it('counts a paid order once however often it is recorded', async () => {
     for (let i = 0; i < 20; i++) await pay('o-1', 50);
-    expect(await currentPool(deps, corpId)).toEqual({ purchased: 50, allocated: 0, available: 50 });
+    expect(await currentPool(ports, corpId)).toEqual({ purchased: 50, allocated: 0, available: 50 });
     expect(started.filter((s) => s.workflow === 'purchase').length).toBeGreaterThanOrEqual(1);
   });
 
@@ -85,88 +84,88 @@ describe('seat lifecycle on DynamoDB Local', () => {
     await pay('o-1', 20);
     const members = Array.from({ length: 50 }, (_, i) => `m-${i}`);
     await hire(...members);
-    const outcomes = await Promise.all(members.map((m) => problemCode(allocateSeats(deps, corpId, [m]))));
+    const outcomes = await Promise.all(members.map((m) => problemCode(allocateSeats(ports, corpId, [m]))));
     expect(outcomes.filter((o) => o === 'OK')).toHaveLength(20);
     expect(outcomes.filter((o) => o === 'SEATS_EXHAUSTED')).toHaveLength(30);
-    expect(await currentPool(deps, corpId)).toEqual({ purchased: 20, allocated: 20, available: 0 });
+    expect(await currentPool(ports, corpId)).toEqual({ purchased: 20, allocated: 20, available: 0 });
   });
 
   it('allocates all or nothing, and returns an existing holder unchanged', async () => {
     await pay('o-1', 2);
     await hire('a', 'b', 'c');
-    const [first] = await allocateSeats(deps, corpId, ['a']);
-    expect(await problemCode(allocateSeats(deps, corpId, ['b', 'c']))).toBe('SEATS_EXHAUSTED');
-    expect(await currentPool(deps, corpId)).toMatchObject({ allocated: 1, available: 1 });
+    const [first] = await allocateSeats(ports, corpId, ['a']);
+    expect(await problemCode(allocateSeats(ports, corpId, ['b', 'c']))).toBe('SEATS_EXHAUSTED');
+    expect(await currentPool(ports, corpId)).toMatchObject({ allocated: 1, available: 1 });
     clock.advance(90_000);
-    const again = await allocateSeats(deps, corpId, ['a', 'b']);
+    const again = await allocateSeats(ports, corpId, ['a', 'b']);
     expect(again[0]).toEqual(first);
-    expect(await currentPool(deps, corpId)).toMatchObject({ allocated: 2, available: 0 });
+    expect(await currentPool(ports, corpId)).toMatchObject({ allocated: 2, available: 0 });
   });
 
   it('allocates a full batch of 100 new members', async () => {
     await pay('o-1', 100);
     const members = Array.from({ length: 100 }, (_, i) => `b-${i}`);
     await hire(...members);
-    expect(await allocateSeats(deps, corpId, members)).toHaveLength(100);
-    expect(await currentPool(deps, corpId)).toEqual({ purchased: 100, allocated: 100, available: 0 });
+    expect(await allocateSeats(ports, corpId, members)).toHaveLength(100);
+    expect(await currentPool(ports, corpId)).toEqual({ purchased: 100, allocated: 100, available: 0 });
   });
 
   it('refuses unknown and departed members and allocates nothing', async () => {
     await pay('o-1', 5);
     await hire('a', 'gone');
-    await departMember(deps, { corpId, memberId: 'gone', departedAt: '2026-03-02T09:00:00Z' });
-    expect(await problemCode(allocateSeats(deps, corpId, ['a', 'nobody']))).toBe('MEMBER_NOT_FOUND');
-    expect(await problemCode(allocateSeats(deps, corpId, ['a', 'gone']))).toBe('MEMBER_DEPARTED');
-    expect(await currentPool(deps, corpId)).toMatchObject({ allocated: 0, available: 5 });
-    expect(await problemCode(getAllocation(deps, corpId, 'a'))).toBe('ALLOCATION_NOT_FOUND');
+    await departMember(ports, { corpId, memberId: 'gone', departedAt: '2026-03-02T09:00:00Z' });
+    expect(await problemCode(allocateSeats(ports, corpId, ['a', 'nobody']))).toBe('MEMBER_NOT_FOUND');
+    expect(await problemCode(allocateSeats(ports, corpId, ['a', 'gone']))).toBe('MEMBER_DEPARTED');
+    expect(await currentPool(ports, corpId)).toMatchObject({ allocated: 0, available: 5 });
+    expect(await problemCode(getAllocation(ports, corpId, 'a'))).toBe('ALLOCATION_NOT_FOUND');
   });
 
   it('revokes until a minute before revocableUntil, then locks; departure still releases', async () => {
     await pay('o-1', 1);
     await hire('a', 'b', 'c');
-    const [allocation] = await allocateSeats(deps, corpId, ['a']);
+    const [allocation] = await allocateSeats(ports, corpId, ['a']);
     expect(allocation!.revocableUntil).toBe('2026-03-09T09:15:00Z');
 
     clock.set(new Date('2026-03-09T09:14:00Z'));
-    await revokeSeat(deps, corpId, 'a');
-    expect(await currentPool(deps, corpId)).toMatchObject({ allocated: 0, available: 1 });
+    await revokeSeat(ports, corpId, 'a');
+    expect(await currentPool(ports, corpId)).toMatchObject({ allocated: 0, available: 1 });
 
     clock.set(new Date('2026-03-02T09:15:30Z'));
-    const [second] = await allocateSeats(deps, corpId, ['b']);
+    const [second] = await allocateSeats(ports, corpId, ['b']);
     clock.set(new Date(second!.revocableUntil));
-    expect(await problemCode(revokeSeat(deps, corpId, 'b'))).toBe('REVOCATION_LOCKED');
-    expect((await getAllocation(deps, corpId, 'b')).status).toBe('locked');
+    expect(await problemCode(revokeSeat(ports, corpId, 'b'))).toBe('REVOCATION_LOCKED');
+    expect((await getAllocation(ports, corpId, 'b')).status).toBe('locked');
 
-    await departMember(deps, { corpId, memberId: 'b', departedAt: clock.now().toISOString() });
-    expect(await currentPool(deps, corpId)).toMatchObject({ allocated: 0, available: 1 });
-    expect((await allocateSeats(deps, corpId, ['c']))[0]!.memberId).toBe('c');
-    const repeat = await departMember(deps, { corpId, memberId: 'b', departedAt: clock.now().toISOString() });
+    await departMember(ports, { corpId, memberId: 'b', departedAt: clock.now().toISOString() });
+    expect(await currentPool(ports, corpId)).toMatchObject({ allocated: 0, available: 1 });
+    expect((await allocateSeats(ports, corpId, ['c']))[0]!.memberId).toBe('c');
+    const repeat = await departMember(ports, { corpId, memberId: 'b', departedAt: clock.now().toISOString() });
     expect(repeat.alreadyDeparted).toBe(true);
-    expect(await currentPool(deps, corpId)).toMatchObject({ allocated: 1, available: 0 });
+    expect(await currentPool(ports, corpId)).toMatchObject({ allocated: 1, available: 0 });
   });
 
   it('on refund or expiry keeps allocations and blocks new ones while over-allocated', async () => {
     await pay('o-1', 2);
     await pay('o-2', 2, { start: '2026-01-01T00:00:00Z', end: '2026-04-01T00:00:00Z' });
     await hire('a', 'b', 'c', 'd', 'e');
-    await allocateSeats(deps, corpId, ['a', 'b', 'c']);
-    await refundOrder(deps, { corpId, orderId: 'o-1', refundedAt: '2026-03-03T00:00:00Z' });
-    expect(await currentPool(deps, corpId)).toEqual({ purchased: 2, allocated: 3, available: -1 });
-    expect(await problemCode(allocateSeats(deps, corpId, ['d']))).toBe('SEATS_EXHAUSTED');
-    expect((await getAllocation(deps, corpId, 'a')).memberId).toBe('a');
+    await allocateSeats(ports, corpId, ['a', 'b', 'c']);
+    await refundOrder(ports, { corpId, orderId: 'o-1', refundedAt: '2026-03-03T00:00:00Z' });
+    expect(await currentPool(ports, corpId)).toEqual({ purchased: 2, allocated: 3, available: -1 });
+    expect(await problemCode(allocateSeats(ports, corpId, ['d']))).toBe('SEATS_EXHAUSTED');
+    expect((await getAllocation(ports, corpId, 'a')).memberId).toBe('a');
 
     clock.set(new Date('2026-04-01T00:00:00Z'));
-    expect(await currentPool(deps, corpId)).toEqual({ purchased: 0, allocated: 3, available: -3 });
-    expect(await problemCode(allocateSeats(deps, corpId, ['e']))).toBe('SEATS_EXHAUSTED');
+    expect(await currentPool(ports, corpId)).toEqual({ purchased: 0, allocated: 3, available: -3 });
+    expect(await problemCode(allocateSeats(ports, corpId, ['e']))).toBe('SEATS_EXHAUSTED');
   });
 
   it('counts an order only from the start of its term', async () => {
     await pay('o-1', 10, { start: '2026-04-01T00:00:00Z', end: '2027-04-01T00:00:00Z' });
     await hire('a');
-    expect(await currentPool(deps, corpId)).toEqual({ purchased: 0, allocated: 0, available: 0 });
-    expect(await problemCode(allocateSeats(deps, corpId, ['a']))).toBe('SEATS_EXHAUSTED');
+    expect(await currentPool(ports, corpId)).toEqual({ purchased: 0, allocated: 0, available: 0 });
+    expect(await problemCode(allocateSeats(ports, corpId, ['a']))).toBe('SEATS_EXHAUSTED');
     clock.set(new Date('2026-04-01T00:00:00Z'));
-    expect(await problemCode(allocateSeats(deps, corpId, ['a']))).toBe('OK');
-    expect(await currentPool(deps, corpId)).toEqual({ purchased: 10, allocated: 1, available: 9 });
+    expect(await problemCode(allocateSeats(ports, corpId, ['a']))).toBe('OK');
+    expect(await currentPool(ports, corpId)).toEqual({ purchased: 10, allocated: 1, available: 9 });
   });
 });

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { Problem } from '#commons/problem';
+import { DomainError } from '#core/errors';
 
 /*
  * Single-table key design (see docs/data-model.md):
@@ -73,7 +73,7 @@ export const decodeCursor = (cursor: string | null, corpId: string): Record<stri
   } catch {
     // falls through to the validation problem
   }
-  throw Problem.validation([{ path: '/cursor', message: 'Unknown or foreign cursor' }]);
+  throw new DomainError('VALIDATION_FAILED', 'The request is not valid.', { errors: [{ path: '/cursor', message: 'Unknown or foreign cursor' }] });
 };
 
 export type CancellationReason = { code: string; item: Record<string, unknown> | undefined };
