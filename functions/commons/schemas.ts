@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ASSET_TYPES } from '#core/handover';
 import { ID_PATTERN } from '#core/ids';
 import { taxIdProblem } from '#core/tax-id';

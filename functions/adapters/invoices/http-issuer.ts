@@ -1,6 +1,6 @@
 import { instant } from '#commons/schemas';
 import type { Invoice, InvoiceIssuer, IssueOutcome } from '#ports/invoices';
-import { z } from 'zod';
+import * as z from 'zod';
 import { detailOf, postSigned } from '../http/signed-post.ts';
 import { PRODUCT_NAME } from './invoice-pdf.ts';
 

@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import fontkit from '@pdf-lib/fontkit';
-import { PDFDocument, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import type { Color, PDFFont, PDFPage } from 'pdf-lib';
 
 /** Everything printed on the invoice. Amounts are decimal strings in CNY. */
 export type InvoiceDocument = {
@@ -32,13 +31,15 @@ const font = () => {
   ));
 };
 
-const row = (page: PDFPage, regular: PDFFont, y: number, label: string, value: string) => {
-  page.drawText(label, { x: 56, y, size: 10, font: regular, color: rgb(0.35, 0.35, 0.35) });
+const row = (page: PDFPage, regular: PDFFont, grey: Color, y: number, label: string, value: string) => {
+  page.drawText(label, { x: 56, y, size: 10, font: regular, color: grey });
   page.drawText(value, { x: 200, y, size: 11, font: regular });
 };
 
 /** A one-page A4 electronic invoice; the font is subset, so the file stays small. */
 export const renderInvoicePdf = async (invoice: InvoiceDocument): Promise<Uint8Array> => {
+  // Loaded on the first render: a function that issues through an e-invoicing provider never evaluates them.
+  const [{ PDFDocument, rgb }, { default: fontkit }] = await Promise.all([import('pdf-lib'), import('@pdf-lib/fontkit')]);
   const pdf = await PDFDocument.create();
   pdf.registerFontkit(fontkit);
   pdf.setTitle(`Invoice ${invoice.invoiceNumber}`);
@@ -60,6 +61,6 @@ export const renderInvoicePdf = async (invoice: InvoiceDocument): Promise<Uint8A
     ['单价 Unit price', `${invoice.unitPrice} ${invoice.amount.currency}`],
     ['价税合计 Total (tax included)', `${invoice.amount.value} ${invoice.amount.currency}`],
   ];
-  lines.forEach(([label, value], i) => row(page, regular, 720 - i * 26, label, value));
+  lines.forEach(([label, value], i) => row(page, regular, rgb(0.35, 0.35, 0.35), 720 - i * 26, label, value));
   return pdf.save();
 };
