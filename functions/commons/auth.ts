@@ -1,26 +1,34 @@
+import { decodeJwt } from 'jose';
 import { Problem } from './problem.ts';
 import { idParam, type HttpRequest } from './http.ts';
 
-/** API Gateway hands array claims to Lambda as "[a b]"; the local stack passes real arrays. */
-const roleList = (roles: unknown): string[] => {
-  if (Array.isArray(roles)) return roles.map(String);
-  if (typeof roles !== 'string') return [];
-  const trimmed = roles.trim();
-  if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
-    try {
-      return (JSON.parse(trimmed) as unknown[]).map(String);
-    } catch {
-      return trimmed.slice(1, -1).split(/[\s,]+/).filter(Boolean);
-    }
+/**
+ * API Gateway hands array claims to Lambda as "[a b]", elements joined by a space, so a role
+ * named "not admin" would read as two roles. A string `roles` is therefore taken from the bearer
+ * token the authorizer verified, as long as it names the same subject and corp; a real array (the
+ * local stack, tests) is used as it is. Anything else carries no roles.
+ */
+const rolesOf = (request: HttpRequest, claims: Record<string, unknown>): readonly unknown[] => {
+  if (Array.isArray(claims.roles)) return claims.roles;
+  if (typeof claims.roles !== 'string') return [];
+  const token = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  if (!token) return [];
+  let payload: Record<string, unknown>;
+  try {
+    payload = decodeJwt(token);
+  } catch {
+    return [];
   }
-  return trimmed.split(/[\s,]+/).filter(Boolean);
+  if (payload.sub !== claims.sub || payload.corpId !== claims.corpId) return [];
+  const { roles } = payload;
+  return Array.isArray(roles) && roles.every((role) => typeof role === 'string') ? roles : [];
 };
 
 /** The JWT was verified upstream (HTTP API authorizer, or the local router); here: role and tenancy. */
 export const requireCorpAdmin = (request: HttpRequest, corpId: string): { adminId: string } => {
   const claims = request.claims;
   if (!claims || typeof claims.sub !== 'string') throw new Problem(401, 'UNAUTHENTICATED', 'A bearer token is required.');
-  if (!roleList(claims.roles).includes('admin')) throw new Problem(403, 'FORBIDDEN', 'The token lacks the admin role.');
+  if (!rolesOf(request, claims).includes('admin')) throw new Problem(403, 'FORBIDDEN', 'The token lacks the admin role.');
   if (claims.corpId !== corpId) throw new Problem(403, 'FORBIDDEN', `The token is not for corp ${corpId}.`);
   return { adminId: claims.sub };
 };

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { SignJWT } from 'jose';
 import { sign, signingKeys } from '#commons/webhook-signature';
 import type { HttpEvent } from '#commons/http';
 
@@ -36,3 +37,14 @@ export const signedHeaders = (body: string, secret = BILLING_SECRET, id = 'msg_1
     'webhook-signature': `v1,${sign(signingKeys(secret)[0]!, id, timestamp, Buffer.from(body))}`,
   };
 };
+
+/**
+ * What API Gateway's JWT authorizer hands a Lambda for a verified admin token: the claims with
+ * arrays flattened to "[a b]", and the token itself still in the authorization header.
+ */
+export const viaAuthorizer = async (claims: { sub: string; corpId: string; roles: string[] }) => ({
+  claims: { ...claims, roles: `[${claims.roles.join(' ')}]` },
+  headers: {
+    authorization: `Bearer ${await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('test-jwt-secret'))}`,
+  },
+});

@@ -3,13 +3,14 @@ import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteComma
 import { mockClient } from 'aws-sdk-client-mock';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { context, httpEvent } from './helpers.ts';
+import { context, httpEvent, viaAuthorizer } from './helpers.ts';
 
 process.env.TABLE_NAME = 'steward-test';
 const { handler } = await import('../../functions/http/seats.ts');
 const documents = mockClient(DynamoDBDocumentClient);
 
-const admin = (corpId: string) => ({ sub: 'admin-1', corpId, roles: '[admin]' });
+// As on AWS: string claims from the authorizer, the roles read from the bearer token.
+const admin = (corpId: string, roles = ['admin']) => viaAuthorizer({ sub: 'admin-1', corpId, roles });
 const routes = [
   'GET /corps/{corpId}/seats',
   'GET /corps/{corpId}/orders',
@@ -24,7 +25,7 @@ describe('seats API', () => {
 
   it.each(routes)('%s answers 403 to another corp’s admin and reads nothing', async (routeKey) => {
     const response = await handler(
-      httpEvent({ routeKey, params: { corpId: 'beta', memberId: 'm-1' }, body: '{"memberIds":["m-1"]}', claims: admin('acme') }),
+      httpEvent({ routeKey, params: { corpId: 'beta', memberId: 'm-1' }, body: '{"memberIds":["m-1"]}', ...(await admin('acme')) }),
       context,
     );
     expect(response.statusCode).toBe(403);
@@ -36,6 +37,35 @@ describe('seats API', () => {
     const response = await handler(httpEvent({ routeKey: routes[0]!, params: { corpId: 'acme' } }), context);
     expect(response.statusCode).toBe(401);
     expect(JSON.parse(response.body!).code).toBe('UNAUTHENTICATED');
+  });
+
+  describe('roles flattened by the authorizer are read from the verified token', () => {
+    const pool = (event: Omit<Parameters<typeof httpEvent>[0], 'routeKey'>) =>
+      handler(httpEvent({ ...event, routeKey: 'GET /corps/{corpId}/seats', params: { corpId: 'acme' } }), context);
+
+    it('does not take a role named "not admin" for admin', async () => {
+      const response = await pool(await admin('acme', ['not admin']));
+      expect(response.statusCode).toBe(403);
+      expect(JSON.parse(response.body!).code).toBe('FORBIDDEN');
+      expect(documents.calls()).toHaveLength(0);
+    });
+
+    it('lets an admin in', async () => {
+      documents.on(GetCommand).resolves({});
+      const response = await pool(await admin('acme'));
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(response.body!)).toEqual({ purchased: 0, allocated: 0, available: 0 });
+    });
+
+    it('reads no roles from a token for someone else, or from no token', async () => {
+      const { headers } = await viaAuthorizer({ sub: 'admin-2', corpId: 'acme', roles: ['admin'] });
+      for (const event of [{ ...(await admin('acme')), headers }, { claims: (await admin('acme')).claims }]) {
+        const response = await pool(event);
+        expect(response.statusCode).toBe(403);
+        expect(JSON.parse(response.body!).code).toBe('FORBIDDEN');
+      }
+      expect(documents.calls()).toHaveLength(0);
+    });
   });
 
   it('maps a pool that cannot cover the request to 409 SEATS_EXHAUSTED with the available count', async () => {
@@ -58,7 +88,7 @@ describe('seats API', () => {
         routeKey: 'POST /corps/{corpId}/seats/allocations',
         params: { corpId: 'acme' },
         body: '{"memberIds":["m-1"]}',
-        claims: admin('acme'),
+        ...(await admin('acme')),
       }),
       context,
     );
@@ -73,7 +103,7 @@ describe('seats API', () => {
           routeKey: 'POST /corps/{corpId}/seats/allocations',
           params: { corpId: 'acme' },
           body: JSON.stringify({ memberIds }),
-          claims: admin('acme'),
+          ...(await admin('acme')),
         }),
         context,
       );
