@@ -14,6 +14,7 @@ import { Workflows } from './workflows.ts';
 const REPORTS_PREFIX = 'reports/';
 const INVOICES_PREFIX = 'invoices/';
 const UPLOADS_PREFIX = 'uploads/';
+const MARKED_PREFIX = 'marked/';
 const PDF_FONT = 'node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf';
 
 /** Context `sellerName`, `sellerTaxId`, `invoiceProviderUrl`: who issues invoices (defaults: Steward itself). */
@@ -188,9 +189,13 @@ export class StewardStack extends Stack {
     table.grantReadWriteData(watermarks);
     // Exactly the two calls the sealer makes (grantEncryptDecrypt would add ReEncrypt* and GenerateDataKey*).
     watermarkKey.grant(watermarks, 'kms:Encrypt', 'kms:Decrypt');
-    // Suspect images over 10 MB arrive through presigned PUTs under uploads/ (expired after a day).
+    // Images too large for a request body arrive through presigned PUTs under uploads/ (expired after a day).
     watermarks.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects(`${UPLOADS_PREFIX}*`)] }),
+    );
+    // Images marked from an upload are written under marked/ and handed out as presigned GETs (expired after a day).
+    watermarks.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects(`${MARKED_PREFIX}*`)] }),
     );
     const health = new StewardFunction(this, 'Health', { entry: 'functions/http/health.ts' });
 
@@ -234,6 +239,10 @@ export class StewardStack extends Stack {
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${UPLOADS_PREFIX}*]`,
       reason: 'Suspect images uploaded for tracing are one object per upload under uploads/; the grant covers that prefix only.',
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${MARKED_PREFIX}*]`,
+      reason: 'Images marked from an upload are one object per embed under marked/; the grant covers that prefix only.',
     });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${INVOICES_PREFIX}*]`,

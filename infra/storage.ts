@@ -48,8 +48,12 @@ export class Storage extends Construct {
       versioned: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'documents/',
-      // Suspect images uploaded for a trace are read once; nothing keeps them longer than a day.
-      lifecycleRules: [{ prefix: 'uploads/', expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) }],
+      // Images uploaded for an embed or a trace are read once, and a marked copy is fetched once through its
+      // 15-minute link; nothing keeps either longer than a day.
+      lifecycleRules: [
+        { prefix: 'uploads/', expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) },
+        { prefix: 'marked/', expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

@@ -27,6 +27,13 @@ export type Route = (request: HttpRequest) => Promise<HttpResult>;
 
 export const JSON_BODY_LIMIT = 256 * 1024;
 
+/**
+ * A synchronous Lambda invocation carries at most 6 MB each way, and API Gateway sends a binary body
+ * base64-encoded (4/3 of its size) beside the headers and request context (64 KiB kept for those):
+ * a binary body, or a binary answer, over 4,669,440 bytes can never pass on AWS.
+ */
+export const BINARY_BODY_LIMIT = ((6 * 1024 * 1024 - 64 * 1024) / 4) * 3;
+
 const toRequest = (event: HttpEvent, context: Context): HttpRequest => {
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']));
   const body = event.body ?? '';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BINARY_BODY_LIMIT as IMAGE_BODY_LIMIT } from './http.ts';
 import * as s from './schemas.ts';
 
 const schema = (t: z.ZodType) => z.toJSONSchema(t, { io: 'input', unrepresentable: 'any' });
@@ -150,14 +151,17 @@ export const openApiDocument = () => ({
     '/corps/{corpId}/watermarks/embed': {
       post: {
         ...admin,
-        parameters: [corpId, memberQuery],
-        requestBody: imageBody,
+        parameters: [corpId, memberQuery, { name: 'uploadId', in: 'query', schema: schema(s.id), description: 'Mark an image uploaded through /watermarks/uploads instead of the body; the answer is then a download link' }],
+        requestBody: { ...imageBody, required: false },
         responses: {
-          '200': { description: 'The marked image, in the format sent', content: imageContent },
+          '200': {
+            description: `The marked image, in the format sent; with ?uploadId=, JSON naming a presigned GET of the marked image (valid 15 minutes)`,
+            content: { ...imageContent, 'application/json': { schema: schema(s.markedDownload) } },
+          },
           ...common,
-          '404': problemResponse('MEMBER_NOT_FOUND'),
+          '404': problemResponse('MEMBER_NOT_FOUND, UPLOAD_NOT_FOUND'),
           '409': problemResponse('NOT_ENTITLED (the member holds no seat)'),
-          '413': problemResponse('PAYLOAD_TOO_LARGE (over 10 MB)'),
+          '413': problemResponse(`PAYLOAD_TOO_LARGE (a body, or the marked image, over ${IMAGE_BODY_LIMIT} bytes: use /watermarks/uploads; an upload over 10 MB)`),
           '415': problemResponse('UNSUPPORTED_MEDIA_TYPE (not a PNG, JPEG or WebP image)'),
         },
       },
@@ -182,18 +186,18 @@ export const openApiDocument = () => ({
         ...admin,
         parameters: [corpId],
         requestBody: json(s.traceUploadRequest),
-        responses: { ...ok('201', s.traceUpload, 'PUT the image to uploadUrl within 15 minutes, then trace it with ?uploadId='), ...common },
+        responses: { ...ok('201', s.traceUpload, 'PUT the image (up to 10 MB) to uploadUrl within 15 minutes, then embed or trace it with ?uploadId='), ...common },
       },
     },
     '/corps/{corpId}/watermarks/trace': {
       post: {
         ...admin,
         parameters: [corpId, { name: 'uploadId', in: 'query', schema: schema(s.id), description: 'Trace an image uploaded through /watermarks/uploads instead of the body' }],
-        requestBody: imageBody,
+        requestBody: { ...imageBody, required: false },
         responses: {
           ...ok('200', s.traceResult, 'Who the mark names and when it was made, or found: false; every trace is recorded'),
           ...common,
-          '413': problemResponse('PAYLOAD_TOO_LARGE (over 10 MB)'),
+          '413': problemResponse(`PAYLOAD_TOO_LARGE (a body over ${IMAGE_BODY_LIMIT} bytes: use /watermarks/uploads; an upload over 10 MB)`),
           '404': problemResponse('UPLOAD_NOT_FOUND'),
           '415': problemResponse('UNSUPPORTED_MEDIA_TYPE (not a PNG, JPEG or WebP image)'),
         },

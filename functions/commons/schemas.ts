@@ -202,6 +202,13 @@ export const traceUpload = z.object({
   maxBytes: z.number(),
 });
 
+/** `POST .../embed?uploadId=`: the marked image is in S3, behind a presigned GET. */
+export const markedDownload = z.object({
+  contentType: z.enum(['image/png', 'image/jpeg', 'image/webp']),
+  downloadUrl: z.string(),
+  expiresAt: instant,
+});
+
 export const allocationRequest = z.object({
   memberIds: z.array(id).min(1).max(100),
 });

@@ -1,5 +1,5 @@
 import { adminCorpId, corpAdmin } from '#commons/auth';
-import { httpHandler, jsonBody, pageRequest, queryParam, type HttpRequest } from '#commons/http';
+import { BINARY_BODY_LIMIT, httpHandler, jsonBody, pageRequest, queryParam, type HttpRequest } from '#commons/http';
 import { Problem } from '#commons/problem';
 import { portsFrom } from '#commons/provider';
 import { id, traceUploadRequest } from '#commons/schemas';
@@ -8,19 +8,41 @@ import { documents } from '#providers/documents';
 import { images } from '#providers/images';
 import { members } from '#providers/member-directory';
 import { watermarks } from '#providers/watermark-book';
-import { createTraceUpload, embedForMember, listTraces, overlayForMember, traceImage, uploadedImage } from '#use-cases/watermarks';
+import {
+  createImageUpload,
+  embedForMember,
+  embedUploadForMember,
+  listTraces,
+  overlayForMember,
+  traceImage,
+  uploadedImage,
+  UPLOAD_LIMIT_BYTES,
+} from '#use-cases/watermarks';
 
 const ports = portsFrom({ members, watermarks, images, documents, clock });
 
-/** Images up to 10 MB travel in the body. */
-export const IMAGE_BODY_LIMIT = 10 * 1024 * 1024;
+/**
+ * What a Lambda payload can carry (4,669,440 bytes): an image body larger than that could never reach the
+ * function on AWS, nor a marked image that large leave it. Larger images, up to the contract's 10 MB, go
+ * through `POST .../uploads`.
+ */
+export const IMAGE_BODY_LIMIT = BINARY_BODY_LIMIT;
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'];
+
+const tooLargeForBody = (what: string) =>
+  new Problem(
+    413,
+    'PAYLOAD_TOO_LARGE',
+    `${what} over ${IMAGE_BODY_LIMIT} bytes cannot travel in a request or response body (a Lambda payload is capped at 6 MB, base64-encoded); ` +
+      `upload the image (up to ${UPLOAD_LIMIT_BYTES} bytes) with POST /corps/{corpId}/watermarks/uploads, then name it with ?uploadId= on embed or trace.`,
+    { maxBytes: IMAGE_BODY_LIMIT, uploadLimitBytes: UPLOAD_LIMIT_BYTES },
+  );
 
 /** Size and declared type are checked before any work; the bytes themselves are checked on decoding. */
 const imageBody = (request: HttpRequest): Uint8Array => {
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (!IMAGE_TYPES.includes(type)) throw new Problem(415, 'UNSUPPORTED_MEDIA_TYPE', `Send the image as ${IMAGE_TYPES.join(', ')}, not "${type}".`);
-  if (request.rawBody.length > IMAGE_BODY_LIMIT) throw new Problem(413, 'PAYLOAD_TOO_LARGE', `Images are limited to ${IMAGE_BODY_LIMIT} bytes.`);
+  if (request.rawBody.length > IMAGE_BODY_LIMIT) throw tooLargeForBody('An image');
   if (request.rawBody.length === 0) throw new Problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'The body is empty.');
   return new Uint8Array(request.rawBody);
 };
@@ -35,7 +57,12 @@ const memberOf = (request: HttpRequest): string => {
 export const handler = httpHandler({
   'POST /corps/{corpId}/watermarks/embed': async (request) => {
     const corpId = adminCorpId(request);
-    const marked = await embedForMember(ports, corpId, memberOf(request), imageBody(request));
+    const memberId = memberOf(request);
+    // An uploaded image is marked into S3 and answered as a download link: the result may not fit a response.
+    const uploadId = queryParam(request, 'uploadId', id);
+    if (uploadId) return { status: 200, body: await embedUploadForMember(ports, corpId, memberId, uploadId) };
+    const marked = await embedForMember(ports, corpId, memberId, imageBody(request));
+    if (marked.bytes.length > IMAGE_BODY_LIMIT) throw tooLargeForBody('The marked image');
     return { status: 200, binary: marked.bytes, headers: { 'content-type': marked.contentType } };
   },
 
@@ -47,7 +74,7 @@ export const handler = httpHandler({
 
   'POST /corps/{corpId}/watermarks/trace': async (request) => {
     const { corpId, adminId } = corpAdmin(request);
-    // An image over 10 MB is uploaded first (POST .../uploads) and named here by its uploadId.
+    // An image too large for the body is uploaded first (POST .../uploads) and named here by its uploadId.
     const uploadId = queryParam(request, 'uploadId', id);
     const image = uploadId ? await uploadedImage(ports, corpId, uploadId) : imageBody(request);
     return { status: 200, body: await traceImage(ports, corpId, adminId, image) };
@@ -61,6 +88,6 @@ export const handler = httpHandler({
   'POST /corps/{corpId}/watermarks/uploads': async (request) => {
     const corpId = adminCorpId(request);
     const { contentType } = jsonBody(request, traceUploadRequest);
-    return { status: 201, body: await createTraceUpload(ports, corpId, contentType) };
+    return { status: 201, body: await createImageUpload(ports, corpId, contentType) };
   },
 });

@@ -38,12 +38,37 @@ const decodeOrRefuse = async (ports: Pick<Ports, 'images'>, bytes: Uint8Array) =
   return decoded;
 };
 
-/** Marks an image a member is about to see; answers it in the format it came in. */
-export const embedForMember = async (ports: MarkPorts, corpId: string, memberId: string, bytes: Uint8Array) => {
-  const { key, payload } = await entitledMarkFor(ports, corpId, memberId);
+/** The image with the mark in it, in the format it came in. */
+const markImage = async (ports: Pick<Ports, 'images'>, { key, payload }: Awaited<ReturnType<typeof entitledMarkFor>>, bytes: Uint8Array) => {
   const { format, image } = await decodeOrRefuse(ports, bytes);
-  const marked = embedMark(image, key.secret, payload);
-  return { contentType: CONTENT_TYPES[format], bytes: await ports.images.encode(marked, format) };
+  return { contentType: CONTENT_TYPES[format], bytes: await ports.images.encode(embedMark(image, key.secret, payload), format) };
+};
+
+/** Marks an image a member is about to see; answers it in the format it came in. */
+export const embedForMember = async (ports: MarkPorts, corpId: string, memberId: string, bytes: Uint8Array) =>
+  markImage(ports, await entitledMarkFor(ports, corpId, memberId), bytes);
+
+/**
+ * Marks an uploaded image (`POST .../uploads`) and keeps the result under marked/ for a presigned download:
+ * the marked image may be larger than a response can carry. Each embed is its own object, so two members
+ * marked from one upload never share a link.
+ */
+export const embedUploadForMember = async (
+  ports: MarkPorts & Pick<Ports, 'documents'>,
+  corpId: string,
+  memberId: string,
+  uploadId: string,
+): Promise<{ contentType: string; downloadUrl: string; expiresAt: string }> => {
+  const mark = await entitledMarkFor(ports, corpId, memberId); // refused before the upload is read
+  const marked = await markImage(ports, mark, await uploadedImage(ports, corpId, uploadId));
+  const key = markedKey(corpId, `mk_${ulid(ports.clock.now().getTime())}`);
+  await ports.documents.put(key, marked.bytes, marked.contentType);
+  return {
+    contentType: marked.contentType,
+    downloadUrl: await ports.documents.presignedUrl(key, LINK_SECONDS),
+    // On the stack's clock, like every instant it answers.
+    expiresAt: formatInstant(new Date(ports.clock.now().getTime() + LINK_SECONDS * 1000)),
+  };
 };
 
 /** The tile a client composites over its UI, so that screenshots carry the mark. */
@@ -52,25 +77,30 @@ export const overlayForMember = async (ports: MarkPorts, corpId: string, memberI
   return { contentType: CONTENT_TYPES.png, bytes: await ports.images.encode(overlayTile(key.secret, payload), 'png') };
 };
 
-/** Images larger than a request body can carry go to S3 first; they may be this large. */
-export const UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024;
-const UPLOAD_LINK_SECONDS = 15 * 60;
+/**
+ * The contract's ceiling on an image. Images larger than a request body can carry go to S3 first
+ * (a presigned PUT cannot bound its size), so an upload is measured when it is read.
+ */
+export const UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
+/** Upload and download links alike. */
+const LINK_SECONDS = 15 * 60;
 const uploadKey = (corpId: string, uploadId: string) => `uploads/watermarks/${corpId}/${uploadId}`;
+const markedKey = (corpId: string, markId: string) => `marked/watermarks/${corpId}/${markId}`;
 
-/** A one-off upload link for a suspect image too large for the request body; trace it by `uploadId`. */
-export const createTraceUpload = async (ports: Pick<Ports, 'documents' | 'clock'>, corpId: string, contentType: string) => {
+/** A one-off upload link for an image too large for the request body; embed or trace it by `uploadId`. */
+export const createImageUpload = async (ports: Pick<Ports, 'documents' | 'clock'>, corpId: string, contentType: string) => {
   const uploadId = `up_${ulid(ports.clock.now().getTime())}`;
   return {
     uploadId,
-    uploadUrl: await ports.documents.presignedUploadUrl(uploadKey(corpId, uploadId), contentType, UPLOAD_LINK_SECONDS),
+    uploadUrl: await ports.documents.presignedUploadUrl(uploadKey(corpId, uploadId), contentType, LINK_SECONDS),
     method: 'PUT',
     headers: { 'content-type': contentType },
-    expiresInSeconds: UPLOAD_LINK_SECONDS,
+    expiresInSeconds: LINK_SECONDS,
     maxBytes: UPLOAD_LIMIT_BYTES,
   };
 };
 
-/** The bytes of an uploaded suspect image. */
+/** The bytes of an uploaded image. */
 export const uploadedImage = async (ports: Pick<Ports, 'documents'>, corpId: string, uploadId: string): Promise<Uint8Array> => {
   const object = await ports.documents.get(uploadKey(corpId, uploadId), UPLOAD_LIMIT_BYTES);
   if (!object) throw new DomainError('UPLOAD_NOT_FOUND', `Nothing was uploaded as ${uploadId}.`);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { adminToken } from '../../scripts/token.ts';
 import { client } from './client.ts';
+import { BINARY_BODY_LIMIT } from '#commons/http';
 import { orderPaidEvent } from '../fixtures.ts';
 
 /* The dark watermark over HTTP on the local stack: embed or overlay for a seat holder, then trace. */
@@ -93,6 +94,55 @@ describe('dark watermark API', () => {
     expect(trace.json).toMatchObject({ found: true, memberId: 'leaker' });
     const missing = await send('wm-a', 'POST', '/corps/wm-a/watermarks/trace?uploadId=up_nothing');
     expect([missing.status, missing.json.code]).toEqual([404, 'UPLOAD_NOT_FOUND']);
+  });
+
+  it('marks and traces an 8 MB image through uploads, since a body that large cannot reach a Lambda', async () => {
+    // Noise does not compress: an 8 MB PNG, too large for a Lambda payload once base64-encoded.
+    const width = 1920;
+    const height = 1620;
+    const noise = Buffer.alloc(width * height * 3);
+    for (let i = 0, seed = 12345; i < noise.length; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      noise[i] = 40 + ((seed >>> 16) % 176);
+    }
+    const image = await sharp(noise, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 9 }).toBuffer();
+    expect(image.length).toBeGreaterThan(8 * 1024 * 1024);
+    expect(image.length).toBeLessThan(10 * 1024 * 1024);
+
+    // API Gateway and Lambda refuse that body before the function runs; one byte over what a payload can
+    // carry is refused by the function itself, naming the upload path; exactly that much still reaches it.
+    const direct = await send('wm-a', 'POST', '/corps/wm-a/watermarks/embed?memberId=leaker', image);
+    expect(direct.status).toBe(413);
+    const over = await send('wm-a', 'POST', '/corps/wm-a/watermarks/embed?memberId=leaker', image.subarray(0, BINARY_BODY_LIMIT + 1));
+    expect([over.status, over.json?.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(over.json.detail).toContain('/watermarks/uploads');
+    const fits = await send('wm-a', 'POST', '/corps/wm-a/watermarks/trace', Buffer.alloc(BINARY_BODY_LIMIT, 1));
+    expect([fits.status, fits.json?.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+
+    const upload = async (bytes: Buffer) => {
+      const link = await api.admin('wm-a', 'POST', '/corps/wm-a/watermarks/uploads', { contentType: 'image/png' });
+      expect(link.body.maxBytes).toBe(10 * 1024 * 1024);
+      const put = await fetch(link.body.uploadUrl, { method: link.body.method, headers: link.body.headers, body: bytes });
+      expect(put.status).toBe(200);
+      return link.body.uploadId as string;
+    };
+    const embedded = await send('wm-a', 'POST', `/corps/wm-a/watermarks/embed?memberId=leaker&uploadId=${await upload(image)}`);
+    expect([embedded.status, embedded.contentType]).toEqual([200, 'application/json']);
+    expect(embedded.json).toEqual({ contentType: 'image/png', downloadUrl: expect.any(String), expiresAt: expect.stringMatching(/^2026-06-01T08:4\d:\d\dZ$/) });
+    // 15 minutes on the stack's clock, which runs on from the time set above.
+    const { now } = await api.local('GET', '/local/clock');
+    expect(Date.parse(embedded.json.expiresAt) - Date.parse(now)).toBeGreaterThan(14 * 60_000);
+    expect(Date.parse(embedded.json.expiresAt) - Date.parse(now)).toBeLessThanOrEqual(15 * 60_000);
+
+    const download = await fetch(embedded.json.downloadUrl);
+    expect(download.status).toBe(200);
+    const marked = Buffer.from(await download.arrayBuffer());
+    expect(marked.length).toBeGreaterThan(8 * 1024 * 1024);
+    expect(await sharp(marked).metadata()).toMatchObject({ format: 'png', width, height });
+
+    const trace = await send('wm-a', 'POST', `/corps/wm-a/watermarks/trace?uploadId=${await upload(marked)}`);
+    expect(trace.status).toBe(200);
+    expect(trace.json).toMatchObject({ found: true, memberId: 'leaker', markedAt: '2026-06-01T08:30:00Z' });
   });
 
   it('refuses members without a seat, non-images and oversized bodies with problem+json', async () => {
