@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { dynamoClient } from '#adapters/aws/clients';
+import { dynamoClient } from '#adapters/aws/dynamodb-client';
 import { startLocalStack } from '../local/stack.ts';
 import { client } from '../test/integration/client.ts';
 import { corpScenario } from '../test/support/offboarding.ts';

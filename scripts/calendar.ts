@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { dynamoDocumentClient } from '#adapters/aws/clients';
+import { dynamoDocumentClient } from '#adapters/aws/dynamodb-client';
 import { DynamoCalendarStore } from '#adapters/dynamodb/invoice-book';
 import { yearSchedule } from '#commons/schemas';
 import { fieldErrors } from '#commons/http';
