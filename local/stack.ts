@@ -48,6 +48,8 @@ export type LocalStackOptions = {
   runtime?: 'bundles' | 'sources';
   /** An already synthesised cloud assembly to run as it is (`npm start -- --from DIR`). */
   from?: string;
+  /** Where to synthesise (default `.steward-local/cdk.out`, whose unchanged assets are reused). */
+  assemblyDir?: string;
   /** Extra CDK context for the synthesis (e.g. `assetServiceUrlDoc`). */
   context?: Record<string, unknown>;
   /** Function output: to this terminal, or to `.steward-local/logs/<function>.log`. */
@@ -86,7 +88,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   let assemblyFunctions: AssemblyFunction[] = [];
   try {
     if (runtime === 'bundles') {
-      const assembly = options.from ? readAssembly(options.from) : await synthesizeAssembly(LOCAL_ASSEMBLY_DIR, options.context, { cloudFormationValidation: false });
+      const assembly = options.from ? readAssembly(options.from) : await synthesizeAssembly(options.assemblyDir ?? LOCAL_ASSEMBLY_DIR, options.context, { cloudFormationValidation: false });
       template = assembly.template;
       assemblyFunctions = assembly.functions;
     } else {
