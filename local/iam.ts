@@ -6,16 +6,26 @@ type PolicyDocument = { Version?: string; Statement: unknown[] };
 
 /**
  * Each function's role as the template grants it: the inline policies attached to the role
- * (`AWS::IAM::Policy` resources and the role's own `Policies`), with the local resources' ARNs.
- * Managed policies are left out: the only one in use, AWSLambdaBasicExecutionRole, grants
- * CloudWatch Logs, which the local stack does not emulate.
+ * (`AWS::IAM::Policy` resources and the role's own `Policies`), with the local resources' ARNs,
+ * and the resource policies the template declares (KMS key policies, bucket policies). Managed
+ * policies are left out: the only one in use, AWSLambdaBasicExecutionRole, grants CloudWatch
+ * Logs, which the local stack does not emulate.
  */
 export class LocalIam {
   private readonly roles = new Map<string, { arn: string; policies: { name: string; policy: PolicyDocument }[] }>();
   private readonly decisions = new Map<string, Promise<boolean>>();
+  /** Resource policies by the ARN they govern: KMS key policies, bucket policies. */
+  private readonly resourcePolicies = new Map<string, PolicyDocument>();
 
   constructor(private readonly resources: LocalResources) {
     const { template } = resources;
+    for (const [keyId, key] of resourcesOfType(template, 'AWS::KMS::Key')) {
+      this.resourcePolicies.set(resources.getAtt(keyId, 'Arn'), resources.resolve(key.Properties.KeyPolicy) as PolicyDocument);
+    }
+    for (const [, policy] of resourcesOfType(template, 'AWS::S3::BucketPolicy')) {
+      const bucketId = referencedId(policy.Properties.Bucket);
+      if (bucketId) this.resourcePolicies.set(resources.getAtt(bucketId, 'Arn'), resources.resolve(policy.Properties.PolicyDocument) as PolicyDocument);
+    }
     for (const [functionId, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
       const roleId = referencedId(fn.Properties.Role);
       if (!roleId) continue;
@@ -57,15 +67,23 @@ export class LocalIam {
     this.decisions.clear();
   }
 
+  /** A key's own policy, or the bucket policy of an object's bucket. */
+  private resourcePolicyOf(resource: string): PolicyDocument | undefined {
+    return this.resourcePolicies.get(resource) ?? this.resourcePolicies.get(resource.replace(/^(arn:[\w-]+:s3:::[^/]+)\/.*$/, '$1'));
+  }
+
   private async evaluate(functionId: string, action: string, resource: string): Promise<boolean> {
     const role = this.roles.get(functionId);
     if (!role) return false;
+    const resourcePolicy = this.resourcePolicyOf(resource);
     const result = await runSimulation(
       {
         identityPolicies: role.policies,
         serviceControlPolicies: [],
         resourceControlPolicies: [],
-        request: { action, resource: { resource, accountId: LOCAL_ACCOUNT }, principal: role.arn, contextVariables: {} },
+        ...(resourcePolicy && { resourcePolicy }),
+        // The local endpoint speaks plain HTTP in place of AWS's TLS endpoints.
+        request: { action, resource: { resource, accountId: LOCAL_ACCOUNT }, principal: this.callerArn(functionId), contextVariables: { 'aws:SecureTransport': 'true' } },
       },
       {},
     );

@@ -5,13 +5,15 @@ import { adminToken } from '../../scripts/token.ts';
 import { client } from './client.ts';
 import { BINARY_BODY_LIMIT } from '#commons/http';
 import { orderPaidEvent } from '../fixtures.ts';
+import { testAssembly } from '../support/assembly.ts';
 
 /* The dark watermark over HTTP on the local stack: embed or overlay for a seat holder, then trace. */
 let stack: LocalStack;
 let api: ReturnType<typeof client>;
 
 beforeAll(async () => {
-  stack = await startLocalStack();
+  // On the synthesised bundles, with Lambda's payload limits and the Watermarks role in force.
+  stack = await startLocalStack({ from: (await testAssembly()).dir, logs: 'file' });
   api = client(stack.url);
   await api.local('POST', '/local/clock', { now: '2026-06-01T08:30:45Z' });
   for (const corp of ['wm-a', 'wm-b']) {
