@@ -42,9 +42,8 @@ const importGraph = (entry: string, external: string[]): string[] => {
     write: false,
     metafile: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node22',
-    mainFields: ['module', 'main'],
     external,
     logLevel: 'silent',
   });

@@ -4,6 +4,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { bundleAssetHash } from './bundle-cache.ts';
+import { packageClosure } from './package-closure.ts';
 
 /** Metadata key that tells the local stack which source file and export a function runs. */
 export const ENTRY_METADATA = 'steward:entry';
@@ -21,9 +22,15 @@ export type StewardFunctionProps = {
   external?: string[];
   /**
    * A node_modules folder (repository path) copied beside the bundle as /var/task/node_modules, where the
-   * ESM bundle's bare imports resolve (layers under /opt are not on ESM's path): sharp for linux-arm64.
+   * bundle's bare imports resolve: sharp for linux-arm64.
    */
   nodeModules?: string;
+  /**
+   * Packages shipped installed beside the bundle instead of inside it, with their dependencies,
+   * from the repository's node_modules: large libraries a function loads only on one path (pdf-lib
+   * for rendering), so its bundle stays small and its cold import fast.
+   */
+  shippedPackages?: string[];
   memorySize?: number;
 };
 
@@ -33,25 +40,36 @@ const copyNodeModules = (from: string, to: string) => [
   `cp -R "${from}" "${to}"`,
 ];
 
-/** Node 22 on arm64, bundled by the project's own esbuild (never Docker), JSON logs kept 90 days. */
+/** Copies each package of the closure (read from this checkout's node_modules) into the bundle's. */
+const copyPackages = (inputDir: string, outputDir: string, names: string[]) =>
+  packageClosure('node_modules', names).map(
+    (name) => `mkdir -p "$(dirname "${outputDir}/node_modules/${name}")" && cp -R "${inputDir}/node_modules/${name}" "${outputDir}/node_modules/${name}"`,
+  );
+
+/**
+ * Node 22 on arm64, bundled by the project's own esbuild (never Docker), JSON logs kept 90 days.
+ * The bundle is CommonJS: a module the handler imports dynamically (an adapter, on first use)
+ * keeps its `require` of the AWS SDK inside its lazy initialiser, where ESM output would hoist the
+ * SDK's import to the top and load it at every cold start.
+ */
 export class StewardFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: StewardFunctionProps) {
     const bundling = {
-      format: OutputFormat.ESM,
+      format: OutputFormat.CJS,
       target: 'node22',
       sourceMap: true,
       minify: true,
       // index.meta.json beside the bundle: which packages went in (test/deploy/bundles.test.ts checks it).
       metafile: true,
-      externalModules: ['@aws-sdk/*', ...(props.external ?? [])],
-      banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-      ...((props.files || props.nodeModules) && {
+      externalModules: ['@aws-sdk/*', ...(props.external ?? []), ...(props.shippedPackages ?? [])],
+      ...((props.files || props.nodeModules || props.shippedPackages) && {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
           afterBundling: (inputDir: string, outputDir: string) => [
             ...(props.files ?? []).map((file) => `cp "${inputDir}/${file}" "${outputDir}/"`),
             ...(props.nodeModules ? copyNodeModules(`${inputDir}/${props.nodeModules}`, `${outputDir}/node_modules`) : []),
+            ...(props.shippedPackages ? copyPackages(inputDir, outputDir, props.shippedPackages) : []),
           ],
         },
       }),

@@ -82,9 +82,11 @@ export class StewardStack extends Stack {
     const checkInvoice = new StewardFunction(this, 'CheckInvoice', {
       entry: 'functions/tasks/check-invoice.ts',
       timeout: Duration.minutes(1),
-      // The PDF font (Noto Sans SC, for Chinese buyer titles) ships beside the bundle.
+      // The PDF font (Noto Sans SC, for Chinese buyer titles) and the PDF libraries, loaded on the
+      // first render, ship beside the bundle.
       environment: { ...documents, ...sellerSettings(this) },
       files: [PDF_FONT],
+      shippedPackages: ['pdf-lib', '@pdf-lib/fontkit'],
     });
     checkInvoice.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${INVOICES_PREFIX}*`)] }),

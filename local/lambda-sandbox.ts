@@ -24,6 +24,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageClosure } from '../infra/package-closure.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -47,15 +48,6 @@ export type Sandbox = {
 const packageJson = (dir: string): { name?: string; version?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> } =>
   JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 
-/** Resolves a package name from a package directory as Node does: node_modules of it and of every parent. */
-const resolvePackageDir = (from: string, name: string): string | null => {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'node_modules', name);
-    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
-    if (dirname(dir) === dir) return null;
-  }
-};
-
 const closures = new Map<string, string[]>();
 
 /**
@@ -66,24 +58,9 @@ const closures = new Map<string, string[]>();
 export const runtimePackages = (repoRoot = REPO_ROOT): string[] => {
   const cached = closures.get(repoRoot);
   if (cached) return cached;
-  const modules = realpathSync(join(repoRoot, 'node_modules'));
+  const modules = join(repoRoot, 'node_modules');
   const sdkDir = join(modules, '@aws-sdk');
-  const roots = existsSync(sdkDir) ? readdirSync(sdkDir).map((name) => `@aws-sdk/${name}`) : [];
-  const topLevel = new Set<string>();
-  const seen = new Set<string>();
-  const visit = (dir: string) => {
-    if (seen.has(dir)) return;
-    seen.add(dir);
-    const pkg = packageJson(dir);
-    if (pkg.name && dir === join(modules, pkg.name)) topLevel.add(pkg.name);
-    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
-      const found = resolvePackageDir(dir, dep);
-      if (found) visit(found);
-      else if (!pkg.optionalDependencies?.[dep]) throw new Error(`${pkg.name} depends on ${dep}, which is not installed`);
-    }
-  };
-  for (const name of roots) visit(realpathSync(join(modules, name)));
-  const names = [...topLevel].sort();
+  const names = packageClosure(modules, existsSync(sdkDir) ? readdirSync(sdkDir).map((name) => `@aws-sdk/${name}`) : []);
   closures.set(repoRoot, names);
   return names;
 };

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 
 const [moduleName, handlerName] = process.env._HANDLER.split('.');
 const root = process.env.LAMBDA_TASK_ROOT;
-const file = ['.mjs', '.js', '.cjs'].map((ext) => join(root, `${moduleName}${ext}`)).find(existsSync);
+const file = ['.js', '.mjs', '.cjs'].map((ext) => join(root, `${moduleName}${ext}`)).find(existsSync);
 
 const errorOf = (error) => ({
   errorType: error?.name ?? 'Error',

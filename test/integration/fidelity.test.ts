@@ -7,7 +7,8 @@ import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import type { CfnTemplate } from '../../local/template.ts';
 import { adminToken } from '../../scripts/token.ts';
 import { testAssembly } from '../support/assembly.ts';
-import { client } from './client.ts';
+import { orderPaidEvent } from '../fixtures.ts';
+import { client, eventually } from './client.ts';
 
 /**
  * The local stack is as strict as AWS where a test would otherwise pass here and fail there:
@@ -110,5 +111,19 @@ describe('local fidelity, on the synthesised bundles', () => {
 
     // The same call on the stack whose role has the grant goes through.
     expect((await client(stack.url).webhook('hr', { type: 'employee.upserted', data: { corpId: 'granted', memberId: 'm-1', name: 'M', managerId: null, departmentId: 'd' } })).status).toBe(202);
+  });
+
+  it('issues an invoice PDF from the CheckInvoice bundle, with pdf-lib shipped beside it and its font beside the bundle', async () => {
+    const api = client(stack.url);
+    expect((await api.webhook('billing', orderPaidEvent('inv-bundle', 'o-1', 5))).status).toBe(202);
+    const applied = await api.admin('inv-bundle', 'POST', '/corps/inv-bundle/orders/o-1/invoices', { title: '安克科技有限公司', taxId: '91110000802100433B', email: 'ap@anke.cn' });
+    expect(applied.status).toBe(202);
+    const issued = await eventually(
+      async () => (await api.admin('inv-bundle', 'GET', `/corps/inv-bundle/invoices/${applied.body.invoiceId}`)).body,
+      (invoice) => invoice.status === 'issued',
+    );
+    expect(issued.pdfUrl).toEqual(expect.any(String));
+    const pdf = Buffer.from(await (await fetch(issued.pdfUrl)).arrayBuffer());
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
   });
 });

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { Color, PDFFont, PDFPage } from 'pdf-lib';
 
 /** Everything printed on the invoice. Amounts are decimal strings in CNY. */
@@ -22,12 +21,15 @@ const FONT_FILE = 'NotoSansSC_400Regular.ttf';
 let fontBytes: Promise<Buffer> | undefined;
 /**
  * Noto Sans SC (SIL OFL): buyer titles are usually Chinese, which the PDF standard fonts cannot
- * draw. The Lambda finds the font beside its bundle; elsewhere it comes from its npm package.
+ * draw. A Lambda finds the font beside its bundle (LAMBDA_TASK_ROOT); elsewhere (tests, the
+ * in-process local stack, run from the repository) it comes from its npm package.
  */
 const font = () => {
-  const besideBundle = fileURLToPath(new URL(`./${FONT_FILE}`, import.meta.url));
+  const root = process.env.LAMBDA_TASK_ROOT;
   return (fontBytes ??= readFile(
-    existsSync(besideBundle) ? besideBundle : createRequire(import.meta.url).resolve(`@expo-google-fonts/noto-sans-sc/400Regular/${FONT_FILE}`),
+    root
+      ? join(root, FONT_FILE)
+      : createRequire(join(process.cwd(), 'package.json')).resolve(`@expo-google-fonts/noto-sans-sc/400Regular/${FONT_FILE}`),
   ));
 };
 
