@@ -14,7 +14,7 @@ const MIX = { doc: 4_000, drive: 3_500, calendarFuture: 2_000, calendarPast: 500
 const TOTAL = MIX.doc + MIX.drive + MIX.calendarFuture + MIX.calendarPast;
 const SEED_CONCURRENCY = 16;
 
-const stack = await startLocalStack();
+const stack = await startLocalStack({ logs: 'file' });
 const api = client(stack.url);
 try {
   await api.local('POST', '/local/clock', { now: '2026-06-01T08:00:00Z' });

@@ -9,7 +9,7 @@ const MEMBERS = 600;
 const CONCURRENCY = 8;
 const WEBHOOKS = 200;
 
-const stack = await startLocalStack();
+const stack = await startLocalStack({ logs: 'file' });
 const api = client(stack.url);
 try {
   const timed = async <T>(samples: number[], call: () => Promise<T>): Promise<T> => {
