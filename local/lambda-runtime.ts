@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION } from './resources.ts';
 
@@ -21,6 +21,7 @@ export type FunctionSpec = {
   timeoutSeconds: number;
 };
 
+/** Lambda's error shape; `Runtime.*` types are the runtime's own (the module did not load, the process died...). */
 export type InvokeError = { errorType: string; errorMessage: string; stack?: string[] };
 export type InvokeResult = { ok: true; result: unknown } | { ok: false; error: InvokeError };
 
@@ -34,9 +35,10 @@ export type FunctionStats = {
   errors: number;
 };
 
-type Container = { child: ChildProcess; busy: boolean; ready: Promise<void> };
+type Container = { child: ChildProcess; busy: boolean; ready: Promise<number> };
 
-class LambdaError extends Error {
+/** A call or an init that failed, with Lambda's error. */
+export class LambdaError extends Error {
   constructor(readonly error: InvokeError) {
     super(error.errorMessage);
   }
@@ -52,18 +54,23 @@ export class LocalFunction {
   private readonly containers: Container[] = [];
   private readonly waiting: (() => void)[] = [];
   readonly stats: FunctionStats;
-  private readonly log: WriteStream | 'inherit';
 
   constructor(
     readonly spec: FunctionSpec,
-    private readonly options: { maxContainers: number; clockOffsetMs: () => number; logDir?: string },
+    /** `output` receives the containers' stdout and stderr (default: this process's). */
+    private readonly options: { maxContainers: number; clockOffsetMs: () => number; output?: Writable },
   ) {
     this.stats = { functionId: spec.functionId, invocations: 0, coldStarts: 0, initMs: [], containers: 0, timeouts: 0, errors: 0 };
-    if (options.logDir) {
-      mkdirSync(options.logDir, { recursive: true });
-      this.log = createWriteStream(join(options.logDir, `${spec.functionId}.log`), { flags: 'a' });
-    } else {
-      this.log = 'inherit';
+  }
+
+  /** Starts one more container and waits for its init: the import time of the bundle, in ms. */
+  async coldStart(): Promise<number> {
+    const container = this.start();
+    try {
+      return await container.ready;
+    } catch (error) {
+      this.retire(container);
+      throw error;
     }
   }
 
@@ -93,9 +100,11 @@ export class LocalFunction {
     }
   }
 
-  stop(): void {
+  /** Ends every container, as Lambda does with idle ones, once their output is read; the next call starts cold. */
+  async stop(): Promise<void> {
+    const closed = this.containers.map(({ child }) => (child.exitCode === null ? new Promise((done) => child.once('close', done)) : null));
     for (const container of [...this.containers]) this.retire(container);
-    if (this.log !== 'inherit') this.log.end();
+    await Promise.all(closed);
   }
 
   /** Tells warm containers that the stack's clock moved, so a call in flight reads the new time. */
@@ -143,19 +152,20 @@ export class LocalFunction {
       cwd: spec.taskRoot,
       env: spec.environment,
       execArgv: [`--max-old-space-size=${Math.max(64, Math.floor(spec.memoryMb * 0.9))}`],
-      stdio: this.log === 'inherit' ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'pipe', 'pipe', 'ipc'],
+      stdio: this.options.output ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    if (this.log !== 'inherit') {
-      child.stdout?.pipe(this.log, { end: false });
-      child.stderr?.pipe(this.log, { end: false });
+    if (this.options.output) {
+      child.stdout?.pipe(this.options.output, { end: false });
+      child.stderr?.pipe(this.options.output, { end: false });
     }
     this.stats.coldStarts++;
-    const ready = new Promise<void>((resolve, reject) => {
+    const ready = new Promise<number>((resolve, reject) => {
       const onMessage = (message: { type: string; initMs?: number; error?: InvokeError }) => {
         if (message.type === 'ready') {
-          this.stats.initMs.push(Math.round(message.initMs! * 10) / 10);
+          const initMs = Math.round(message.initMs! * 10) / 10;
+          this.stats.initMs.push(initMs);
           child.off('message', onMessage);
-          resolve();
+          resolve(initMs);
         } else if (message.type === 'init-error') {
           child.off('message', onMessage);
           reject(new LambdaError(message.error!));

@@ -6,7 +6,7 @@
  *   <root>/<name>/node_modules/      what the runtime ships: @aws-sdk/* and their dependency closure,
  *                                    symlinked into the repository's node_modules
  *   <root>/<name>/opt/nodejs/node_modules/   where layers would go (empty)
- *   <root>/<name>/var/runtime/bootstrap.mjs  the child-process runner of invokeInSandbox
+ *   <root>/<name>/var/runtime/                  the runtime's directory (its bootstrap is local/runtime/bootstrap.mjs)
  *
  * A bare import in the bundle resolves var/task/node_modules, then <name>/node_modules (as
  * Lambda's does, above the task directory), and nothing else: the root must not sit under a
@@ -20,11 +20,14 @@
  * function's runtime stays without them: a bundle that carries sharp by mistake still fails to
  * load (`Could not load the "sharp" module`), as it would on Lambda.
  */
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Writable } from 'node:stream';
 import { packageClosure } from '../infra/package-closure.ts';
+import type { AssemblyFunction } from './assembly.ts';
+import { LocalFunction, type InvokeResult } from './lambda-runtime.ts';
+import { LOCAL_REGION, type LocalResources } from './resources.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -42,7 +45,7 @@ export type Sandbox = {
   handlerExport: string;
   /** Host packages added for native code the asset ships (see the module comment). */
   hostNativePackages: string[];
-  runner: string;
+  runtimeDir: string;
 };
 
 const packageJson = (dir: string): { name?: string; version?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> } =>
@@ -147,9 +150,8 @@ export const prepareSandbox = (options: { root: string; name: string; assetDir: 
   const handlerFile = ['.js', '.mjs', '.cjs'].map((ext) => join(taskRoot, module + ext)).find((file) => existsSync(file));
   if (!handlerFile) throw new Error(`No ${module}.js, .mjs or .cjs in ${options.assetDir} for handler ${options.handler}`);
 
-  const runner = join(dir, 'var', 'runtime', 'bootstrap.mjs');
-  mkdirSync(dirname(runner), { recursive: true });
-  writeFileSync(runner, BOOTSTRAP);
+  const runtimeDir = join(dir, 'var', 'runtime');
+  mkdirSync(runtimeDir, { recursive: true });
   return {
     name: options.name,
     dir,
@@ -159,14 +161,14 @@ export const prepareSandbox = (options: { root: string; name: string; assetDir: 
     handlerFile,
     handlerExport,
     hostNativePackages: hostNative.map((p) => p.name),
-    runner,
+    runtimeDir,
   };
 };
 
 /** Size in bytes of the bundle file alone (no source map, no files copied beside it). */
 export const bundleBytes = (sandbox: Sandbox): number => statSync(sandbox.handlerFile).size;
 
-export type LambdaSettings = { functionName: string; memoryMb: number; region?: string; version?: string };
+export type LambdaSettings = { functionName: string; memoryMb: number; handler: string; region?: string; version?: string };
 
 /**
  * The variables Lambda itself sets for a function (they win over the template's), with paths
@@ -178,8 +180,9 @@ export const lambdaEnvironment = (sandbox: Sandbox, settings: LambdaSettings): R
     PATH: '/usr/local/bin:/usr/bin:/bin',
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
+    _HANDLER: settings.handler,
     LAMBDA_TASK_ROOT: sandbox.taskRoot,
-    LAMBDA_RUNTIME_DIR: dirname(sandbox.runner),
+    LAMBDA_RUNTIME_DIR: sandbox.runtimeDir,
     NODE_PATH: [sandbox.layerModules, sandbox.runtimeModules, sandbox.taskRoot].join(':'),
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
@@ -210,125 +213,56 @@ export const LOAD_ERROR_PATTERNS: RegExp[] = [
   /Dynamic require of "[^"]+" is not supported/,
 ];
 
-export type SandboxError = { name: string; message: string; code?: string; stack?: string };
-
-export type SandboxRun = {
-  /** Where it ended: `import` (the module threw while loading), `invoke` (the handler threw), `done`. */
-  phase: 'import' | 'invoke' | 'done' | 'crashed' | 'timeout';
-  importMs: number | null;
-  invokeMs: number | null;
-  result?: unknown;
-  error?: SandboxError;
-  stdout: string;
-  stderr: string;
-  /** Spawn to exit, measured here. */
-  wallMs: number;
-  exitCode: number | null;
-};
-
 /**
- * Is this run a load or link failure? Anything thrown at import is; at invoke, a ReferenceError,
- * `x is not a function/constructor` (a broken import binding) or a module-resolution error; and
- * any module-resolution error in the output (a handler may catch and log it).
+ * Is this outcome a load or link failure rather than the handler failing on its input or on AWS?
+ * The runtime's init errors are (the module did not load, the handler is missing); at invoke, a
+ * ReferenceError, `x is not a function/constructor` (a broken import binding) or a module
+ * resolution error; and any module resolution error in the output (a handler may catch and log it).
  */
-export const loadFailure = (run: SandboxRun): string | null => {
-  const error = run.error;
-  if (run.phase === 'timeout') return 'did not settle before the timeout';
-  if (run.phase === 'crashed') return `the process exited (${run.exitCode}) without an answer`;
-  if (run.phase === 'import') return `import failed: ${error?.name}: ${error?.message}`;
-  if (error && (error.name === 'ReferenceError' || /is not a (function|constructor)/.test(error.message) || LOAD_ERROR_PATTERNS.some((p) => p.test(`${error.code} ${error.message}`)))) {
-    return `invoke failed to link: ${error.name}: ${error.message}`;
+export const loadFailure = (outcome: InvokeResult, output: string): string | null => {
+  if (!outcome.ok) {
+    const { errorType, errorMessage } = outcome.error;
+    if (errorType === 'Runtime.ImportModuleError' || errorType === 'Runtime.HandlerNotFound') return `init failed: ${errorType}: ${errorMessage}`;
+    if (errorType === 'Runtime.ExitError' || errorType === 'Sandbox.Timedout') return `${errorType}: ${errorMessage}`;
+    if (errorType === 'ReferenceError' || /is not a (function|constructor)/.test(errorMessage) || LOAD_ERROR_PATTERNS.some((p) => p.test(errorMessage))) {
+      return `invoke failed to link: ${errorType}: ${errorMessage}`;
+    }
   }
-  const output = `${run.stdout}\n${run.stderr}`;
   const logged = LOAD_ERROR_PATTERNS.find((p) => p.test(output));
-  if (logged) return `the output reports a load error (${logged})`;
-  return null;
+  return logged ? `the output reports a load error (${logged})` : null;
 };
 
 /**
- * Loads the bundle in a fresh `node` with exactly `env` (build it from lambdaEnvironment and the
- * function's own variables), times `await import()` inside the child, and (unless `importOnly`)
- * calls the handler once with `event` and a Lambda-like context.
+ * One function of an assembly in its sandbox under `root`, run by the local Lambda runtime with
+ * its template environment (references resolved by `resources`), the variables Lambda sets, and
+ * `extraEnvironment` last (the caller's credentials and endpoint).
  */
-export const invokeInSandbox = (
-  sandbox: Sandbox,
-  options: { env: Record<string, string>; event?: unknown; importOnly?: boolean; timeoutMs?: number; timeoutS?: number },
-): Promise<SandboxRun> =>
-  new Promise((done, fail) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [sandbox.runner], {
-      cwd: sandbox.taskRoot,
-      env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let answer: Partial<SandboxRun> | undefined;
-    let timedOut = false;
-    child.stdout!.on('data', (chunk) => (stdout += chunk));
-    child.stderr!.on('data', (chunk) => (stderr += chunk));
-    child.on('message', (message: any) => {
-      if (message?.type === 'ready') {
-        child.send({ handlerFile: sandbox.handlerFile, handlerExport: sandbox.handlerExport, event: options.event ?? {}, importOnly: options.importOnly ?? false, timeoutS: options.timeoutS ?? 30 });
-      } else if (message?.type === 'answer') {
-        answer = message.run;
-      }
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, options.timeoutMs ?? 30_000);
-    child.on('error', (error) => (clearTimeout(timer), fail(error)));
-    child.on('close', (exitCode) => {
-      clearTimeout(timer);
-      const wallMs = performance.now() - started;
-      const phase = answer?.phase ?? (timedOut ? 'timeout' : 'crashed');
-      done({ importMs: null, invokeMs: null, ...answer, phase, stdout, stderr, wallMs, exitCode });
-    });
-  });
-
-/** The child side of invokeInSandbox; plain JavaScript, no loader, as the runtime would be. */
-const BOOTSTRAP = `import { pathToFileURL } from 'node:url';
-const describe = (e) => e instanceof Error ? { name: e.name, message: e.message, code: e.code, stack: e.stack } : { name: typeof e, message: String(e) };
-const answer = (run) => process.send({ type: 'answer', run }, () => process.exit(0));
-process.on('uncaughtException', (e) => answer({ phase: 'invoke', importMs: null, invokeMs: null, error: describe(e) }));
-process.on('unhandledRejection', (e) => answer({ phase: 'invoke', importMs: null, invokeMs: null, error: describe(e) }));
-process.once('message', async ({ handlerFile, handlerExport, event, importOnly, timeoutS }) => {
-  let importMs = null;
-  let module;
-  const importStarted = performance.now();
-  try {
-    module = await import(pathToFileURL(handlerFile).href);
-    importMs = performance.now() - importStarted;
-  } catch (e) {
-    return answer({ phase: 'import', importMs: null, invokeMs: null, error: describe(e) });
-  }
-  const handler = module[handlerExport];
-  if (typeof handler !== 'function') {
-    return answer({ phase: 'import', importMs, invokeMs: null, error: { name: 'TypeError', message: handlerExport + ' is not a function exported by ' + handlerFile } });
-  }
-  if (importOnly) return answer({ phase: 'done', importMs, invokeMs: null });
-  const name = process.env.AWS_LAMBDA_FUNCTION_NAME;
-  const deadline = Date.now() + timeoutS * 1000;
-  const context = {
-    functionName: name,
-    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
-    invokedFunctionArn: 'arn:aws:lambda:' + process.env.AWS_REGION + ':123456789012:function:' + name,
-    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-    awsRequestId: '00000000-0000-4000-8000-000000000001',
-    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
-    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done() {}, fail() {}, succeed() {},
-  };
-  const invokeStarted = performance.now();
-  try {
-    const result = await handler(event, context);
-    answer({ phase: 'done', importMs, invokeMs: performance.now() - invokeStarted, result: result === undefined ? null : result });
-  } catch (e) {
-    answer({ phase: 'invoke', importMs, invokeMs: performance.now() - invokeStarted, error: describe(e) });
-  }
-});
-process.send({ type: 'ready' });
-`;
+export const sandboxedFunction = (options: {
+  root: string;
+  fn: AssemblyFunction;
+  resources: LocalResources;
+  extraEnvironment: Record<string, string>;
+  maxContainers?: number;
+  clockOffsetMs?: () => number;
+  output?: Writable;
+}): { sandbox: Sandbox; local: LocalFunction } => {
+  const { fn, resources } = options;
+  const sandbox = prepareSandbox({ root: options.root, name: fn.logicalId, assetDir: fn.assetDir, handler: fn.handler });
+  const templateEnvironment = Object.fromEntries(Object.entries(fn.environment).map(([name, value]) => [name, String(resources.resolve(value))]));
+  const local = new LocalFunction(
+    {
+      functionId: fn.logicalId,
+      taskRoot: sandbox.taskRoot,
+      handler: fn.handler,
+      memoryMb: fn.memoryMb,
+      timeoutSeconds: fn.timeoutS,
+      environment: {
+        ...templateEnvironment,
+        ...lambdaEnvironment(sandbox, { functionName: fn.logicalId, memoryMb: fn.memoryMb, region: LOCAL_REGION, handler: fn.handler }),
+        ...options.extraEnvironment,
+      },
+    },
+    { maxContainers: options.maxContainers ?? 1, clockOffsetMs: options.clockOffsetMs ?? (() => 0), ...(options.output && { output: options.output }) },
+  );
+  return { sandbox, local };
+};

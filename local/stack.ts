@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,8 +17,8 @@ import { startAwsEndpoint } from './aws-endpoint.ts';
 import { ControllableClock } from './clock.ts';
 import { createTables, freePort, startDynamoDbLocal } from './dynamodb.ts';
 import { LocalIam } from './iam.ts';
-import { lambdaEnvironment, prepareSandbox } from './lambda-sandbox.ts';
-import { LocalFunction, type InvokeResult } from './lambda-runtime.ts';
+import { sandboxedFunction } from './lambda-sandbox.ts';
+import type { InvokeResult, LocalFunction } from './lambda-runtime.ts';
 import { LocalResources, LOCAL_REGION } from './resources.ts';
 import { apiGateway, lambdaContext, readBody, routesOf, sendProblem, type Handler, type RouteInvoke } from './router.ts';
 import { LocalStepFunctions } from './step-functions.ts';
@@ -150,45 +150,34 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
   const port = options.port ?? (await freePort());
   let sandboxCleanup = () => {};
+  const logStreams: WriteStream[] = [];
   const functions = new Map<string, LocalFunction>();
   let invoke: (functionId: string, event: unknown) => Promise<InvokeResult>;
   if (runtime === 'bundles') {
     // Outside the repository: no node_modules above a sandbox but the runtime's own.
     const sandboxRoot = join(tmpdir(), `steward-sandboxes-${process.pid}-${port}`);
     sandboxCleanup = () => rmSync(sandboxRoot, { recursive: true, force: true });
+    const logDir = resolve('.steward-local/logs');
+    if (options.logs === 'file') mkdirSync(logDir, { recursive: true });
     for (const fn of assemblyFunctions) {
-      const sandbox = prepareSandbox({ root: sandboxRoot, name: fn.logicalId, assetDir: fn.assetDir, handler: fn.handler });
-      const templateEnvironment = Object.fromEntries(
-        Object.entries(fn.environment).map(([name, value]) => [name, String(resources.resolve(value))]),
-      );
-      const accessKeyId = [...callers].find(([, id]) => id === fn.logicalId)![0];
-      functions.set(
-        fn.logicalId,
-        new LocalFunction(
-          {
-            functionId: fn.logicalId,
-            taskRoot: sandbox.taskRoot,
-            handler: fn.handler,
-            memoryMb: fn.memoryMb,
-            timeoutSeconds: fn.timeoutS,
-            environment: {
-              ...templateEnvironment,
-              ...lambdaEnvironment(sandbox, { functionName: fn.logicalId, memoryMb: fn.memoryMb, region: LOCAL_REGION }),
-              _HANDLER: fn.handler,
-              AWS_ACCESS_KEY_ID: accessKeyId,
-              AWS_SECRET_ACCESS_KEY: 'local',
-              AWS_SESSION_TOKEN: 'local',
-              // The one variable Lambda does not set: every AWS call goes to the local endpoint.
-              AWS_ENDPOINT_URL: endpoint.url,
-            },
-          },
-          {
-            maxContainers: options.maxContainers ?? 3,
-            clockOffsetMs: () => clock.offset(),
-            ...(options.logs === 'file' && { logDir: resolve('.steward-local/logs') }),
-          },
-        ),
-      );
+      const output = options.logs === 'file' ? createWriteStream(join(logDir, `${fn.logicalId}.log`), { flags: 'a' }) : undefined;
+      if (output) logStreams.push(output);
+      const { local } = sandboxedFunction({
+        root: sandboxRoot,
+        fn,
+        resources,
+        extraEnvironment: {
+          AWS_ACCESS_KEY_ID: [...callers].find(([, id]) => id === fn.logicalId)![0],
+          AWS_SECRET_ACCESS_KEY: 'local',
+          AWS_SESSION_TOKEN: 'local',
+          // The one variable Lambda does not set: every AWS call goes to the local endpoint.
+          AWS_ENDPOINT_URL: endpoint.url,
+        },
+        maxContainers: options.maxContainers ?? 3,
+        clockOffsetMs: () => clock.offset(),
+        ...(output && { output }),
+      });
+      functions.set(fn.logicalId, local);
     }
     clock.onMoved(() => {
       for (const fn of functions.values()) fn.clockMoved(clock.offset());
@@ -238,7 +227,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     stop: async () => {
       stepFunctions!.stop();
       clock.release();
-      for (const fn of functions.values()) fn.stop();
+      await Promise.all([...functions.values()].map((fn) => fn.stop()));
+      for (const log of logStreams) log.end();
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
       endpoint.server.closeAllConnections();

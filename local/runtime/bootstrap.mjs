@@ -21,18 +21,20 @@ const setClock = (offsetMs) => {
   process.env.STEWARD_LOCAL_CLOCK_OFFSET_MS = String(offsetMs);
 };
 
+// Init failures are reported as Lambda reports them: the runtime's own error type, the cause in the message.
+const initError = (errorType, error) => ({ ...errorOf(error), errorType, errorMessage: `${error?.name ?? 'Error'}: ${error?.message ?? error}` });
+
 const started = performance.now();
-let handler;
-try {
-  if (!file) throw Object.assign(new Error(`Cannot find module '${moduleName}' in ${root}`), { name: 'Runtime.ImportModuleError' });
-  const module = await import(pathToFileURL(file).href);
-  handler = module[handlerName];
-  if (typeof handler !== 'function') {
-    throw Object.assign(new Error(`${moduleName}.${handlerName} is undefined or not exported`), { name: 'Runtime.HandlerNotFound' });
-  }
+const load = async () => {
+  if (!file) throw new Error(`Cannot find module '${moduleName}'`);
+  return (await import(pathToFileURL(file).href))[handlerName];
+};
+const handler = await load().catch((error) => ({ failed: initError('Runtime.ImportModuleError', error) }));
+if (typeof handler === 'function') {
   process.send({ type: 'ready', initMs: performance.now() - started });
-} catch (error) {
-  process.send({ type: 'init-error', error: errorOf(error) }, () => process.exit(1));
+} else {
+  const error = handler?.failed ?? initError('Runtime.HandlerNotFound', new Error(`${moduleName}.${handlerName} is undefined or not exported`));
+  process.send({ type: 'init-error', error }, () => process.exit(1));
 }
 
 process.on('message', async (message) => {

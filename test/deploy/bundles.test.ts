@@ -15,8 +15,11 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
-import { placeholderEnvironment, type AssemblyFunction, type LambdaTrigger } from '../../local/assembly.ts';
-import { invokeInSandbox, lambdaEnvironment, loadFailure, prepareSandbox, type SandboxRun } from '../../local/lambda-sandbox.ts';
+import { Writable } from 'node:stream';
+import type { AssemblyFunction, LambdaTrigger } from '../../local/assembly.ts';
+import type { InvokeResult } from '../../local/lambda-runtime.ts';
+import { loadFailure, sandboxedFunction } from '../../local/lambda-sandbox.ts';
+import { LocalResources } from '../../local/resources.ts';
 import type { CfnTemplate } from '../../local/template.ts';
 import { testAssembly } from '../support/assembly.ts';
 
@@ -27,7 +30,6 @@ import { testAssembly } from '../support/assembly.ts';
  */
 const OPTIONAL_INTEGRATIONS = { invoiceProviderUrl: 'https://invoices.example.test' };
 const PARALLEL = 3;
-const INVOKE_TIMEOUT_MS = 45_000;
 
 // Synthesised with bundling once per test run, shared with the other suites that run the bundles.
 const assembly = await testAssembly();
@@ -49,7 +51,9 @@ afterAll(() => {
 
 const isNamed = (fn: AssemblyFunction, id: string) => new RegExp(`^${id}[0-9A-F]{8}$`).test(fn.logicalId);
 
-type Check = { event: unknown; describe: string; verify: (result: any, run: SandboxRun) => string | null };
+type Check = { event: unknown; describe: string; verify: (result: any, output: string) => string | null };
+/** One cold invocation: what the runtime answered, what the function printed, its init time. */
+type Run = { outcome: InvokeResult; output: string; initMs: number | null };
 
 const problemJson = (result: any, statuses: number[]): string | null => {
   if (!statuses.includes(result?.statusCode)) return `expected status ${statuses.join(' or ')}, got ${JSON.stringify(result)?.slice(0, 500)}`;
@@ -124,9 +128,9 @@ const checkFor = (fn: AssemblyFunction): Check => {
     return {
       event: httpEvent(webhook, { headers, body }),
       describe: `${webhook.routeKey} with a bad signature -> 401, or 500 when the secret cannot be fetched`,
-      verify: (result, run) =>
+      verify: (result, output) =>
         problemJson(result, [401, 500]) ??
-        (result.statusCode === 500 && !/ECONNREFUSED/.test(run.stdout + run.stderr) ? 'a 500 that is not the unreachable secret (no ECONNREFUSED logged)' : null),
+        (result.statusCode === 500 && !/ECONNREFUSED/.test(output) ? 'a 500 that is not the unreachable secret (no ECONNREFUSED logged)' : null),
     };
   }
   const admin = routes.find((r) => r.authorizationType === 'JWT' && r.method === 'GET') ?? routes.find((r) => r.authorizationType === 'JWT');
@@ -145,26 +149,30 @@ const checkFor = (fn: AssemblyFunction): Check => {
 
 const sandboxes = join(work, 'sandboxes');
 
-const runFunction = async (fn: AssemblyFunction, check: Check): Promise<SandboxRun> => {
-  const sandbox = prepareSandbox({ root: sandboxes, name: fn.logicalId, assetDir: fn.assetDir, handler: fn.handler });
-  const env = {
-    ...placeholderEnvironment(assembly, fn),
-    ...lambdaEnvironment(sandbox, { functionName: fn.logicalId, memoryMb: fn.memoryMb }),
-    AWS_ENDPOINT_URL: `http://127.0.0.1:${closedPort}`,
-  };
-  return invokeInSandbox(sandbox, { env, event: check.event, timeoutMs: INVOKE_TIMEOUT_MS, timeoutS: fn.timeoutS });
+// Template references resolve to the names and ARNs the local stack would give them.
+const resources = new LocalResources(assembly.template, { AdminJwtIssuer: 'https://issuer.test/', AdminJwtAudience: 'steward-test' });
+
+const runFunction = async (fn: AssemblyFunction, check: Check): Promise<Run> => {
+  let output = '';
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      output += String(chunk);
+      done();
+    },
+  });
+  const { local } = sandboxedFunction({ root: sandboxes, fn, resources, extraEnvironment: { AWS_ENDPOINT_URL: `http://127.0.0.1:${closedPort}` }, output: sink });
+  const outcome = await local.invoke(check.event);
+  await local.stop();
+  return { outcome, output, initMs: local.stats.initMs[0] ?? null };
 };
 
 const trimmed = (text: string, max = 3000) => (text.length > max ? `${text.slice(0, max)}\n... (${text.length - max} more characters)` : text);
 
-const verdict = (run: SandboxRun, check: Check): string | null => {
-  const failure = loadFailure(run);
-  if (failure) return failure;
-  if (run.phase === 'done') return check.verify(run.result, run);
-  return null; // The handler threw on its input or on AWS, after loading: that is allowed here.
-};
+const verdict = ({ outcome, output }: Run, check: Check): string | null =>
+  // A handler that threw on its input or on AWS, after loading, is allowed here.
+  loadFailure(outcome, output) ?? (outcome.ok ? check.verify(outcome.result, output) : null);
 
-const runs = new Map<string, Promise<SandboxRun>>();
+const runs = new Map<string, Promise<Run>>();
 const summary: string[] = [];
 
 describe('Lambda bundles, loaded as the nodejs22.x runtime loads them', () => {
@@ -189,18 +197,17 @@ describe('Lambda bundles, loaded as the nodejs22.x runtime loads them', () => {
       const run = await runs.get(fn.logicalId)!;
       const problem = verdict(run, check);
       const outcome =
-        run.phase === 'done'
-          ? `returned ${JSON.stringify(run.result)?.slice(0, 160)}`
-          : `${run.phase}: ${run.error?.name ?? ''} ${run.error?.message.split('\n')[0]?.slice(0, 160) ?? ''}`;
+        run.outcome.ok
+          ? `returned ${JSON.stringify(run.outcome.result)?.slice(0, 160)}`
+          : `${run.outcome.error.errorType}: ${run.outcome.error.errorMessage.split('\n')[0]?.slice(0, 160)}`;
       summary.push(
-        `${problem ? 'FAIL' : 'ok  '} ${fn.logicalId.padEnd(30)} import ${run.importMs === null ? '-' : `${run.importMs.toFixed(0)} ms`}, ${outcome}`,
+        `${problem ? 'FAIL' : 'ok  '} ${fn.logicalId.padEnd(30)} import ${run.initMs === null ? '-' : `${run.initMs.toFixed(0)} ms`}, ${outcome}`,
       );
       if (problem) {
         const report = [
           `${fn.logicalId} (${fn.entry}): ${problem}`,
-          run.error?.stack ? `stack:\n${trimmed(run.error.stack, 1500)}` : '',
-          run.stderr ? `stderr:\n${trimmed(run.stderr)}` : 'stderr: (empty)',
-          run.stdout ? `stdout:\n${trimmed(run.stdout)}` : '',
+          !run.outcome.ok && run.outcome.error.stack ? `stack:\n${trimmed(run.outcome.error.stack.join('\n'), 1500)}` : '',
+          run.output ? `output:\n${trimmed(run.output)}` : 'output: (empty)',
         ].filter(Boolean);
         expect.fail(report.join('\n'));
       }

@@ -24,8 +24,8 @@ describe('local Lambda runtime', () => {
       };`,
     );
   });
-  afterAll(() => {
-    for (const fn of started) fn.stop();
+  afterAll(async () => {
+    await Promise.all(started.map((fn) => fn.stop()));
     rmSync(taskRoot, { recursive: true, force: true });
   });
 
