@@ -1,16 +1,16 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-
 export type WebhookSource = 'billing' | 'hr' | 'assets';
 
 /**
  * The variable `name` holds the secret itself (local stack, tests); on AWS `<name>_ARN` names a
- * Secrets Manager secret, cached for 5 minutes.
+ * Secrets Manager secret, cached for 5 minutes. The reader (and the SDK's Secrets Manager client
+ * with it) loads with the first secret read from there.
  */
 export const secretValue = async (name: string): Promise<string> => {
   const inline = process.env[name];
   if (inline) return inline;
   const arn = process.env[`${name}_ARN`];
   if (!arn) throw new Error(`Neither ${name} nor ${name}_ARN is set`);
+  const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
   const secret = await getSecret(arn, { maxAge: 300 });
   if (typeof secret !== 'string') throw new Error(`Secret ${arn} has no string value`);
   return secret;

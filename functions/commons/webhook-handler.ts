@@ -1,33 +1,13 @@
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { z } from 'zod';
-import { dynamoClient } from '#adapters/aws/dynamodb-client';
-import { tableName } from '#adapters/dynamodb/table';
 import { clock } from '#providers/clock';
 import { JSON_BODY_LIMIT, httpHandler, jsonBody, type HttpRequest } from './http.ts';
 import { logger } from './logger.ts';
 import { Problem } from './problem.ts';
+import { loadOnce } from './provider.ts';
 import { webhookSecret, type WebhookSource } from './secrets.ts';
 import { signingKeys, verifyWebhook } from './webhook-signature.ts';
 
-/** Processed webhook ids are remembered for 30 days, well past any sender's retry schedule. */
-const REMEMBER_FOR_S = 30 * 24 * 60 * 60;
-const IN_PROGRESS_WAIT_MS = 200;
-const IN_PROGRESS_TRIES = 25;
-
 type Accepted = { accepted: true; eventId: string };
-
-const idempotencyConfig = new IdempotencyConfig({ eventKeyJmesPath: 'key', expiresAfterSeconds: REMEMBER_FOR_S });
-let persistenceStore: DynamoDBPersistenceLayer | undefined;
-const store = () =>
-  (persistenceStore ??= new DynamoDBPersistenceLayer({
-    tableName: tableName(),
-    keyAttr: 'PK',
-    sortKeyAttr: 'SK',
-    staticPkValue: 'IDEMPOTENCY',
-    expiryAttr: 'expiresAt',
-    awsSdkV3Client: dynamoClient(),
-  }));
 
 /**
  * A signed webhook endpoint: size, signature, media type, JSON and schema are checked before
@@ -38,16 +18,14 @@ export const webhookHandler = <S extends z.ZodType<{ type: string }>>(
   schema: S,
   apply: (event: z.infer<S>) => Promise<void>,
 ) => {
-  let applyOnce: ((input: { key: string; event: z.infer<S>; eventId: string }) => Promise<Accepted>) | undefined;
-  const idempotentApply = () =>
-    (applyOnce ??= makeIdempotent(
-      async ({ event, eventId }: { key: string; event: z.infer<S>; eventId: string }): Promise<Accepted> => {
-        await apply(event);
-        logger.info('webhook applied', { source, eventId, type: event.type });
-        return { accepted: true, eventId };
-      },
-      { persistenceStore: store(), config: idempotencyConfig },
-    ));
+  // Idempotency (Powertools and the SDK's DynamoDB client) loads with the first webhook that passes the checks.
+  const applyOnce = loadOnce(async () =>
+    (await import('./idempotency.ts')).oncePerKey(async ({ event, eventId }: { key: string; event: z.infer<S>; eventId: string }): Promise<Accepted> => {
+      await apply(event);
+      logger.info('webhook applied', { source, eventId, type: event.type });
+      return { accepted: true, eventId };
+    }),
+  );
 
   return httpHandler({
     [`POST /webhooks/${source}`]: async (request: HttpRequest) => {
@@ -57,16 +35,7 @@ export const webhookHandler = <S extends z.ZodType<{ type: string }>>(
       const keys = signingKeys(await webhookSecret(source));
       const { id } = verifyWebhook(request.headers, request.rawBody, keys, [Date.now(), clock().now().getTime()]);
       const event = jsonBody(request, schema);
-      idempotencyConfig.registerLambdaContext(request.context);
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return { status: 202, body: await idempotentApply()({ key: `${source}:${id}`, event, eventId: id }) };
-        } catch (error) {
-          // A concurrent delivery of the same id is still running: wait for its answer.
-          if (!(error instanceof IdempotencyAlreadyInProgressError) || attempt >= IN_PROGRESS_TRIES) throw error;
-          await new Promise((resolve) => setTimeout(resolve, IN_PROGRESS_WAIT_MS));
-        }
-      }
+      return { status: 202, body: await (await applyOnce())({ key: `${source}:${id}`, event, eventId: id }, request.context) };
     },
   });
 };

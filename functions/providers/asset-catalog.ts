@@ -1,6 +1,10 @@
-import { dynamoDocumentClient } from '#adapters/aws/dynamodb-client';
-import { DynamoAssetCatalog } from '#adapters/dynamodb/asset-catalog';
-import { provider } from '#commons/provider';
+import { loadedOnFirstCall, provider } from '#commons/provider';
 import type { AssetCatalog } from '#ports/handovers';
 
-export const assets = provider<AssetCatalog>(() => new DynamoAssetCatalog(dynamoDocumentClient()));
+export const assets = provider<AssetCatalog>(() =>
+  loadedOnFirstCall(async () => {
+    const { DynamoAssetCatalog } = await import('#adapters/dynamodb/asset-catalog');
+    const { dynamoDocumentClient } = await import('#adapters/aws/dynamodb-client');
+    return new DynamoAssetCatalog(dynamoDocumentClient());
+  }),
+);

@@ -1,6 +1,5 @@
-import { sharpImages } from '#adapters/images/sharp-images';
-import { provider } from '#commons/provider';
+import { loadedOnFirstCall, provider } from '#commons/provider';
 import type { Images } from '#ports/watermarks';
 
-/** sharp (libvips): only the watermark function carries it. */
-export const images = provider<Images>(() => sharpImages);
+/** sharp (libvips): only the watermark function carries it, and loads it with the first image. */
+export const images = provider<Images>(() => loadedOnFirstCall(async () => (await import('#adapters/images/sharp-images')).sharpImages));

@@ -1,6 +1,4 @@
-import { EmbeddedInvoiceIssuer } from '#adapters/invoices/embedded-issuer';
-import { HttpInvoiceIssuer } from '#adapters/invoices/http-issuer';
-import { provider } from '#commons/provider';
+import { loadedOnFirstCall, provider } from '#commons/provider';
 import type { InvoiceIssuer } from '#ports/invoices';
 import { invoices } from './invoice-book.ts';
 
@@ -10,10 +8,11 @@ import { invoices } from './invoice-book.ts';
  */
 export const issuer = provider<InvoiceIssuer>(() => {
   const url = process.env.STEWARD_INVOICE_PROVIDER_URL;
-  return url
-    ? new HttpInvoiceIssuer(url)
-    : new EmbeddedInvoiceIssuer(invoices(), {
-        name: process.env.STEWARD_SELLER_NAME ?? 'Steward 安全服务有限公司',
-        taxId: process.env.STEWARD_SELLER_TAX_ID ?? '911101080031234560',
-      });
+  if (url) return loadedOnFirstCall(async () => new (await import('#adapters/invoices/http-issuer')).HttpInvoiceIssuer(url));
+  const book = invoices();
+  const seller = {
+    name: process.env.STEWARD_SELLER_NAME ?? 'Steward 安全服务有限公司',
+    taxId: process.env.STEWARD_SELLER_TAX_ID ?? '911101080031234560',
+  };
+  return loadedOnFirstCall(async () => new (await import('#adapters/invoices/embedded-issuer')).EmbeddedInvoiceIssuer(book, seller));
 });

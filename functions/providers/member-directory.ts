@@ -1,6 +1,10 @@
-import { dynamoDocumentClient } from '#adapters/aws/dynamodb-client';
-import { DynamoMemberDirectory } from '#adapters/dynamodb/member-directory';
-import { provider } from '#commons/provider';
+import { loadedOnFirstCall, provider } from '#commons/provider';
 import type { MemberDirectory } from '#ports/stores';
 
-export const members = provider<MemberDirectory>(() => new DynamoMemberDirectory(dynamoDocumentClient()));
+export const members = provider<MemberDirectory>(() =>
+  loadedOnFirstCall(async () => {
+    const { DynamoMemberDirectory } = await import('#adapters/dynamodb/member-directory');
+    const { dynamoDocumentClient } = await import('#adapters/aws/dynamodb-client');
+    return new DynamoMemberDirectory(dynamoDocumentClient());
+  }),
+);

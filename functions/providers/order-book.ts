@@ -1,6 +1,10 @@
-import { dynamoDocumentClient } from '#adapters/aws/dynamodb-client';
-import { DynamoOrderBook } from '#adapters/dynamodb/order-book';
-import { provider } from '#commons/provider';
+import { loadedOnFirstCall, provider } from '#commons/provider';
 import type { OrderBook } from '#ports/stores';
 
-export const orders = provider<OrderBook>(() => new DynamoOrderBook(dynamoDocumentClient()));
+export const orders = provider<OrderBook>(() =>
+  loadedOnFirstCall(async () => {
+    const { DynamoOrderBook } = await import('#adapters/dynamodb/order-book');
+    const { dynamoDocumentClient } = await import('#adapters/aws/dynamodb-client');
+    return new DynamoOrderBook(dynamoDocumentClient());
+  }),
+);

@@ -1,6 +1,10 @@
-import { dynamoDocumentClient } from '#adapters/aws/dynamodb-client';
-import { DynamoSeatLedger } from '#adapters/dynamodb/seat-ledger';
-import { provider } from '#commons/provider';
+import { loadedOnFirstCall, provider } from '#commons/provider';
 import type { SeatLedger } from '#ports/stores';
 
-export const seats = provider<SeatLedger>(() => new DynamoSeatLedger(dynamoDocumentClient()));
+export const seats = provider<SeatLedger>(() =>
+  loadedOnFirstCall(async () => {
+    const { DynamoSeatLedger } = await import('#adapters/dynamodb/seat-ledger');
+    const { dynamoDocumentClient } = await import('#adapters/aws/dynamodb-client');
+    return new DynamoSeatLedger(dynamoDocumentClient());
+  }),
+);

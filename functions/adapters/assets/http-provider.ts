@@ -1,4 +1,4 @@
-import { ASSET_TYPES } from '#core/handover';
+import { ASSET_TYPES, type AssetType } from '#core/handover';
 import type { AssetProvider, AssetProviders, TransferOutcome, TransferRequest } from '#ports/handovers';
 import { detailOf, postSigned } from '../http/signed-post.ts';
 import { embeddedAssetProvider } from './embedded-provider.ts';
@@ -44,10 +44,11 @@ export class HttpAssetProvider implements AssetProvider {
  * `STEWARD_ASSET_SERVICE_URL_DOC|DRIVE|CALENDAR` plugs a type into its service; a type without
  * one stays in Steward's embedded catalog. Requests are signed with `STEWARD_ASSET_SERVICE_SECRET`.
  */
+export const assetProviderFromEnv = (type: AssetType, env: NodeJS.ProcessEnv = process.env): AssetProvider => {
+  const url = env[`STEWARD_ASSET_SERVICE_URL_${type.toUpperCase()}`];
+  return url ? new HttpAssetProvider(url) : embeddedAssetProvider;
+};
+
+/** Every type's provider at once. */
 export const assetProvidersFromEnv = (env: NodeJS.ProcessEnv = process.env): AssetProviders =>
-  Object.fromEntries(
-    ASSET_TYPES.map((type) => {
-      const url = env[`STEWARD_ASSET_SERVICE_URL_${type.toUpperCase()}`];
-      return [type, url ? new HttpAssetProvider(url) : embeddedAssetProvider];
-    }),
-  ) as AssetProviders;
+  Object.fromEntries(ASSET_TYPES.map((type) => [type, assetProviderFromEnv(type, env)])) as AssetProviders;
