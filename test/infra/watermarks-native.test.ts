@@ -102,7 +102,7 @@ describe('Watermarks function ships sharp for linux-arm64', () => {
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it('leaves sharp out of the bundle and copies the arm64 tree beside it', () => {
-    expect(readFileSync(join(task, 'index.mjs'), 'utf8')).toMatch(/from\s*"sharp"/);
+    expect(readFileSync(join(task, 'index.js'), 'utf8')).toMatch(/require\("sharp"\)/);
     const sharp = manifest(join(task, 'node_modules/sharp'));
     expect(sharp.version).toBe(SHARP_VERSION);
   });
