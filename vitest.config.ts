@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // The first suite on the bundles synthesises them (all 16 bundled on a fresh clone).
+    hookTimeout: 600_000,
     // Handlers log every webhook and step at INFO; tests keep warnings and errors only.
     env: { POWERTOOLS_LOG_LEVEL: 'WARN' },
   },

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { readAssembly, synthesizeAssembly, type CloudAssembly } from '../../local/assembly.ts';
 
 /** The assembly the tests run on: synthesised with bundling, like `npm start`, into its own directory. */
@@ -22,6 +22,7 @@ const alive = (pid: number) => {
  */
 export const testAssembly = async (): Promise<CloudAssembly> => {
   const run = String(process.ppid);
+  mkdirSync(dirname(TEST_ASSEMBLY_DIR), { recursive: true });
   for (;;) {
     try {
       mkdirSync(LOCK, { recursive: false });
