@@ -34,7 +34,8 @@ if (typeof handler === 'function') {
   process.send({ type: 'ready', initMs: performance.now() - started });
 } else {
   const error = handler?.failed ?? initError('Runtime.HandlerNotFound', new Error(`${moduleName}.${handlerName} is undefined or not exported`));
-  process.send({ type: 'init-error', error }, () => process.exit(1));
+  // The container ends it once the error is read: exiting here could beat the message to the parent.
+  process.send({ type: 'init-error', error });
 }
 
 process.on('message', async (message) => {

@@ -85,4 +85,23 @@ describe('local Lambda runtime', () => {
   it('passes a function error on with its name, as Step Functions matches it', async () => {
     expect(await fn().invoke({ kind: 'throw' })).toMatchObject({ ok: false, error: { errorType: 'AssetServiceUnavailable', errorMessage: 'downstream said 503' } });
   });
+
+  it('reports a module that does not load, or a missing handler, as Lambda does', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'steward-runtime-broken-'));
+    writeFileSync(join(broken, 'index.mjs'), "import 'not-installed-anywhere';\nexport const handler = async () => 'never';");
+    const missing = mkdtempSync(join(tmpdir(), 'steward-runtime-missing-'));
+    writeFileSync(join(missing, 'index.js'), 'exports.other = async () => 1;');
+    const run = (root: string) => {
+      const local = new LocalFunction(
+        { functionId: 'Broken', taskRoot: root, handler: 'index.handler', memoryMb: 128, timeoutSeconds: 5, environment: { _HANDLER: 'index.handler', LAMBDA_TASK_ROOT: root } },
+        { maxContainers: 1, clockOffsetMs: () => 0 },
+      );
+      started.push(local);
+      return local.invoke({});
+    };
+    expect(await run(broken)).toMatchObject({ ok: false, error: { errorType: 'Runtime.ImportModuleError', errorMessage: expect.stringContaining('not-installed-anywhere') } });
+    expect(await run(missing)).toMatchObject({ ok: false, error: { errorType: 'Runtime.HandlerNotFound' } });
+    rmSync(broken, { recursive: true, force: true });
+    rmSync(missing, { recursive: true, force: true });
+  });
 });
