@@ -25,7 +25,7 @@ export type FunctionSpec = {
 export type InvokeError = { errorType: string; errorMessage: string; stack?: string[] };
 export type InvokeResult = { ok: true; result: unknown } | { ok: false; error: InvokeError };
 
-export type FunctionStats = {
+type FunctionStats = {
   functionId: string;
   invocations: number;
   coldStarts: number;
@@ -54,6 +54,7 @@ export class LocalFunction {
   private readonly containers: Container[] = [];
   private readonly waiting: (() => void)[] = [];
   readonly stats: FunctionStats;
+  private stopped = false;
 
   constructor(
     readonly spec: FunctionSpec,
@@ -79,12 +80,14 @@ export class LocalFunction {
     if (Buffer.byteLength(payload) > SYNC_PAYLOAD_LIMIT) {
       return this.failed({ errorType: 'RequestEntityTooLargeException', errorMessage: `Request must be smaller than ${SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation` });
     }
+    if (this.stopped) return this.failed({ errorType: 'ServiceException', errorMessage: `${this.spec.functionId} is stopped` });
     this.stats.invocations++;
-    const container = await this.acquire();
+    let container: Container | undefined;
     try {
+      container = await this.acquire();
       await container.ready;
     } catch (error) {
-      this.retire(container);
+      if (container) this.retire(container);
       return this.failed((error as LambdaError).error ?? { errorType: 'Runtime.Unknown', errorMessage: String(error) });
     }
     try {
@@ -100,12 +103,17 @@ export class LocalFunction {
     }
   }
 
-  /** Ends every container, as Lambda does with idle ones, once their output is read; the next call starts cold. */
+  /** Ends every container once its output is read; calls waiting for one, and later calls, fail. */
   async stop(): Promise<void> {
-    const closed = this.containers.map(({ child }) => (child.exitCode === null ? new Promise((done) => child.once('close', done)) : null));
+    this.stopped = true;
+    const closed = this.containers.map(({ child }) =>
+      child.exitCode === null && child.signalCode === null ? new Promise((done) => child.once('close', done)) : null,
+    );
     for (const container of [...this.containers]) this.retire(container);
+    for (const wake of this.waiting.splice(0)) wake();
     await Promise.all(closed);
   }
+
 
   /** Tells warm containers that the stack's clock moved, so a call in flight reads the new time. */
   clockMoved(offsetMs: number): void {
@@ -119,7 +127,8 @@ export class LocalFunction {
 
   private async acquire(): Promise<Container> {
     for (;;) {
-      const idle = this.containers.find((c) => !c.busy);
+      if (this.stopped) throw new LambdaError({ errorType: 'ServiceException', errorMessage: `${this.spec.functionId} is stopped` });
+      const idle = this.containers.find((c) => !c.busy && c.child.connected);
       if (idle) {
         idle.busy = true;
         return idle;
@@ -158,6 +167,8 @@ export class LocalFunction {
       child.stdout?.pipe(this.options.output, { end: false });
       child.stderr?.pipe(this.options.output, { end: false });
     }
+    // A send to a container that has just died fails the call through its exit, not as an uncaught error.
+    child.on('error', () => {});
     this.stats.coldStarts++;
     const ready = new Promise<number>((resolve, reject) => {
       const onMessage = (message: { type: string; initMs?: number; error?: InvokeError }) => {
@@ -176,6 +187,9 @@ export class LocalFunction {
     });
     ready.catch(() => {});
     const container: Container = { child, busy: false, ready };
+    child.once('exit', () => {
+      if (!container.busy) this.retire(container);
+    });
     this.containers.push(container);
     this.stats.containers = this.containers.length;
     return container;

@@ -33,7 +33,7 @@ import { referencedId, resourcesOfType, type CfnTemplate } from './template.ts';
 };
 
 /** Where `npm start` keeps its synthesised assembly; assets whose inputs did not change are not bundled again. */
-export const LOCAL_ASSEMBLY_DIR = resolve('.steward-local/cdk.out');
+const LOCAL_ASSEMBLY_DIR = resolve('.steward-local/cdk.out');
 
 /** Local default webhook secrets (contract v2: keys of 24 bytes or more). */
 const defaultSecret = (name: string) => `whsec_${Buffer.from(`steward-local-${name}-secret`).toString('base64')}`;
@@ -62,6 +62,8 @@ export type LocalStack = {
   url: string;
   /** DynamoDB Local itself, behind no role: for tests that look at what was (not) written. */
   dynamoDbEndpoint: string;
+  /** AWS calls that reached the local endpoint, by `service:Operation` (`dynamodb:Query`, `s3:GET`...). */
+  awsCalls: Map<string, number>;
   /** Calls that a function's role did not allow, oldest first. */
   denials: { caller: string; action: string; resource: string; at: string }[];
   clock: ControllableClock;
@@ -83,10 +85,16 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   env.STEWARD_ASSET_SERVICE_SECRET ??= defaultSecret('asset-service');
   env.STEWARD_INVOICE_PROVIDER_SECRET ??= defaultSecret('invoice-provider');
 
-  const dynamoStarting = startDynamoDbLocal();
-  let template: CfnTemplate;
-  let assemblyFunctions: AssemblyFunction[] = [];
+  // What has started, stopped in reverse order: by stop(), or at once when the start fails part-way.
+  const teardown: (() => unknown)[] = [];
+  const stopAll = async () => {
+    for (const step of teardown.splice(0).reverse()) await step();
+  };
   try {
+    const dynamoStarting = startDynamoDbLocal();
+    teardown.push(async () => (await dynamoStarting).stop());
+    let template: CfnTemplate;
+    let assemblyFunctions: AssemblyFunction[] = [];
     if (runtime === 'bundles') {
       const assembly = options.from ? readAssembly(options.from) : await synthesizeAssembly(options.assemblyDir ?? LOCAL_ASSEMBLY_DIR, options.context, { cloudFormationValidation: false });
       template = assembly.template;
@@ -95,161 +103,163 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       const { app, stack } = buildApp({ 'aws:cdk:bundling-stacks': [], ...options.context });
       template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
     }
-  } catch (error) {
-    (await dynamoStarting).stop();
-    throw error;
-  }
-  const jwt = localJwt();
-  const resources = new LocalResources(template, { AdminJwtIssuer: jwt.issuer, AdminJwtAudience: jwt.audience });
+    const jwt = localJwt();
+    const resources = new LocalResources(template, { AdminJwtIssuer: jwt.issuer, AdminJwtAudience: jwt.audience });
 
-  const dynamo = await dynamoStarting;
-  const s3Port = await freePort();
-  const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', silent: true, allowMismatchedSignatures: true, directory: resolve('.steward-local/s3', String(s3Port)) });
-  await s3.run();
-  const s3Endpoint = `http://127.0.0.1:${s3Port}`;
-  await createTables(new DynamoDBClient({ endpoint: dynamo.endpoint }), template);
-  const s3Admin = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
-  for (const [logicalId] of resourcesOfType(template, 'AWS::S3::Bucket')) {
-    await s3Admin.send(new CreateBucketCommand({ Bucket: resources.ref(logicalId) }));
-  }
-  s3Admin.destroy();
+    const dynamo = await dynamoStarting;
+    const s3Port = await freePort();
+    const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', silent: true, allowMismatchedSignatures: true, directory: resolve('.steward-local/s3', String(s3Port)) });
+    await s3.run();
+    teardown.push(() => s3.close());
+    const s3Endpoint = `http://127.0.0.1:${s3Port}`;
+    await createTables(new DynamoDBClient({ endpoint: dynamo.endpoint }), template);
+    const s3Admin = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    for (const [logicalId] of resourcesOfType(template, 'AWS::S3::Bucket')) {
+      await s3Admin.send(new CreateBucketCommand({ Bucket: resources.ref(logicalId) }));
+    }
+    s3Admin.destroy();
 
-  const clock = new ControllableClock();
-  const alerts = new RecordingAlerts();
-  const iam = new LocalIam(resources);
-  // Secret values: a function's `<NAME>_ARN` names the secret, this process's `<NAME>` holds its value.
-  const secrets = new Map<string, string>();
-  const functionResources = resourcesOfType(template, 'AWS::Lambda::Function');
-  for (const [, fn] of functionResources) {
-    for (const [name, value] of Object.entries(fn.Properties.Environment?.Variables ?? {})) {
-      const id = referencedId(value);
-      if (name.endsWith('_ARN') && id && resources.typeOf(id) === 'AWS::SecretsManager::Secret') {
-        const secret = env[name.slice(0, -'_ARN'.length)];
-        if (secret) secrets.set(resources.ref(id), secret);
+    const clock = new ControllableClock();
+    const alerts = new RecordingAlerts();
+    const iam = new LocalIam(resources);
+    // Secret values: a function's `<NAME>_ARN` names the secret, this process's `<NAME>` holds its value.
+    const secrets = new Map<string, string>();
+    const functionResources = resourcesOfType(template, 'AWS::Lambda::Function');
+    for (const [, fn] of functionResources) {
+      for (const [name, value] of Object.entries(fn.Properties.Environment?.Variables ?? {})) {
+        const id = referencedId(value);
+        if (name.endsWith('_ARN') && id && resources.typeOf(id) === 'AWS::SecretsManager::Secret') {
+          const secret = env[name.slice(0, -'_ARN'.length)];
+          if (secret) secrets.set(resources.ref(id), secret);
+        }
       }
     }
-  }
-  const denials: LocalStack['denials'] = [];
-  const callers = new Map(functionResources.map(([id]) => [`ASIA${id.toUpperCase()}`, id]));
-  let stepFunctions: LocalStepFunctions | undefined;
-  const endpoint = await startAwsEndpoint(
-    {
-      iam,
-      callers,
-      trustedAccessKeys: runtime === 'sources' ? [env.AWS_ACCESS_KEY_ID!] : [],
-      dynamoDbEndpoint: dynamo.endpoint,
-      s3Endpoint,
-      startExecution: (arn, name, input) => stepFunctions!.startExecution(arn, name, input),
-      putEvent: (event) => alerts.record(event),
-      secrets,
-      kmsKeys: resourcesOfType(template, 'AWS::KMS::Key').map(([id]) => resources.getAtt(id, 'Arn')),
-      denied: (denial) => denials.push({ ...denial, at: new Date().toISOString() }),
-    },
-    await freePort(),
-  );
-
-  const port = options.port ?? (await freePort());
-  let sandboxCleanup = () => {};
-  const logStreams: WriteStream[] = [];
-  const functions = new Map<string, LocalFunction>();
-  let invoke: (functionId: string, event: unknown) => Promise<InvokeResult>;
-  if (runtime === 'bundles') {
-    // Outside the repository: no node_modules above a sandbox but the runtime's own.
-    const sandboxRoot = join(tmpdir(), `steward-sandboxes-${process.pid}-${port}`);
-    sandboxCleanup = () => rmSync(sandboxRoot, { recursive: true, force: true });
-    const logDir = resolve('.steward-local/logs');
-    if (options.logs === 'file') mkdirSync(logDir, { recursive: true });
-    for (const fn of assemblyFunctions) {
-      const output = options.logs === 'file' ? createWriteStream(join(logDir, `${fn.logicalId}.log`), { flags: 'a' }) : undefined;
-      if (output) logStreams.push(output);
-      const { local } = sandboxedFunction({
-        root: sandboxRoot,
-        fn,
-        resources,
-        extraEnvironment: {
-          AWS_ACCESS_KEY_ID: [...callers].find(([, id]) => id === fn.logicalId)![0],
-          AWS_SECRET_ACCESS_KEY: 'local',
-          AWS_SESSION_TOKEN: 'local',
-          // The one variable Lambda does not set: every AWS call goes to the local endpoint.
-          AWS_ENDPOINT_URL: endpoint.url,
-        },
-        maxContainers: options.maxContainers ?? 3,
-        clockOffsetMs: () => clock.offset(),
-        ...(output && { output }),
-      });
-      functions.set(fn.logicalId, local);
-    }
-    clock.onMoved(() => {
-      for (const fn of functions.values()) fn.clockMoved(clock.offset());
-    });
-    invoke = (functionId, event) => {
-      const fn = functions.get(functionId);
-      if (!fn) throw new Error(`No function ${functionId}`);
-      return fn.invoke(event);
-    };
-  } else {
-    invoke = await inProcessFunctions(template, resources, endpoint.url, { clock, stepFunctions: () => stepFunctions!, alerts });
-  }
-
-  stepFunctions = new LocalStepFunctions(
-    resources,
-    async (functionId, payload) => {
-      const result = await invoke(functionId, payload);
-      if (result.ok) return result.result;
-      throw Object.assign(new Error(result.error.errorMessage), { name: result.error.errorType });
-    },
-    clock,
-  );
-
-  const api = apiGateway(routesOf(template), invoke as RouteInvoke, { secret: jwt.secret, issuer: jwt.issuer, audience: [jwt.audience] });
-  const server: Server = createServer(async (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    try {
-      const body = await readBody(request);
-      if (await localRoutes({ clock, stepFunctions: stepFunctions!, alerts, functions, denials })(request, response, url, body)) return;
-      if (await api(request, response, url, body)) return;
-      sendProblem(response, new Problem(404, 'NOT_FOUND', `No route for ${url.pathname}.`));
-    } catch (error) {
-      sendProblem(response, error instanceof Problem ? error : new Problem(500, 'INTERNAL', String(error)));
-    }
-  });
-  await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    dynamoDbEndpoint: dynamo.endpoint,
-    denials,
-    clock,
-    stepFunctions,
-    alerts,
-    iam,
-    functions,
-    stop: async () => {
-      stepFunctions!.stop();
-      clock.release();
-      await Promise.all([...functions.values()].map((fn) => fn.stop()));
-      for (const log of logStreams) log.end();
-      server.closeAllConnections();
-      await new Promise<void>((done) => server.close(() => done()));
+    const denials: LocalStack['denials'] = [];
+    const awsCalls = new Map<string, number>();
+    const callers = new Map(functionResources.map(([id]) => [`ASIA${id.toUpperCase()}`, id]));
+    let stepFunctions: LocalStepFunctions | undefined;
+    const endpoint = await startAwsEndpoint(
+      {
+        iam,
+        callers,
+        trustedAccessKeys: runtime === 'sources' ? [env.AWS_ACCESS_KEY_ID!] : [],
+        dynamoDbEndpoint: dynamo.endpoint,
+        s3Endpoint,
+        startExecution: (arn, name, input) => stepFunctions!.startExecution(arn, name, input),
+        putEvent: (event) => alerts.record(event),
+        secrets,
+        kmsKeys: resourcesOfType(template, 'AWS::KMS::Key').map(([id]) => resources.getAtt(id, 'Arn')),
+        called: (call) => awsCalls.set(call, (awsCalls.get(call) ?? 0) + 1),
+        denied: (denial) => denials.push({ ...denial, at: new Date().toISOString() }),
+      },
+      await freePort(),
+    );
+    teardown.push(async () => {
       endpoint.server.closeAllConnections();
       await new Promise<void>((done) => endpoint.server.close(() => done()));
-      await s3.close();
-      dynamo.stop();
-      sandboxCleanup();
-    },
-  };
+    });
+
+    const port = options.port ?? (await freePort());
+    const functions = new Map<string, LocalFunction>();
+    let invoke: (functionId: string, event: unknown) => Promise<InvokeResult>;
+    if (runtime === 'bundles') {
+      // Outside the repository: no node_modules above a sandbox but the runtime's own.
+      const sandboxRoot = join(tmpdir(), `steward-sandboxes-${process.pid}-${port}`);
+      teardown.push(() => rmSync(sandboxRoot, { recursive: true, force: true }));
+      const logDir = resolve('.steward-local/logs');
+      if (options.logs === 'file') mkdirSync(logDir, { recursive: true });
+      for (const fn of assemblyFunctions) {
+        const output = options.logs === 'file' ? createWriteStream(join(logDir, `${fn.logicalId}.log`), { flags: 'a' }) : undefined;
+        if (output) teardown.push(() => output.end());
+        const { local } = sandboxedFunction({
+          root: sandboxRoot,
+          fn,
+          resources,
+          extraEnvironment: {
+            AWS_ACCESS_KEY_ID: [...callers].find(([, id]) => id === fn.logicalId)![0],
+            AWS_SECRET_ACCESS_KEY: 'local',
+            AWS_SESSION_TOKEN: 'local',
+            // The one variable Lambda does not set: every AWS call goes to the local endpoint.
+            AWS_ENDPOINT_URL: endpoint.url,
+          },
+          maxContainers: options.maxContainers ?? 3,
+          clockOffsetMs: () => clock.offset(),
+          ...(output && { output }),
+        });
+        functions.set(fn.logicalId, local);
+        teardown.push(() => local.stop());
+      }
+      clock.onMoved(() => {
+        for (const fn of functions.values()) fn.clockMoved(clock.offset());
+      });
+      invoke = (functionId, event) => {
+        const fn = functions.get(functionId);
+        if (!fn) throw new Error(`No function ${functionId}`);
+        return fn.invoke(event);
+      };
+    } else {
+      invoke = await inProcessFunctions(template, resources, endpoint.url, clock);
+    }
+
+    stepFunctions = new LocalStepFunctions(
+      resources,
+      async (functionId, payload) => {
+        const result = await invoke(functionId, payload);
+        if (result.ok) return result.result;
+        throw Object.assign(new Error(result.error.errorMessage), { name: result.error.errorType });
+      },
+      clock,
+    );
+    teardown.push(() => {
+      stepFunctions!.stop();
+      clock.release();
+    });
+
+    const api = apiGateway(routesOf(template), invoke as RouteInvoke, { secret: jwt.secret, issuer: jwt.issuer, audience: [jwt.audience] });
+    const server: Server = createServer(async (request, response) => {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      try {
+        const body = await readBody(request);
+        if (await localRoutes({ clock, stepFunctions: stepFunctions!, alerts, functions, denials })(request, response, url, body)) return;
+        if (await api(request, response, url, body)) return;
+        sendProblem(response, new Problem(404, 'NOT_FOUND', `No route for ${url.pathname}.`));
+      } catch (error) {
+        sendProblem(response, error instanceof Problem ? error : new Problem(500, 'INTERNAL', String(error)));
+      }
+    });
+    await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
+    teardown.push(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    });
+    return {
+      url: `http://127.0.0.1:${port}`,
+      dynamoDbEndpoint: dynamo.endpoint,
+      denials,
+      awsCalls,
+      clock,
+      stepFunctions,
+      alerts,
+      iam,
+      functions,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 };
 
 /**
  * The `sources` runtime: handlers imported from TypeScript into this process, which shares one
- * environment holding every function's variables; the local clock, workflows and alerts are put
- * in place of their adapters, and AWS calls go to the local endpoint without a role check.
+ * environment holding every function's variables; the stack's clock is put in place of the system
+ * clock, and AWS calls go to the local endpoint without a role check.
  */
 const inProcessFunctions = async (
   template: CfnTemplate,
   resources: LocalResources,
   endpointUrl: string,
-  local: { clock: ControllableClock; stepFunctions: () => LocalStepFunctions; alerts: RecordingAlerts },
+  clock: ControllableClock,
 ): Promise<(functionId: string, event: unknown) => Promise<InvokeResult>> => {
   const env = process.env;
   env.AWS_ENDPOINT_URL = endpointUrl;
@@ -262,8 +272,9 @@ const inProcessFunctions = async (
       if (typeof resolved === 'string' && name !== 'NODE_OPTIONS' && name !== 'WATERMARK_KMS_KEY_ARN') env[name] = resolved;
     }
   }
-  const { useLocalAdapters } = await import('./in-process.ts');
-  useLocalAdapters({ clock: local.clock, workflows: { start: (...args) => local.stepFunctions().start(...args) }, alerts: local.alerts });
+  // The clock is the one adapter put in place: workflows and alerts take the AWS path to the local endpoint.
+  const { clock: clockProvider } = await import('#providers/clock');
+  clockProvider.use(clock);
   const handlers = new Map<string, Promise<Handler>>();
   return async (functionId, event) => {
     if (!handlers.has(functionId)) {

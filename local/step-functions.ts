@@ -1,6 +1,5 @@
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { WorkflowName, WorkflowStarter } from '#ports/workflows';
-import { STATE_MACHINE_ENV } from '#adapters/aws/sfn-workflow-starter';
+import { logger } from '#commons/logger';
 import type { ControllableClock } from './clock.ts';
 import type { LocalResources } from './resources.ts';
 import { allStates, resourcesOfType, stateMachineDefinition } from './template.ts';
@@ -32,7 +31,7 @@ const atPath = (input: unknown, path: string): unknown =>
  * the functions they name; Wait states park on the stack's movable clock (the emulator's own Wait
  * counts real milliseconds), so a timer fires when `/local/clock` passes its due time.
  */
-export class LocalStepFunctions implements WorkflowStarter {
+export class LocalStepFunctions {
   readonly executions = new Map<string, LocalExecution>();
   private readonly machines = new Map<string, { machine: StateMachine; overrides: object; waits: Set<string> }>();
   private readonly running = new Set<() => void>();
@@ -84,13 +83,6 @@ export class LocalStepFunctions implements WorkflowStarter {
     }
   }
 
-  /** The WorkflowStarter port, for the in-process mode: the state machine's ARN comes from the environment. */
-  async start(workflow: WorkflowName, executionName: string, input: Record<string, unknown>): Promise<void> {
-    const arn = process.env[STATE_MACHINE_ENV[workflow]];
-    if (!arn) throw new Error(`${STATE_MACHINE_ENV[workflow]} is not set`);
-    this.startExecution(arn, executionName, JSON.stringify(input));
-  }
-
   /**
    * StartExecution as a Standard workflow answers it: the same name and input as a running
    * execution is that execution; a name already used otherwise is `ExecutionAlreadyExists`.
@@ -124,6 +116,7 @@ export class LocalStepFunctions implements WorkflowStarter {
         (error: Error) => {
           execution.status = 'FAILED';
           execution.error = error.message;
+          logger.error('local execution failed', { execution: name, stateMachine: execution.stateMachine, error: error.message });
         },
       )
       .finally(() => this.running.delete(run.abort));
