@@ -18,6 +18,8 @@ export type AwsEndpointOptions = {
   secrets: Map<string, string>;
   /** Key ARNs of the template's KMS keys. */
   kmsKeys: string[];
+  /** Told of every call, as `service:Operation` (S3: `s3:<method>`). */
+  called: (call: string) => void;
   /** Told of every call a role did not allow. */
   denied: (denial: { caller: string; action: string; resource: string }) => void;
 };
@@ -53,19 +55,27 @@ const dynamoChecks = (operation: string, body: Record<string, any>): Check[] => 
   }
 };
 
-/** S3 REST calls by method and path (path-style), as the IAM actions they need. */
+/** S3 REST calls by method, path (path-style) and sub-resource, as the IAM actions they need. */
 const s3Checks = (method: string, url: URL, headers: IncomingMessage['headers']): Check[] => {
   const [, bucket = '', ...keyParts] = url.pathname.split('/');
   const key = keyParts.map(decodeURIComponent).join('/');
-  const object = (k: string) => `arn:${LOCAL_PARTITION}:s3:::${bucket}/${k}`;
+  const bucketArn = `arn:${LOCAL_PARTITION}:s3:::${bucket}`;
+  const query = url.searchParams;
   if (!key) {
-    return [{ action: method === 'GET' ? 's3:ListBucket' : `s3:${method === 'PUT' ? 'CreateBucket' : 'ListBucket'}`, resource: `arn:${LOCAL_PARTITION}:s3:::${bucket}` }];
+    if (method === 'POST' && query.has('delete')) return [{ action: 's3:DeleteObject', resource: `${bucketArn}/*` }];
+    const action = { GET: 'ListBucket', HEAD: 'ListBucket', PUT: 'CreateBucket', DELETE: 'DeleteBucket' }[method] ?? `Unsupported${method}`;
+    return [{ action: `s3:${action}`, resource: bucketArn }];
   }
-  if (method === 'GET' || method === 'HEAD') return [{ action: 's3:GetObject', resource: object(key) }];
-  if (method === 'DELETE') return [{ action: 's3:DeleteObject', resource: object(key) }];
+  const resource = `${bucketArn}/${key}`;
+  const version = query.has('versionId') ? 'Version' : '';
+  const read = method === 'GET' || method === 'HEAD';
+  if (query.has('tagging')) return [{ action: `s3:${read ? 'Get' : method === 'DELETE' ? 'Delete' : 'Put'}Object${version}Tagging`, resource }];
+  if (query.has('acl')) return [{ action: `s3:${read ? 'Get' : 'Put'}Object${version}Acl`, resource }];
+  if (read) return [{ action: `s3:GetObject${version}`, resource }];
+  if (method === 'DELETE') return [{ action: `s3:DeleteObject${version}`, resource }];
   const source = headers['x-amz-copy-source'];
-  const copied = typeof source === 'string' ? [{ action: 's3:GetObject', resource: `arn:${LOCAL_PARTITION}:s3:::${decodeURIComponent(source.replace(/^\//, ''))}` }] : [];
-  return [{ action: 's3:PutObject', resource: object(key) }, ...copied];
+  const copied = typeof source === 'string' ? [{ action: 's3:GetObject', resource: `arn:${LOCAL_PARTITION}:s3:::${decodeURIComponent(source.replace(/^\//, '').split('?')[0]!)}` }] : [];
+  return [{ action: 's3:PutObject', resource }, ...copied];
 };
 
 const readAll = (request: IncomingMessage): Promise<Buffer> =>
@@ -93,6 +103,10 @@ const presignExpired = (url: URL): boolean => {
   return Date.now() > signedAt + Number(expires) * 1000;
 };
 
+/** What a ciphertext is bound to, as KMS binds it: the key and the encryption context (its pairs, in any order). */
+const sealedWith = (keyArn: string, context: Record<string, string> = {}) =>
+  Buffer.from(JSON.stringify([keyArn, Object.entries(context).sort(([a], [b]) => a.localeCompare(b))]));
+
 const S3_AUTH_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token', 'x-id'];
 
 const s3Error = (status: number, code: string, message: string): Answer => ({
@@ -119,7 +133,9 @@ export const startAwsEndpoint = async (options: AwsEndpointOptions, port: number
     try {
       await handle(options, kmsKey, request, response);
     } catch (error) {
-      send(response, jsonError('application/x-amz-json-1.0', 500, 'InternalFailure', String(error)));
+      // A failure after a forwarded answer began can only cut that answer short.
+      if (response.headersSent) response.destroy();
+      else send(response, jsonError('application/x-amz-json-1.0', 500, 'InternalFailure', String(error)));
     }
   });
   await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
@@ -153,6 +169,7 @@ const handle = async (options: AwsEndpointOptions, kmsKey: Buffer, request: Inco
   };
   const caller = functionId ? options.iam.callerArn(functionId) : 'anonymous';
 
+  options.called(`${service}:${service === 's3' ? request.method : String(request.headers['x-amz-target'] ?? '').split('.').pop()}`);
   if (service === 's3') {
     if (presignExpired(url)) return send(response, s3Error(403, 'AccessDenied', 'Request has expired'));
     const denied = await firstDenied(s3Checks(request.method ?? 'GET', url, request.headers));
@@ -207,7 +224,7 @@ const handle = async (options: AwsEndpointOptions, kmsKey: Buffer, request: Inco
       return answer({ action: 'kms:Encrypt', resource: keyArn ?? String(input.KeyId) }, () => {
         if (!keyArn) return jsonError(protocol, 400, 'NotFoundException', `Key '${input.KeyId}' does not exist`);
         const iv = randomBytes(12);
-        const cipher = createCipheriv('aes-256-gcm', kmsKey, iv).setAAD(Buffer.from(keyArn));
+        const cipher = createCipheriv('aes-256-gcm', kmsKey, iv).setAAD(sealedWith(keyArn, input.EncryptionContext));
         const sealed = Buffer.concat([cipher.update(Buffer.from(input.Plaintext, 'base64')), cipher.final()]);
         const blob = Buffer.concat([Buffer.from([keyArn.length]), Buffer.from(keyArn), iv, cipher.getAuthTag(), sealed]);
         return { status: 200, type: protocol, body: { CiphertextBlob: blob.toString('base64'), KeyId: keyArn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' } };
@@ -219,7 +236,7 @@ const handle = async (options: AwsEndpointOptions, kmsKey: Buffer, request: Inco
       return answer({ action: 'kms:Decrypt', resource: keyArn }, () => {
         try {
           const rest = blob.subarray(1 + blob[0]!);
-          const decipher = createDecipheriv('aes-256-gcm', kmsKey, rest.subarray(0, 12)).setAAD(Buffer.from(keyArn));
+          const decipher = createDecipheriv('aes-256-gcm', kmsKey, rest.subarray(0, 12)).setAAD(sealedWith(keyArn, input.EncryptionContext));
           decipher.setAuthTag(rest.subarray(12, 28));
           const plain = Buffer.concat([decipher.update(rest.subarray(28)), decipher.final()]);
           return { status: 200, type: protocol, body: { Plaintext: plain.toString('base64'), KeyId: keyArn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' } };

@@ -55,6 +55,7 @@ export class LocalIam {
     if (!decision) {
       decision = this.evaluate(functionId, action, resource);
       this.decisions.set(key, decision);
+      decision.catch(() => this.decisions.delete(key));
     }
     return decision;
   }

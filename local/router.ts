@@ -83,7 +83,7 @@ const gatewayAnswer = (response: ServerResponse, status: number, message: string
  * Claims as the HTTP API hands them to Lambda: every value a string, arrays as "[a b]",
  * numbers and booleans as their text, objects as JSON.
  */
-export const gatewayClaims = (claims: Record<string, unknown>): Record<string, string> =>
+const gatewayClaims = (claims: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(
     Object.entries(claims).map(([name, value]) => [
       name,
@@ -104,7 +104,8 @@ export const apiGateway =
     }
     let claims: Record<string, unknown> | undefined;
     if (route.jwt) {
-      const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      // The authorizer takes the token alone or prefixed with `Bearer `.
+      const token = /^(?:Bearer\s+)?(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
       try {
         if (!token) throw new Error('missing');
         claims = (

@@ -5,13 +5,14 @@ import { idParam, type HttpRequest } from './http.ts';
 /**
  * API Gateway hands array claims to Lambda as "[a b]", elements joined by a space, so a role
  * named "not admin" would read as two roles. A string `roles` is therefore taken from the bearer
- * token the authorizer verified, as long as it names the same subject and corp; a real array (the
- * local stack, tests) is used as it is. Anything else carries no roles.
+ * token the authorizer verified (the header holds the token, with or without `Bearer `, as the
+ * authorizer accepts it), as long as it names the same subject and corp; a real array (handler
+ * tests) is used as it is. Anything else carries no roles.
  */
 const rolesOf = (request: HttpRequest, claims: Record<string, unknown>): readonly unknown[] => {
   if (Array.isArray(claims.roles)) return claims.roles;
   if (typeof claims.roles !== 'string') return [];
-  const token = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  const token = /^(?:Bearer\s+)?(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
   if (!token) return [];
   let payload: Record<string, unknown>;
   try {

@@ -50,6 +50,13 @@ describe('seats API', () => {
       expect(documents.calls()).toHaveLength(0);
     });
 
+    it('reads the token whether or not the header says Bearer, as the authorizer accepts both', async () => {
+      documents.on(GetCommand).resolves({});
+      const event = await admin('acme');
+      const bare = { ...event, headers: { authorization: event.headers.authorization.replace(/^Bearer /, '') } };
+      expect((await pool(bare)).statusCode).toBe(200);
+    });
+
     it('lets an admin in', async () => {
       documents.on(GetCommand).resolves({});
       const response = await pool(await admin('acme'));
