@@ -5,15 +5,16 @@ import { buildSync } from 'esbuild';
 
 /**
  * Content hashes for function assets, so that a synth bundles only the functions whose inputs
- * changed: CDK skips bundling when `asset.<hash>` already exists in the output directory.
+ * changed: CDK skips bundling when the asset directory for a hash already exists.
  *
- * A function's hash covers its bundling options, the lockfiles (every package's content) and the
- * content of each project file in its import graph. The graph comes from an esbuild metafile pass,
- * run only when the remembered graph of the last bundle is missing or one of its files changed:
- * a new import can only appear by editing a file already in the graph.
+ * A function's hash covers its bundling options, the build's own inputs (the lockfiles for every
+ * package's content, package.json for the subpath imports, tsconfig.json for esbuild's reading of
+ * TypeScript) and the content of each project file in its import graph. The graph comes from an
+ * esbuild metafile pass, run only when the remembered graph is missing or one of its files
+ * changed: a new import can only appear by editing a file already in the graph.
  */
 const CACHE_FILE = 'steward-bundle-inputs.json';
-const LOCKFILES = ['package-lock.json', 'native/watermarks/package-lock.json'];
+const BUILD_INPUTS = ['package-lock.json', 'native/watermarks/package-lock.json', 'package.json', 'tsconfig.json'];
 
 type Remembered = Record<string, { options: string; inputs: string[] }>;
 
@@ -57,12 +58,12 @@ const importGraph = (entry: string, external: string[]): string[] => {
  * output: format, target, externals, files copied beside it), remembered in `outdir`.
  */
 export const bundleAssetHash = (outdir: string, entry: string, bundling: { external: string[]; files: string[]; settings: unknown }): string => {
-  const options = JSON.stringify({ bundling, lockfiles: LOCKFILES.map(contentHash), copied: bundling.files.map(contentHash) });
+  const options = JSON.stringify({ bundling, build: BUILD_INPUTS.map(contentHash), copied: bundling.files.map(contentHash) });
   const cacheFile = join(outdir, CACHE_FILE);
   const remembered: Remembered = existsSync(cacheFile) ? (JSON.parse(readFileSync(cacheFile, 'utf8')) as Remembered) : {};
   const previous = remembered[entry];
   const hash = previous?.options === options ? hashOf(options, previous.inputs) : null;
-  if (hash && existsSync(join(outdir, `asset.${hash}`))) return hash;
+  if (hash) return hash;
   const inputs = importGraph(entry, bundling.external);
   remembered[entry] = { options, inputs };
   writeFileSync(cacheFile, JSON.stringify(remembered, null, 1));

@@ -183,7 +183,7 @@ export class StewardStack extends Stack {
       entry: 'functions/http/watermarks.ts',
       environment: { ...documents, WATERMARK_KMS_KEY_ARN: watermarkKey.keyArn },
       // libvips (sharp) is native code: npm ci installs its linux-arm64 build in native/watermarks (the root
-      // postinstall) and synth copies it to /var/task/node_modules, where the ESM bundle's import finds it.
+      // postinstall) and synth copies it to /var/task/node_modules, where the bundle's require finds it.
       external: ['sharp'],
       nodeModules: 'native/watermarks/node_modules',
       memorySize: 2048,

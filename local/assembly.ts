@@ -8,7 +8,7 @@
  * worker, the local stack) should not.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allStates, referencedId, resourcesOfType, stateMachineDefinition, type CfnResource, type CfnTemplate } from './template.ts';
@@ -193,7 +193,21 @@ export const synthesizeAssembly = async (
     child.on('close', done);
   }).finally(() => clearTimeout(timer));
   if (code !== 0) throw new Error(`Synthesis into ${outdir} failed (exit ${code}):\n${output.slice(-8000)}`);
-  return readAssembly(outdir, options.stackName);
+  const assembly = readAssembly(outdir, options.stackName);
+  pruneAssets(assembly.dir);
+  return assembly;
+};
+
+/** Removes the asset directories no manifest of the assembly names any more (earlier bundles). */
+const pruneAssets = (dir: string) => {
+  const named = new Set(
+    readdirSync(dir)
+      .filter((file) => file.endsWith('.assets.json'))
+      .flatMap((file) => Object.values(readJson<AssetManifest>(join(dir, file)).files ?? {}).map((asset) => asset.source.path)),
+  );
+  for (const entry of readdirSync(dir)) {
+    if (entry.startsWith('asset.') && !named.has(entry)) rmSync(join(dir, entry), { recursive: true, force: true });
+  }
 };
 
 const synthesizeHere = async (outdir: string, context: Record<string, unknown>) => {

@@ -40,7 +40,7 @@ export type Sandbox = {
   runtimeModules: string;
   /** /opt/nodejs/node_modules: layers (none). */
   layerModules: string;
-  /** The bundle file the handler string names (`index.handler` -> var/task/index.mjs). */
+  /** The bundle file the handler string names (`index.handler` -> var/task/index.js). */
   handlerFile: string;
   handlerExport: string;
   /** Host packages added for native code the asset ships (see the module comment). */
@@ -58,7 +58,7 @@ const closures = new Map<string, string[]>();
  * has, and every package of their dependency closure that resolves to the repository's top-level
  * node_modules (nested copies come along inside their parents).
  */
-export const runtimePackages = (repoRoot = REPO_ROOT): string[] => {
+const runtimePackages = (repoRoot = REPO_ROOT): string[] => {
   const cached = closures.get(repoRoot);
   if (cached) return cached;
   const modules = join(repoRoot, 'node_modules');
@@ -128,7 +128,7 @@ const hostNativeCounterparts = (taskRoot: string, repoRoot: string): { name: str
  * `handler` is the template's Handler (`index.handler`): file `index` (.js, .mjs or .cjs, in
  * Lambda's order), export `handler`.
  */
-export const prepareSandbox = (options: { root: string; name: string; assetDir: string; handler: string; repoRoot?: string }): Sandbox => {
+const prepareSandbox = (options: { root: string; name: string; assetDir: string; handler: string; repoRoot?: string }): Sandbox => {
   const repoRoot = options.repoRoot ?? REPO_ROOT;
   const dir = resolve(options.root, options.name);
   assertIsolated(dir);
@@ -168,13 +168,13 @@ export const prepareSandbox = (options: { root: string; name: string; assetDir: 
 /** Size in bytes of the bundle file alone (no source map, no files copied beside it). */
 export const bundleBytes = (sandbox: Sandbox): number => statSync(sandbox.handlerFile).size;
 
-export type LambdaSettings = { functionName: string; memoryMb: number; handler: string; region?: string; version?: string };
+type LambdaSettings = { functionName: string; memoryMb: number; handler: string; region?: string; version?: string };
 
 /**
  * The variables Lambda itself sets for a function (they win over the template's), with paths
  * pointing into the sandbox. Credentials are placeholders: nothing can reach AWS with them.
  */
-export const lambdaEnvironment = (sandbox: Sandbox, settings: LambdaSettings): Record<string, string> => {
+const lambdaEnvironment = (sandbox: Sandbox, settings: LambdaSettings): Record<string, string> => {
   const region = settings.region ?? 'cn-north-1';
   return {
     PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -203,7 +203,7 @@ export const lambdaEnvironment = (sandbox: Sandbox, settings: LambdaSettings): R
  * Errors that mean the bundle cannot load or link in this runtime, rather than the handler
  * failing on its input or on AWS: matched against the thrown error, and against the output.
  */
-export const LOAD_ERROR_PATTERNS: RegExp[] = [
+const LOAD_ERROR_PATTERNS: RegExp[] = [
   /ERR_MODULE_NOT_FOUND/,
   /ERR_PACKAGE_PATH_NOT_EXPORTED/,
   /ERR_UNSUPPORTED_DIR_IMPORT/,

@@ -12,7 +12,7 @@ export const localJwt = (env: NodeJS.ProcessEnv = process.env) => ({
   audience: env.STEWARD_ADMIN_JWT_AUDIENCE ?? 'steward-admin',
 });
 
-export type TokenOptions = { sub?: string; ttl?: string; roles?: string[]; issuer?: string; audience?: string };
+type TokenOptions = { sub?: string; ttl?: string; roles?: string[]; issuer?: string; audience?: string };
 
 export const adminToken = (corpId: string, sub = 'admin-1', ttl = '12h', options: Omit<TokenOptions, 'sub' | 'ttl'> = {}) => {
   const jwt = localJwt();

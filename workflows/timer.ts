@@ -4,9 +4,9 @@ import { Construct } from 'constructs';
 import { task } from './task.ts';
 
 /**
- * Waits until the timestamp at `dueAtPath`, then asks the stack's clock whether it is due and loops
- * while it is not. On AWS the loop runs once; on the local stack the Wait is overridden to a short
- * pause and the check parks on the movable clock, so `/local/clock` drives the workflow.
+ * Waits until the timestamp at `dueAtPath`, then asks the clock whether it is due and loops while
+ * it is not. On AWS the loop runs once; the local stack parks the Wait on its movable clock, so
+ * `/local/clock` drives the workflow, and the check guards against a clock moved back.
  */
 export const waitUntil = (
   scope: Construct,

@@ -1,7 +1,7 @@
 import { loadedOnFirstCall, provider } from '#commons/provider';
 import type { WatermarkBook } from '#ports/watermarks';
 
-/** Watermark keys are KMS-sealed when the stack names a key; the local stack keeps them plain. */
+/** Watermark keys are KMS-sealed when the stack names a key (on AWS and on the local stack's KMS); tests keep them plain. */
 export const watermarks = provider<WatermarkBook>(() =>
   loadedOnFirstCall(async () => {
     const { DynamoWatermarkBook } = await import('#adapters/dynamodb/watermark-book');

@@ -227,29 +227,19 @@ const packagesOf = (fn: AssemblyFunction): { bundled: Set<string>; external: Set
   };
   const bundled = new Set<string>();
   const external = new Set<string>();
-  const metafile = join(fn.assetDir, 'index.meta.json');
-  if (existsSync(metafile)) {
-    const meta = JSON.parse(readFileSync(metafile, 'utf8')) as {
-      inputs: Record<string, unknown>;
-      outputs: Record<string, { imports?: { path: string; external?: boolean }[] }>;
-    };
-    for (const input of Object.keys(meta.inputs)) {
-      const name = inNodeModules(input);
-      if (name) bundled.add(name);
-    }
-    for (const output of Object.values(meta.outputs)) {
-      for (const imported of output.imports ?? []) {
-        if (!imported.external || imported.path.startsWith('node:') || builtinModules.includes(imported.path.split('/')[0]!)) continue;
-        if (imported.path.startsWith('.') || imported.path.startsWith('/')) continue;
-        external.add(packageName(imported.path));
-      }
-    }
-  } else {
-    // Without a metafile (bundling.metafile off), the source map's sources tell what went in.
-    const map = JSON.parse(readFileSync(join(fn.assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
-    for (const source of map.sources) {
-      const name = inNodeModules(source);
-      if (name) bundled.add(name);
+  const meta = JSON.parse(readFileSync(join(fn.assetDir, 'index.meta.json'), 'utf8')) as {
+    inputs: Record<string, unknown>;
+    outputs: Record<string, { imports?: { path: string; external?: boolean }[] }>;
+  };
+  for (const input of Object.keys(meta.inputs)) {
+    const name = inNodeModules(input);
+    if (name) bundled.add(name);
+  }
+  for (const output of Object.values(meta.outputs)) {
+    for (const imported of output.imports ?? []) {
+      if (!imported.external || imported.path.startsWith('node:') || builtinModules.includes(imported.path.split('/')[0]!)) continue;
+      if (imported.path.startsWith('.') || imported.path.startsWith('/')) continue;
+      external.add(packageName(imported.path));
     }
   }
   const shipped = new Set<string>();

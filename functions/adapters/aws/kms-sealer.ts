@@ -21,7 +21,7 @@ export class KmsSealer implements SecretSealer {
   }
 }
 
-/** The local stack has no KMS: keys are stored as they are, and say so. */
+/** Without a KMS key (tests, the in-process local runtime): keys are stored as they are, and say so. */
 export const plainSealer: SecretSealer = {
   seal: async (_corpId, secret) => `plain:${Buffer.from(secret).toString('base64')}`,
   open: async (_corpId, sealed) => new Uint8Array(Buffer.from(sealed.replace(/^plain:/, ''), 'base64')),
