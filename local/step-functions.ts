@@ -22,6 +22,12 @@ const STATE_DATA_LIMIT = 256 * 1024;
 const LAMBDA_ARN = /^arn:[\w-]+:lambda:[\w-]+:\d+:function:(.+)$/;
 /** Parked timers wake at least this often, so a stopped stack lets go of them. */
 const PARK_SLICE_MS = 30_000;
+/**
+ * A Task without TimeoutSeconds runs unbounded on AWS (99999999 s); the emulator would end it after
+ * 60 s, and a Node timer cannot count past 24.8 days. 21 days stands for "unbounded": a function's
+ * own timeout ends its call long before, and a parked Wait hands over to its due check before it.
+ */
+const UNBOUNDED_TASK_S = 21 * 24 * 3600;
 
 const atPath = (input: unknown, path: string): unknown =>
   path === '$' ? input : path.replace(/^\$\./, '').split('.').reduce<any>((value, key) => value?.[key], input);
@@ -59,18 +65,21 @@ export class LocalStepFunctions {
           };
           // Retries back off in milliseconds here: the movable clock does not drive retry intervals.
           retries[name] = 50;
+          if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) state.TimeoutSeconds = UNBOUNDED_TASK_S;
         }
         if (state.Type === 'Wait') {
           const { Seconds, SecondsPath, Timestamp, TimestampPath, ...rest } = state;
           for (const key of Object.keys(state)) delete state[key];
-          Object.assign(state, rest, { Type: 'Task', Resource: `arn:aws:states:::local:wait` });
+          Object.assign(state, rest, { Type: 'Task', Resource: `arn:aws:states:::local:wait`, TimeoutSeconds: UNBOUNDED_TASK_S });
           waits.add(name);
           tasks[name] = async (input) => {
             const due =
               Timestamp !== undefined || TimestampPath !== undefined
                 ? new Date(String(Timestamp ?? atPath(input, TimestampPath)))
                 : new Date(this.clock.now().getTime() + Number(Seconds ?? atPath(input, SecondsPath)) * 1000);
-            while (!this.stopped && this.clock.now() < due) await this.clock.sleepUntil(due, PARK_SLICE_MS);
+            // Past a day short of the task's timeout the Wait lets go; the due check after it loops back.
+            const letGoAt = Date.now() + (UNBOUNDED_TASK_S - 24 * 3600) * 1000;
+            while (!this.stopped && this.clock.now() < due && Date.now() < letGoAt) await this.clock.sleepUntil(due, PARK_SLICE_MS);
             return input;
           };
         }

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ControllableClock } from '../../local/clock.ts';
+import { LocalResources } from '../../local/resources.ts';
+import { LocalStepFunctions } from '../../local/step-functions.ts';
+
+(Promise as any).withResolvers ??= function withResolvers<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (reason?: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+};
+
+const FUNCTION_ARN = 'arn:aws-cn:lambda:cn-north-1:000000000000:function:Slow';
+const definition = {
+  StartAt: 'WaitUntilDue',
+  States: {
+    WaitUntilDue: { Type: 'Wait', TimestampPath: '$.dueAt', Next: 'Work' },
+    Work: { Type: 'Task', Resource: FUNCTION_ARN, End: true },
+  },
+};
+const template = { Resources: { Timer: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: JSON.stringify(definition) } } } };
+
+/** Timers follow the stack's movable clock, and neither a parked Wait nor a long task times out as the emulator's 60 s default would. */
+describe('local Step Functions', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('parks a Wait on the movable clock for as long as it takes, and lets a task run past 60 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const clock = new ControllableClock();
+    const resources = new LocalResources(template);
+    const invoked: unknown[] = [];
+    const stepFunctions = new LocalStepFunctions(
+      resources,
+      async (_fn, payload) => {
+        invoked.push(payload);
+        await new Promise((resolve) => setTimeout(resolve, 90_000));
+        return { done: true };
+      },
+      clock,
+    );
+    const arn = resources.ref('Timer');
+    const dueAt = new Date(clock.now().getTime() + 30 * 24 * 3600 * 1000).toISOString();
+    stepFunctions.startExecution(arn, 'timer-1', JSON.stringify({ dueAt }));
+    const execution = () => stepFunctions.executions.get(`${arn}/timer-1`)!;
+
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(execution().status).toBe('RUNNING');
+    expect(invoked).toHaveLength(0);
+
+    clock.advance(31 * 24 * 3600 * 1000);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(invoked).toEqual([{ dueAt }]);
+    expect(execution()).toMatchObject({ status: 'SUCCEEDED', output: { done: true } });
+    stepFunctions.stop();
+    clock.release();
+  });
+});
