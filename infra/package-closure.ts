@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-type PackageJson = { name?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+type PackageJson = { name?: string; version?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
 
-const packageJson = (dir: string): PackageJson => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
+export const packageJson = (dir: string): PackageJson => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
 
 /** Resolves a package name from a package directory as Node does: node_modules of it and of every parent. */
 const resolvePackageDir = (from: string, name: string): string | null => {

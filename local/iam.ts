@@ -17,7 +17,7 @@ export class LocalIam {
   /** Resource policies by the ARN they govern: KMS key policies, bucket policies. */
   private readonly resourcePolicies = new Map<string, PolicyDocument>();
 
-  constructor(private readonly resources: LocalResources) {
+  constructor(resources: LocalResources) {
     const { template } = resources;
     for (const [keyId, key] of resourcesOfType(template, 'AWS::KMS::Key')) {
       this.resourcePolicies.set(resources.getAtt(keyId, 'Arn'), resources.resolve(key.Properties.KeyPolicy) as PolicyDocument);

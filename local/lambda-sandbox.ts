@@ -20,11 +20,11 @@
  * function's runtime stays without them: a bundle that carries sharp by mistake still fails to
  * load (`Could not load the "sharp" module`), as it would on Lambda.
  */
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
-import { packageClosure } from '../infra/package-closure.ts';
+import { packageClosure, packageJson } from '../infra/package-closure.ts';
 import type { AssemblyFunction } from './assembly.ts';
 import { LocalFunction, type InvokeResult } from './lambda-runtime.ts';
 import { LOCAL_REGION, type LocalResources } from './resources.ts';
@@ -47,9 +47,6 @@ export type Sandbox = {
   hostNativePackages: string[];
   runtimeDir: string;
 };
-
-const packageJson = (dir: string): { name?: string; version?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> } =>
-  JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 
 const closures = new Map<string, string[]>();
 
