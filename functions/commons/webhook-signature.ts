@@ -6,12 +6,26 @@ export const TIMESTAMP_TOLERANCE_S = 300;
 
 const invalid = (detail: string) => new Problem(401, 'INVALID_SIGNATURE', detail);
 
-/** `whsec_<base64 key>`; several secrets separated by spaces are all accepted while one is rotated out. */
-export const signingKeys = (secrets: string): Buffer[] =>
-  secrets
+/** A shorter HMAC key can be guessed or forged (an empty one signs for anybody); contract v2 refuses it. */
+export const MIN_KEY_BYTES = 24;
+
+/**
+ * `whsec_<base64 key>`; several secrets separated by spaces are all accepted while one is rotated
+ * out. A configuration whose key is shorter than 24 bytes, or that holds none, is refused outright.
+ */
+export const signingKeys = (secrets: string): Buffer[] => {
+  const keys = secrets
     .split(/\s+/)
     .filter(Boolean)
     .map((secret) => Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
+  const short = keys.find((key) => key.length < MIN_KEY_BYTES);
+  if (keys.length === 0 || short) {
+    throw new Error(
+      `A webhook secret must be whsec_ followed by the base64 of at least ${MIN_KEY_BYTES} bytes; ${short ? `one decodes to ${short.length}` : 'none is set'}. Generate one with: echo whsec_$(openssl rand -base64 32)`,
+    );
+  }
+  return keys;
+};
 
 export const sign = (key: Buffer, id: string, timestamp: string, body: Buffer): string =>
   createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');

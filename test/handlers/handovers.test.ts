@@ -9,7 +9,7 @@ import { context, httpEvent, signedHeaders } from './helpers.ts';
 process.env.TABLE_NAME = 'steward-test';
 process.env.DOCUMENTS_BUCKET = 'documents';
 process.env.HANDOVER_STATE_MACHINE_ARN = 'arn:aws:states:cn-north-1:1:stateMachine:handover';
-const ASSETS_SECRET = `whsec_${Buffer.from('local-assets-secret').toString('base64')}`;
+const ASSETS_SECRET = `whsec_${Buffer.from('steward-local-assets-webhook-secret').toString('base64')}`;
 process.env.STEWARD_ASSETS_WEBHOOK_SECRET = ASSETS_SECRET;
 
 const { handler } = await import('../../functions/http/handovers.ts');

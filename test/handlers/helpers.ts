@@ -27,7 +27,7 @@ export const httpEvent = (over: {
     requestContext: over.claims ? { authorizer: { jwt: { claims: over.claims, scopes: [] } } } : {},
   }) as unknown as HttpEvent;
 
-export const BILLING_SECRET = `whsec_${Buffer.from('local-billing-secret').toString('base64')}`;
+export const BILLING_SECRET = `whsec_${Buffer.from('steward-local-billing-webhook-secret').toString('base64')}`;
 
 export const signedHeaders = (body: string, secret = BILLING_SECRET, id = 'msg_1', at = Date.now()) => {
   const timestamp = String(Math.floor(at / 1000));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Problem } from '#commons/problem';
 import { sign, signingKeys, verifyWebhook } from '#commons/webhook-signature';
 
-const secret = `whsec_${Buffer.from('local-billing-secret').toString('base64')}`;
+const secret = `whsec_${Buffer.from('steward-local-billing-webhook-secret').toString('base64')}`;
 const body = Buffer.from('{"type":"order.paid"}');
 const now = 1_767_250_000_000;
 const ts = String(now / 1000);
@@ -31,12 +31,12 @@ describe('Standard Webhooks verification', () => {
   });
 
   it('accepts a second configured secret while the first is rotated out', () => {
-    const keys = signingKeys(`whsec_${Buffer.from('old').toString('base64')} ${secret}`);
+    const keys = signingKeys(`whsec_${Buffer.from('the-old-secret-being-rotated-out').toString('base64')} ${secret}`);
     expect(code(() => verifyWebhook(headers(good), body, keys, [now]))).toBe('OK');
   });
 
   it('refuses a wrong secret, a tampered body, missing headers and a stale timestamp', () => {
-    const [wrong] = signingKeys(`whsec_${Buffer.from('other').toString('base64')}`);
+    const [wrong] = signingKeys(`whsec_${Buffer.from('another-secret-of-24-bytes-or-more').toString('base64')}`);
     expect(code(() => verifyWebhook(headers(good), body, [wrong!], [now]))).toBe('INVALID_SIGNATURE');
     expect(code(() => verifyWebhook(headers(good), Buffer.from('{}'), [key!], [now]))).toBe('INVALID_SIGNATURE');
     expect(code(() => verifyWebhook({}, body, [key!], [now]))).toBe('INVALID_SIGNATURE');
@@ -44,5 +44,14 @@ describe('Standard Webhooks verification', () => {
     const staleSig = `v1,${sign(key!, 'msg_1', stale, body)}`;
     expect(code(() => verifyWebhook(headers(staleSig, stale), body, [key!], [now]))).toBe('INVALID_SIGNATURE');
     expect(code(() => verifyWebhook(headers(staleSig, stale), body, [key!], [now, now - 301_000]))).toBe('OK');
+  });
+
+  it('refuses a secret whose key is shorter than 24 bytes, empty, or missing, naming the fix', () => {
+    const weak = (secrets: string) => () => signingKeys(secrets);
+    expect(weak(`whsec_${Buffer.from('x'.repeat(23)).toString('base64')}`)).toThrow(/at least 24 bytes; one decodes to 23/);
+    expect(weak('whsec_')).toThrow(/one decodes to 0/);
+    expect(weak(`${secret} whsec_${Buffer.from('x').toString('base64')}`)).toThrow(/one decodes to 1/);
+    expect(weak('   ')).toThrow(/none is set/);
+    expect(signingKeys(`whsec_${Buffer.from('x'.repeat(24)).toString('base64')}`)[0]).toHaveLength(24);
   });
 });

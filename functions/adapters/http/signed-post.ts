@@ -8,8 +8,7 @@ import { sign, signingKeys } from '#commons/webhook-signature';
 export const postSigned = async (url: string, id: string, payload: unknown, secretName: string, timeoutMs: number): Promise<Response> => {
   const body = JSON.stringify(payload);
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const [key] = signingKeys(await secretValue(secretName));
-  if (!key) throw new Error(`${secretName} is empty`);
+  const [key] = signingKeys(await secretValue(secretName)) as [Buffer];
   return fetch(url, {
     method: 'POST',
     headers: {
