@@ -122,6 +122,15 @@ export const apiGateway =
       }
     }
     const match = route.pattern.exec(url.pathname)!;
+    const pathParameters: Record<string, string> = {};
+    for (const [i, name] of route.params.entries()) {
+      try {
+        pathParameters[name] = decodeURIComponent(match[i + 1]!);
+      } catch {
+        sendProblem(response, Problem.validation([{ path: `/${name}`, message: 'Not valid percent-encoding' }], 'The path is not valid percent-encoding.'));
+        return true;
+      }
+    }
     const headers = Object.fromEntries(
       Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
     );
@@ -132,7 +141,7 @@ export const apiGateway =
       rawQueryString: url.search.slice(1),
       headers,
       queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
-      pathParameters: Object.fromEntries(route.params.map((name, i) => [name, decodeURIComponent(match[i + 1]!)])),
+      pathParameters,
       body: body.length ? body.toString('base64') : undefined,
       isBase64Encoded: body.length > 0,
       requestContext: {

@@ -152,4 +152,11 @@ describe('HTTP contract on the local stack', () => {
       expect(response.body.code).toBe('FORBIDDEN');
     }
   });
+
+  it('answers 400 to a path that is not valid percent-encoding, not a 500', async () => {
+    const response = await api.admin('acme', 'GET', '/corps/%E0/seats');
+    expect(response.status).toBe(400);
+    expect(response.type).toBe('application/problem+json');
+    expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: '/corpId' }] });
+  });
 });
