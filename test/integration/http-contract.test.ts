@@ -159,4 +159,28 @@ describe('HTTP contract on the local stack', () => {
     expect(response.type).toBe('application/problem+json');
     expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: '/corpId' }] });
   });
+
+  it('pages with the cursors it hands out and refuses any other cursor with 400 VALIDATION_FAILED', async () => {
+    await api.webhook('billing', order('pages', 'o-1', 1));
+    await api.webhook('billing', order('pages', 'o-2', 1));
+    const first = await api.admin('pages', 'GET', '/corps/pages/orders?limit=1');
+    expect(first.body.items).toHaveLength(1);
+    const second = await api.admin('pages', 'GET', `/corps/pages/orders?limit=1&cursor=${first.body.nextCursor}`);
+    expect(second.status).toBe(200);
+    expect(second.body.items[0].orderId).not.toBe(first.body.items[0].orderId);
+
+    const cursor = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const refused = [
+      ['/corps/pages/orders', { PK: 'CORP#pages' }],
+      ['/corps/pages/orders', { PK: 'CORP#pages', SK: 'POOL' }],
+      ['/corps/pages/orders', { PK: 'CORP#pages', SK: { S: 'ORDER#o-1' } }],
+      ['/corps/pages/members/m-1/assets', { GSI1PK: 'CORP#other#OWNER#m-1', GSI1SK: 'ASSET#doc#d-1', PK: 'CORP#other', SK: 'ASSET#doc#d-1' }],
+      ['/corps/pages/orders', 'not-a-cursor'],
+    ] as const;
+    for (const [path, key] of refused) {
+      const answer = await api.admin('pages', 'GET', `${path}?cursor=${typeof key === 'string' ? key : cursor(key)}`);
+      expect(answer.status, JSON.stringify(key)).toBe(400);
+      expect(answer.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: '/cursor' }] });
+    }
+  });
 });

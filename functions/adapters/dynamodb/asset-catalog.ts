@@ -51,7 +51,12 @@ export class DynamoAssetCatalog implements AssetCatalog {
           ':prefix': assetType ? `ASSET#${assetType}#` : 'ASSET#',
         },
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, corpId),
+        ExclusiveStartKey: decodeCursor(page.cursor, {
+          corpId,
+          index: INDEX_GSI1,
+          partition: ownerPartition(corpId, ownerId),
+          sortPrefix: assetType ? `ASSET#${assetType}#` : 'ASSET#',
+        }),
       }),
     );
     return { items: (result.Items ?? []).map(toAsset), nextCursor: encodeCursor(result.LastEvaluatedKey) };

@@ -92,7 +92,12 @@ export class DynamoHandoverBook implements HandoverBook {
             }),
         ScanIndexForward: false,
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, corpId),
+        ExclusiveStartKey: decodeCursor(
+          page.cursor,
+          fromMemberId
+            ? { corpId, index: INDEX_GSI1, partition: handoversOfPartition(corpId, fromMemberId), sortPrefix: 'HANDOVER#' }
+            : { corpId, partition: corpKey(corpId), sortPrefix: 'HANDOVER#' },
+        ),
       }),
     );
     return { items: (result.Items ?? []).map(toHandover), nextCursor: encodeCursor(result.LastEvaluatedKey) };

@@ -80,7 +80,7 @@ export class DynamoInvoiceBook implements InvoiceBook {
         ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'INVOICE#' },
         ScanIndexForward: false,
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, corpId),
+        ExclusiveStartKey: decodeCursor(page.cursor, { corpId, partition: corpKey(corpId), sortPrefix: 'INVOICE#' }),
       }),
     );
     return { items: (result.Items ?? []).map(toInvoice), nextCursor: encodeCursor(result.LastEvaluatedKey) };

@@ -88,7 +88,7 @@ export class DynamoOrderBook implements OrderBook {
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
         ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'ORDER#' },
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, corpId),
+        ExclusiveStartKey: decodeCursor(page.cursor, { corpId, partition: corpKey(corpId), sortPrefix: 'ORDER#' }),
       }),
     );
     return {

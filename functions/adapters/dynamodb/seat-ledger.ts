@@ -243,7 +243,7 @@ export class DynamoSeatLedger implements SeatLedger {
         KeyConditionExpression: 'GSI1PK = :pk',
         ExpressionAttributeValues: { ':pk': seatIndexPartition(corpId) },
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, corpId),
+        ExclusiveStartKey: decodeCursor(page.cursor, { corpId, index: INDEX_GSI1, partition: seatIndexPartition(corpId), sortPrefix: 'MEMBER#' }),
       }),
     );
     return {

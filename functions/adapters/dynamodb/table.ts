@@ -59,20 +59,38 @@ export const invoiceKey = (corpId: string, invoiceId: string) => ({ PK: corpKey(
 export const invoiceSequenceKey = (corpId: string) => ({ PK: corpKey(corpId), SK: 'INVOICE_SEQUENCE' });
 export const CALENDAR_PARTITION = 'CALENDAR#CN';
 
-/** Cursors are the opaque LastEvaluatedKey; one minted for corp A is refused on corp B's lists. */
+/** Cursors are the opaque LastEvaluatedKey of the list's query. */
 export const encodeCursor = (key: Record<string, unknown> | undefined): string | null =>
   key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
 
-export const decodeCursor = (cursor: string | null, corpId: string): Record<string, unknown> | undefined => {
+/** The key condition of a list's query: its partition, the prefix of its sort keys, on the table or GSI1. */
+export type CursorQuery = { corpId: string; partition: string; sortPrefix: string; index?: typeof INDEX_GSI1 };
+
+/**
+ * A cursor is accepted only as a key the list's own query could have returned: exactly the key
+ * attributes of its table or index, all strings, in the corp's partition (and the index
+ * partition queried), with a sort key in the queried range. Anything else (another corp's or
+ * another list's key, a key missing its sort key, a value that is not a string) is a 400.
+ */
+export const decodeCursor = (cursor: string | null, query: CursorQuery): Record<string, unknown> | undefined => {
   if (!cursor) return undefined;
+  const [partitionKey, sortKey] = query.index ? ['GSI1PK', 'GSI1SK'] : ['PK', 'SK'];
+  const attributes = query.index ? ['GSI1PK', 'GSI1SK', 'PK', 'SK'] : ['PK', 'SK'];
+  let key: unknown;
   try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (key && typeof key === 'object' && (key as Record<string, unknown>).PK === corpKey(corpId)) {
-      return key as Record<string, unknown>;
-    }
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // falls through to the validation problem
+    key = null;
   }
+  const record = key && typeof key === 'object' && !Array.isArray(key) ? (key as Record<string, unknown>) : null;
+  const valid =
+    record !== null &&
+    Object.keys(record).sort().join() === [...attributes].sort().join() &&
+    attributes.every((name) => typeof record[name] === 'string') &&
+    record.PK === corpKey(query.corpId) &&
+    record[partitionKey] === query.partition &&
+    (record[sortKey] as string).startsWith(query.sortPrefix);
+  if (valid) return record;
   throw new DomainError('VALIDATION_FAILED', 'The request is not valid.', { errors: [{ path: '/cursor', message: 'Unknown or foreign cursor' }] });
 };
 

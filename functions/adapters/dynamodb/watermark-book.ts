@@ -98,7 +98,7 @@ export class DynamoWatermarkBook implements WatermarkBook {
         ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'WATERMARK_TRACE#' },
         ScanIndexForward: false,
         Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, corpId),
+        ExclusiveStartKey: decodeCursor(page.cursor, { corpId, partition: corpKey(corpId), sortPrefix: 'WATERMARK_TRACE#' }),
       }),
     );
     return {
