@@ -30,7 +30,6 @@ type FunctionStats = {
   invocations: number;
   coldStarts: number;
   initMs: number[];
-  containers: number;
   timeouts: number;
   errors: number;
 };
@@ -61,7 +60,12 @@ export class LocalFunction {
     /** `output` receives the containers' stdout and stderr (default: this process's). */
     private readonly options: { maxContainers: number; clockOffsetMs: () => number; output?: Writable },
   ) {
-    this.stats = { functionId: spec.functionId, invocations: 0, coldStarts: 0, initMs: [], containers: 0, timeouts: 0, errors: 0 };
+    this.stats = { functionId: spec.functionId, invocations: 0, coldStarts: 0, initMs: [], timeouts: 0, errors: 0 };
+  }
+
+  /** Containers running now, busy or warm. */
+  get containerCount(): number {
+    return this.containers.length;
   }
 
   /** Starts one more container and waits for its init: the import time of the bundle, in ms. */
@@ -150,7 +154,6 @@ export class LocalFunction {
   private retire(container: Container): void {
     const index = this.containers.indexOf(container);
     if (index >= 0) this.containers.splice(index, 1);
-    this.stats.containers = this.containers.length;
     if (container.child.exitCode === null) container.child.kill('SIGKILL');
     this.waiting.shift()?.();
   }
@@ -191,7 +194,6 @@ export class LocalFunction {
       if (!container.busy) this.retire(container);
     });
     this.containers.push(container);
-    this.stats.containers = this.containers.length;
     return container;
   }
 

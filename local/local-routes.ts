@@ -57,8 +57,9 @@ export const localRoutes =
       return true;
     }
     if (url.pathname === '/local/functions' && request.method === 'GET') {
-      const items = [...functions.values()].map(({ stats }) => ({
+      const items = [...functions.values()].map(({ stats, containerCount }) => ({
         ...stats,
+        containers: containerCount,
         meanInitMs: stats.initMs.length ? Math.round((stats.initMs.reduce((a, b) => a + b, 0) / stats.initMs.length) * 10) / 10 : null,
       }));
       json(response, 200, { items, nextCursor: null });

@@ -2,7 +2,7 @@ import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } 
 import type { Asset, AssetType } from '#core/handover';
 import type { AssetCatalog } from '#ports/handovers';
 import type { Page, PageRequest } from '#ports/stores';
-import { INDEX_GSI1, assetKey, decodeCursor, encodeCursor, ownerPartition, tableName } from './table.ts';
+import { INDEX_GSI1, assetKey, pageQuery, encodeCursor, ownerPartition, tableName } from './table.ts';
 
 export const toAsset = (item: Record<string, unknown>): Asset => ({
   corpId: String(item.corpId),
@@ -44,19 +44,10 @@ export class DynamoAssetCatalog implements AssetCatalog {
     const result = await this.db.send(
       new QueryCommand({
         TableName: tableName(),
-        IndexName: INDEX_GSI1,
-        KeyConditionExpression: 'GSI1PK = :owner AND begins_with(GSI1SK, :prefix)',
-        ExpressionAttributeValues: {
-          ':owner': ownerPartition(corpId, ownerId),
-          ':prefix': assetType ? `ASSET#${assetType}#` : 'ASSET#',
-        },
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, {
-          corpId,
-          index: INDEX_GSI1,
-          partition: ownerPartition(corpId, ownerId),
-          sortPrefix: assetType ? `ASSET#${assetType}#` : 'ASSET#',
-        }),
+        ...pageQuery(
+          { corpId, index: INDEX_GSI1, partition: ownerPartition(corpId, ownerId), sortPrefix: assetType ? `ASSET#${assetType}#` : 'ASSET#' },
+          page,
+        ),
       }),
     );
     return { items: (result.Items ?? []).map(toAsset), nextCursor: encodeCursor(result.LastEvaluatedKey) };

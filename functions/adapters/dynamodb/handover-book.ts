@@ -22,7 +22,7 @@ import {
   cancellationReasons,
   conditionally,
   corpKey,
-  decodeCursor,
+  pageQuery,
   encodeCursor,
   handoverKey,
   handoversOfPartition,
@@ -80,24 +80,13 @@ export class DynamoHandoverBook implements HandoverBook {
     const result = await this.db.send(
       new QueryCommand({
         TableName: tableName(),
-        ...(fromMemberId
-          ? {
-              IndexName: INDEX_GSI1,
-              KeyConditionExpression: 'GSI1PK = :pk AND begins_with(GSI1SK, :prefix)',
-              ExpressionAttributeValues: { ':pk': handoversOfPartition(corpId, fromMemberId), ':prefix': 'HANDOVER#' },
-            }
-          : {
-              KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-              ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'HANDOVER#' },
-            }),
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(
-          page.cursor,
+        ...pageQuery(
           fromMemberId
             ? { corpId, index: INDEX_GSI1, partition: handoversOfPartition(corpId, fromMemberId), sortPrefix: 'HANDOVER#' }
             : { corpId, partition: corpKey(corpId), sortPrefix: 'HANDOVER#' },
+          page,
         ),
+        ScanIndexForward: false,
       }),
     );
     return { items: (result.Items ?? []).map(toHandover), nextCursor: encodeCursor(result.LastEvaluatedKey) };

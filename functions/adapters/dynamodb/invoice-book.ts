@@ -9,7 +9,7 @@ import {
   cancellationReasons,
   conditionally,
   corpKey,
-  decodeCursor,
+  pageQuery,
   encodeCursor,
   invoiceKey,
   invoiceSequenceKey,
@@ -76,11 +76,8 @@ export class DynamoInvoiceBook implements InvoiceBook {
     const result = await this.db.send(
       new QueryCommand({
         TableName: tableName(),
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'INVOICE#' },
+        ...pageQuery({ corpId, partition: corpKey(corpId), sortPrefix: 'INVOICE#' }, page),
         ScanIndexForward: false,
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, { corpId, partition: corpKey(corpId), sortPrefix: 'INVOICE#' }),
       }),
     );
     return { items: (result.Items ?? []).map(toInvoice), nextCursor: encodeCursor(result.LastEvaluatedKey) };

@@ -7,7 +7,7 @@ import {
   cancellationReasons,
   conditionally,
   corpKey,
-  decodeCursor,
+  pageQuery,
   encodeCursor,
   isContention,
   orderKey,
@@ -85,10 +85,7 @@ export class DynamoOrderBook implements OrderBook {
     const result = await this.db.send(
       new QueryCommand({
         TableName: tableName(),
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'ORDER#' },
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, { corpId, partition: corpKey(corpId), sortPrefix: 'ORDER#' }),
+        ...pageQuery({ corpId, partition: corpKey(corpId), sortPrefix: 'ORDER#' }, page),
       }),
     );
     return {

@@ -18,7 +18,7 @@ import {
   INDEX_GSI1,
   cancellationReasons,
   conditionally,
-  decodeCursor,
+  pageQuery,
   encodeCursor,
   isContention,
   memberKey,
@@ -239,11 +239,7 @@ export class DynamoSeatLedger implements SeatLedger {
     const result = await this.db.send(
       new QueryCommand({
         TableName: tableName(),
-        IndexName: INDEX_GSI1,
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': seatIndexPartition(corpId) },
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, { corpId, index: INDEX_GSI1, partition: seatIndexPartition(corpId), sortPrefix: 'MEMBER#' }),
+        ...pageQuery({ corpId, index: INDEX_GSI1, partition: seatIndexPartition(corpId), sortPrefix: 'MEMBER#' }, page),
       }),
     );
     return {

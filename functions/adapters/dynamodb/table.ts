@@ -72,7 +72,7 @@ export type CursorQuery = { corpId: string; partition: string; sortPrefix: strin
  * partition queried), with a sort key in the queried range. Anything else (another corp's or
  * another list's key, a key missing its sort key, a value that is not a string) is a 400.
  */
-export const decodeCursor = (cursor: string | null, query: CursorQuery): Record<string, unknown> | undefined => {
+const decodeCursor = (cursor: string | null, query: CursorQuery): Record<string, unknown> | undefined => {
   if (!cursor) return undefined;
   const [partitionKey, sortKey] = query.index ? ['GSI1PK', 'GSI1SK'] : ['PK', 'SK'];
   const attributes = query.index ? ['GSI1PK', 'GSI1SK', 'PK', 'SK'] : ['PK', 'SK'];
@@ -92,6 +92,18 @@ export const decodeCursor = (cursor: string | null, query: CursorQuery): Record<
     (record[sortKey] as string).startsWith(query.sortPrefix);
   if (valid) return record;
   throw new DomainError('VALIDATION_FAILED', 'The request is not valid.', { errors: [{ path: '/cursor', message: 'Unknown or foreign cursor' }] });
+};
+
+/** One page of a list: the query's key condition, stated once, and the cursor checked against it. */
+export const pageQuery = (query: CursorQuery, page: { limit: number; cursor: string | null }) => {
+  const [partitionKey, sortKey] = query.index ? ['GSI1PK', 'GSI1SK'] : ['PK', 'SK'];
+  return {
+    ...(query.index && { IndexName: query.index }),
+    KeyConditionExpression: `${partitionKey} = :pk AND begins_with(${sortKey}, :prefix)`,
+    ExpressionAttributeValues: { ':pk': query.partition, ':prefix': query.sortPrefix },
+    Limit: page.limit,
+    ExclusiveStartKey: decodeCursor(page.cursor, query),
+  };
 };
 
 export type CancellationReason = { code: string; item: Record<string, unknown> | undefined };

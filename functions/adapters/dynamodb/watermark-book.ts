@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageRequest } from '#ports/stores';
 import type { SecretSealer, TraceRecord, WatermarkBook, WatermarkKey } from '#ports/watermarks';
-import { conditionally, corpKey, decodeCursor, encodeCursor, tableName } from './table.ts';
+import { conditionally, corpKey, pageQuery, encodeCursor, tableName } from './table.ts';
 
 const keyItem = (corpId: string, version: number) => ({ PK: corpKey(corpId), SK: `WATERMARK_KEY#${String(version).padStart(3, '0')}` });
 const serialItem = (corpId: string, memberId: string) => ({ PK: corpKey(corpId), SK: `WATERMARK_SERIAL#${memberId}` });
@@ -94,11 +94,8 @@ export class DynamoWatermarkBook implements WatermarkBook {
     const result = await this.db.send(
       new QueryCommand({
         TableName: tableName(),
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'WATERMARK_TRACE#' },
+        ...pageQuery({ corpId, partition: corpKey(corpId), sortPrefix: 'WATERMARK_TRACE#' }, page),
         ScanIndexForward: false,
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor, { corpId, partition: corpKey(corpId), sortPrefix: 'WATERMARK_TRACE#' }),
       }),
     );
     return {
