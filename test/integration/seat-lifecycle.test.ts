@@ -44,7 +44,7 @@ beforeAll(async () => {
     members: new DynamoMemberDirectory(db),
     seats: new DynamoSeatLedger(db),
     clock,
-    workflows: { start: async (workflow, name) => void started.push({ workflow, name }) },
+    workflows: { start: async (workflow, name) => void started.push({ workflow, name }), status: async () => 'running' },
   };
 });
 
