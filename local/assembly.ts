@@ -34,6 +34,7 @@ export type AssemblyFunction = {
   architecture: string;
   memoryMb: number;
   timeoutS: number;
+  reservedConcurrency: number | null;
   /** Variables as the template has them: strings, or `Ref` / `Fn::GetAtt` / `Fn::Join` expressions. */
   environment: Record<string, unknown>;
   triggers: LambdaTrigger[];
@@ -162,6 +163,7 @@ export const readAssembly = (dir: string, stackName = 'Steward'): CloudAssembly 
       architecture: String(p.Architectures?.[0] ?? 'x86_64'),
       memoryMb: Number(p.MemorySize ?? 128),
       timeoutS: Number(p.Timeout ?? 3),
+      reservedConcurrency: p.ReservedConcurrentExecutions === undefined ? null : Number(p.ReservedConcurrentExecutions),
       environment: { ...(p.Environment?.Variables ?? {}) },
       triggers: [...(routes.get(logicalId) ?? []), ...(tasks.get(logicalId) ?? [])],
     };

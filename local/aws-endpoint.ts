@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { LocalFaults } from './faults.ts';
 import type { LocalIam } from './iam.ts';
 import { LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION } from './resources.ts';
 
@@ -13,6 +14,7 @@ export type AwsEndpointOptions = {
   dynamoDbEndpoint: string;
   s3Endpoint: string;
   startExecution: (stateMachineArn: string, name: string, input: string) => { executionArn: string; startDate: Date } | 'exists';
+  describeExecution: (executionArn: string) => DescribedExecution | undefined;
   putEvent: (entry: { source: string; detailType: string; detail: unknown; eventBusName: string }) => void;
   /** Secret ARN -> its value. */
   secrets: Map<string, string>;
@@ -22,7 +24,11 @@ export type AwsEndpointOptions = {
   called: (call: string) => void;
   /** Told of every call a role did not allow. */
   denied: (denial: { caller: string; action: string; resource: string }) => void;
+  /** Faults injected by the tests (`aws:<service>:<Operation>`). */
+  faults: LocalFaults;
 };
+
+export type DescribedExecution = { stateMachineArn: string; name: string; status: string; startDate: Date; stopDate: Date | null; input: unknown };
 
 type Check = { action: string; resource: string };
 type Answer = { status: number; type: string; body: unknown };
@@ -169,7 +175,13 @@ const handle = async (options: AwsEndpointOptions, kmsKey: Buffer, request: Inco
   };
   const caller = functionId ? options.iam.callerArn(functionId) : 'anonymous';
 
-  options.called(`${service}:${service === 's3' ? request.method : String(request.headers['x-amz-target'] ?? '').split('.').pop()}`);
+  const call = `${service}:${service === 's3' ? request.method : String(request.headers['x-amz-target'] ?? '').split('.').pop()}`;
+  options.called(call);
+  const fault = options.faults.take(`aws:${call}`);
+  if (fault) {
+    const message = `Fault injected by /local/faults into ${call}`;
+    return send(response, service === 's3' ? s3Error(500, fault.errorType, message) : jsonError('application/x-amz-json-1.0', 500, fault.errorType, message));
+  }
   if (service === 's3') {
     if (presignExpired(url)) return send(response, s3Error(403, 'AccessDenied', 'Request has expired'));
     const denied = await firstDenied(s3Checks(request.method ?? 'GET', url, request.headers));
@@ -203,6 +215,26 @@ const handle = async (options: AwsEndpointOptions, kmsKey: Buffer, request: Inco
         if (started === 'exists') return jsonError(protocol, 400, 'ExecutionAlreadyExists', `Execution already exists: '${input.name}'`);
         return { status: 200, type: protocol, body: { executionArn: started.executionArn, startDate: started.startDate.getTime() / 1000 } };
       });
+    case 'states:DescribeExecution': {
+      const execution = options.describeExecution(String(input.executionArn));
+      return answer({ action: 'states:DescribeExecution', resource: String(input.executionArn) }, () =>
+        execution
+          ? {
+              status: 200,
+              type: protocol,
+              body: {
+                executionArn: input.executionArn,
+                stateMachineArn: execution.stateMachineArn,
+                name: execution.name,
+                status: execution.status,
+                startDate: execution.startDate.getTime() / 1000,
+                ...(execution.stopDate && { stopDate: execution.stopDate.getTime() / 1000 }),
+                input: JSON.stringify(execution.input),
+              },
+            }
+          : jsonError(protocol, 400, 'ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn}'`),
+      );
+    }
     case 'events:PutEvents': {
       const entries = input.Entries as { Source: string; DetailType: string; Detail: string; EventBusName?: string }[];
       const bus = entries[0]?.EventBusName ?? 'default';

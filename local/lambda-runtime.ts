@@ -19,6 +19,8 @@ export type FunctionSpec = {
   handler: string;
   memoryMb: number;
   timeoutSeconds: number;
+  /** ReservedConcurrentExecutions: calls beyond it are throttled at once, as Lambda throttles them. */
+  reservedConcurrency: number | null;
 };
 
 /** Lambda's error shape; `Runtime.*` types are the runtime's own (the module did not load, the process died...). */
@@ -28,6 +30,7 @@ export type InvokeResult = { ok: true; result: unknown } | { ok: false; error: I
 type FunctionStats = {
   functionId: string;
   invocations: number;
+  throttles: number;
   coldStarts: number;
   initMs: number[];
   timeouts: number;
@@ -45,13 +48,16 @@ export class LambdaError extends Error {
 
 /**
  * One local function: containers (child processes) started on demand, each serving one
- * invocation at a time and kept warm, up to `maxContainers`; further calls wait for one.
+ * invocation at a time and kept warm, up to `maxContainers`; further calls wait for one, except
+ * beyond the function's reserved concurrency, where they are throttled.
  * Memory (heap limit, and the peak RSS checked after each call), timeout and payload limits
  * are the template's and Lambda's.
  */
 export class LocalFunction {
   private readonly containers: Container[] = [];
   private readonly waiting: (() => void)[] = [];
+  /** Calls running or waiting for a container. */
+  private inFlight = 0;
   readonly stats: FunctionStats;
   private stopped = false;
 
@@ -60,7 +66,7 @@ export class LocalFunction {
     /** `output` receives the containers' stdout and stderr (default: this process's). */
     private readonly options: { maxContainers: number; clockOffsetMs: () => number; output?: Writable },
   ) {
-    this.stats = { functionId: spec.functionId, invocations: 0, coldStarts: 0, initMs: [], timeouts: 0, errors: 0 };
+    this.stats = { functionId: spec.functionId, invocations: 0, throttles: 0, coldStarts: 0, initMs: [], timeouts: 0, errors: 0 };
   }
 
   /** Containers running now, busy or warm. */
@@ -85,6 +91,19 @@ export class LocalFunction {
       return this.failed({ errorType: 'RequestEntityTooLargeException', errorMessage: `Request must be smaller than ${SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction operation` });
     }
     if (this.stopped) return this.failed({ errorType: 'ServiceException', errorMessage: `${this.spec.functionId} is stopped` });
+    if (this.spec.reservedConcurrency !== null && this.inFlight >= this.spec.reservedConcurrency) {
+      this.stats.throttles++;
+      return { ok: false, error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' } };
+    }
+    this.inFlight++;
+    try {
+      return await this.invokeInContainer(payload);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async invokeInContainer(payload: string): Promise<InvokeResult> {
     this.stats.invocations++;
     let container: Container | undefined;
     try {

@@ -253,6 +253,7 @@ export const sandboxedFunction = (options: {
       handler: fn.handler,
       memoryMb: fn.memoryMb,
       timeoutSeconds: fn.timeoutS,
+      reservedConcurrency: fn.reservedConcurrency,
       environment: {
         ...templateEnvironment,
         ...lambdaEnvironment(sandbox, { functionName: fn.logicalId, memoryMb: fn.memoryMb, region: LOCAL_REGION, handler: fn.handler }),

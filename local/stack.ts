@@ -16,6 +16,8 @@ import { localJwt } from '../scripts/token.ts';
 import { RecordingAlerts } from './alerts.ts';
 import { startAwsEndpoint } from './aws-endpoint.ts';
 import { ControllableClock } from './clock.ts';
+import { LocalFaults } from './faults.ts';
+import { LocalScheduler } from './scheduler.ts';
 import { createTables, freePort, startDynamoDbLocal } from './dynamodb.ts';
 import { LocalIam } from './iam.ts';
 import { sandboxedFunction } from './lambda-sandbox.ts';
@@ -69,7 +71,9 @@ export type LocalStack = {
   denials: { caller: string; action: string; resource: string; at: string }[];
   clock: ControllableClock;
   stepFunctions: LocalStepFunctions;
+  scheduler: LocalScheduler;
   alerts: RecordingAlerts;
+  faults: LocalFaults;
   iam: LocalIam;
   functions: Map<string, LocalFunction>;
   stop: () => Promise<void>;
@@ -131,6 +135,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     const clock = new ControllableClock();
     const alerts = new RecordingAlerts();
+    const faults = new LocalFaults();
+    teardown.push(() => faults.clear());
     const iam = new LocalIam(resources);
     // Secret values: a function's `<NAME>_ARN` names the secret, this process's `<NAME>` holds its value.
     const secrets = new Map<string, string>();
@@ -156,6 +162,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         dynamoDbEndpoint: dynamo.endpoint,
         s3Endpoint,
         startExecution: (arn, name, input) => stepFunctions!.startExecution(arn, name, input),
+        describeExecution: (arn) => stepFunctions!.describe(arn),
+        faults,
         putEvent: (event) => alerts.record(event),
         secrets,
         kmsKeys: resourcesOfType(template, 'AWS::KMS::Key').map(([id]) => resources.getAtt(id, 'Arn')),
@@ -171,7 +179,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     const port = options.port ?? (await freePort());
     const functions = new Map<string, LocalFunction>();
-    let invoke: (functionId: string, event: unknown) => Promise<InvokeResult>;
+    let invokeFunction: (functionId: string, event: unknown) => Promise<InvokeResult>;
     if (runtime === 'bundles') {
       // Outside the repository: no node_modules above a sandbox but the runtime's own.
       const sandboxRoot = join(tmpdir(), `steward-sandboxes-${process.pid}-${port}`);
@@ -202,14 +210,20 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       clock.onMoved(() => {
         for (const fn of functions.values()) fn.clockMoved(clock.offset());
       });
-      invoke = (functionId, event) => {
+      invokeFunction = (functionId, event) => {
         const fn = functions.get(functionId);
         if (!fn) throw new Error(`No function ${functionId}`);
         return fn.invoke(event);
       };
     } else {
-      invoke = await inProcessFunctions(template, resources, endpoint.url, clock);
+      invokeFunction = await inProcessFunctions(template, resources, endpoint.url, clock);
     }
+    const invoke = async (functionId: string, event: unknown): Promise<InvokeResult> => {
+      const fault = faults.take(`function:${functionId}`);
+      if (fault?.hang) await faults.untilCleared();
+      else if (fault) return { ok: false, error: { errorType: fault.errorType, errorMessage: `Fault injected by /local/faults into ${functionId}` } };
+      return invokeFunction(functionId, event);
+    };
 
     stepFunctions = new LocalStepFunctions(
       resources,
@@ -220,7 +234,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       },
       clock,
     );
+    const scheduler = new LocalScheduler(resources, iam, invoke, clock);
     teardown.push(() => {
+      scheduler.stop();
       stepFunctions!.stop();
       clock.release();
     });
@@ -230,7 +246,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       const url = new URL(request.url ?? '/', 'http://localhost');
       try {
         const body = await readBody(request);
-        if (await localRoutes({ clock, stepFunctions: stepFunctions!, alerts, functions, denials })(request, response, url, body)) return;
+        if (await localRoutes({ clock, stepFunctions: stepFunctions!, scheduler, alerts, functions, denials, faults })(request, response, url, body)) return;
         if (await api(request, response, url, body)) return;
         sendProblem(response, new Problem(404, 'NOT_FOUND', `No route for ${url.pathname}.`));
       } catch (error) {
@@ -249,7 +265,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       awsCalls,
       clock,
       stepFunctions,
+      scheduler,
       alerts,
+      faults,
       iam,
       functions,
       stop: stopAll,

@@ -7,7 +7,10 @@ import { allStates, resourcesOfType, stateMachineDefinition } from './template.t
 export type LocalExecution = {
   name: string;
   stateMachine: string;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  /** On the stack's movable clock, as are execution timeouts. */
+  startDate: Date;
+  stopDate: Date | null;
   input: unknown;
   output: unknown;
   error: string | null;
@@ -39,14 +42,14 @@ const atPath = (input: unknown, path: string): unknown =>
  */
 export class LocalStepFunctions {
   readonly executions = new Map<string, LocalExecution>();
-  private readonly machines = new Map<string, { machine: StateMachine; overrides: object; waits: Set<string> }>();
+  private readonly machines = new Map<string, { machine: StateMachine; overrides: object; waits: Set<string>; timeoutMs: number | null }>();
   private readonly running = new Set<() => void>();
   private stopped = false;
 
   constructor(resources: LocalResources, invoke: Invoke, private readonly clock: ControllableClock) {
     for (const [logicalId, resource] of resourcesOfType(resources.template, 'AWS::StepFunctions::StateMachine')) {
-      // Execution timeouts count real time, which the movable clock makes meaningless.
-      const { TimeoutSeconds: _realTime, ...definition } = stateMachineDefinition(resource, (id) => resources.getAtt(id, 'Arn')) as ReturnType<typeof stateMachineDefinition> & { TimeoutSeconds?: number };
+      // The emulator would count the execution timeout in real time; it is counted on the movable clock instead.
+      const { TimeoutSeconds: executionTimeoutS, ...definition } = stateMachineDefinition(resource, (id) => resources.getAtt(id, 'Arn')) as ReturnType<typeof stateMachineDefinition> & { TimeoutSeconds?: number };
       const tasks: Record<string, (input: any) => Promise<any>> = {};
       const retries: Record<string, number> = {};
       const waits = new Set<string>();
@@ -88,8 +91,16 @@ export class LocalStepFunctions {
         machine: new StateMachine(definition as any, { validationOptions: { checkArn: false } }),
         overrides: { taskResourceLocalHandlers: tasks, retryIntervalOverrides: retries },
         waits,
+        timeoutMs: executionTimeoutS === undefined ? null : executionTimeoutS * 1000,
       });
     }
+  }
+
+  /** DescribeExecution: the execution started under this ARN, if any. */
+  describe(executionArn: string): (LocalExecution & { stateMachineArn: string }) | undefined {
+    const stateMachineArn = executionArn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, '');
+    const execution = this.executions.get(`${stateMachineArn}/${executionArn.split(':').pop()}`);
+    return execution && { ...execution, stateMachineArn };
   }
 
   /**
@@ -106,10 +117,12 @@ export class LocalStepFunctions {
     if (existing) {
       return existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input) ? { executionArn, startDate: new Date() } : 'exists';
     }
-    const execution: LocalExecution = { name, stateMachine: arn.split(':').pop()!, status: 'RUNNING', input, output: null, error: null, events: [] };
+    const startDate = this.clock.now();
+    const execution: LocalExecution = { name, stateMachine: arn.split(':').pop()!, status: 'RUNNING', startDate, stopDate: null, input, output: null, error: null, events: [] };
     this.executions.set(key, execution);
     const run = entry.machine.run(input, { overrides: entry.overrides as any, noThrowOnAbort: true });
     this.running.add(run.abort);
+    if (entry.timeoutMs !== null) void this.timeOut(execution, run.abort, new Date(startDate.getTime() + entry.timeoutMs));
     void (async () => {
       for await (const event of run.eventLogs) {
         const state = 'state' in event ? { state: event.state.name, stateType: entry.waits.has(event.state.name) ? 'Wait' : event.state.type } : {};
@@ -119,17 +132,31 @@ export class LocalStepFunctions {
     run.result
       .then(
         (output) => {
+          if (execution.status !== 'RUNNING') return;
           execution.output = output;
           execution.status = output === null && this.stopped ? 'ABORTED' : 'SUCCEEDED';
+          execution.stopDate = this.clock.now();
         },
         (error: Error) => {
+          if (execution.status !== 'RUNNING') return;
           execution.status = 'FAILED';
+          execution.stopDate = this.clock.now();
           execution.error = error.message;
           logger.error('local execution failed', { execution: name, stateMachine: execution.stateMachine, error: error.message });
         },
       )
       .finally(() => this.running.delete(run.abort));
     return { executionArn, startDate: new Date() };
+  }
+
+  /** When the clock passes the state machine's TimeoutSeconds, the execution ends TIMED_OUT; no Catch sees it. */
+  private async timeOut(execution: LocalExecution, abort: () => void, due: Date): Promise<void> {
+    while (!this.stopped && execution.status === 'RUNNING' && this.clock.now() < due) await this.clock.sleepUntil(due, PARK_SLICE_MS);
+    if (this.stopped || execution.status !== 'RUNNING') return;
+    execution.status = 'TIMED_OUT';
+    execution.error = 'States.Timeout';
+    execution.stopDate = this.clock.now();
+    abort();
   }
 
   stop(): void {

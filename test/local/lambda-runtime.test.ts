@@ -29,7 +29,7 @@ describe('local Lambda runtime', () => {
     rmSync(taskRoot, { recursive: true, force: true });
   });
 
-  const fn = (settings: { memoryMb?: number; timeoutSeconds?: number } = {}) => {
+  const fn = (settings: { memoryMb?: number; timeoutSeconds?: number; reservedConcurrency?: number } = {}) => {
     const local = new LocalFunction(
       {
         functionId: 'Probe',
@@ -37,6 +37,7 @@ describe('local Lambda runtime', () => {
         handler: 'index.handler',
         memoryMb: settings.memoryMb ?? 256,
         timeoutSeconds: settings.timeoutSeconds ?? 5,
+        reservedConcurrency: settings.reservedConcurrency ?? null,
         environment: { _HANDLER: 'index.handler', LAMBDA_TASK_ROOT: taskRoot, TABLE_NAME: 'only-mine' },
       },
       { maxContainers: 2, clockOffsetMs: () => 86_400_000 },
@@ -82,6 +83,15 @@ describe('local Lambda runtime', () => {
     expect(await small.invoke({ kind: 'hog', mb: 10 })).toEqual({ ok: true, result: 10 });
   });
 
+  it('throttles calls beyond the reserved concurrency at once, and serves the next call after', async () => {
+    const reserved = fn({ reservedConcurrency: 1 });
+    const [first, second] = await Promise.all([reserved.invoke({ kind: 'sleep', ms: 300 }), reserved.invoke({ kind: 'sleep', ms: 0 })]);
+    expect(first).toEqual({ ok: true, result: 'woke' });
+    expect(second).toEqual({ ok: false, error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' } });
+    expect(await reserved.invoke({ kind: 'sleep', ms: 0 })).toEqual({ ok: true, result: 'woke' });
+    expect(reserved.stats.throttles).toBe(1);
+  });
+
   it('passes a function error on with its name, as Step Functions matches it', async () => {
     expect(await fn().invoke({ kind: 'throw' })).toMatchObject({ ok: false, error: { errorType: 'AssetServiceUnavailable', errorMessage: 'downstream said 503' } });
   });
@@ -93,7 +103,7 @@ describe('local Lambda runtime', () => {
     writeFileSync(join(missing, 'index.js'), 'exports.other = async () => 1;');
     const run = (root: string) => {
       const local = new LocalFunction(
-        { functionId: 'Broken', taskRoot: root, handler: 'index.handler', memoryMb: 128, timeoutSeconds: 5, environment: { _HANDLER: 'index.handler', LAMBDA_TASK_ROOT: root } },
+        { functionId: 'Broken', taskRoot: root, handler: 'index.handler', memoryMb: 128, timeoutSeconds: 5, reservedConcurrency: null, environment: { _HANDLER: 'index.handler', LAMBDA_TASK_ROOT: root } },
         { maxContainers: 1, clockOffsetMs: () => 0 },
       );
       started.push(local);

@@ -54,4 +54,24 @@ describe('local Step Functions', () => {
     stepFunctions.stop();
     clock.release();
   });
+
+  it('times an execution out on the movable clock at its TimeoutSeconds, and DescribeExecution says so', async () => {
+    const clock = new ControllableClock();
+    const stuck = { Resources: { Stuck: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: JSON.stringify({ ...definition, TimeoutSeconds: 3600 }) } } } };
+    const resources = new LocalResources(stuck);
+    let invoked = 0;
+    const stepFunctions = new LocalStepFunctions(resources, async () => void invoked++, clock);
+    const arn = resources.ref('Stuck');
+    const dueAt = new Date(clock.now().getTime() + 2 * 3600 * 1000).toISOString();
+    const { executionArn } = stepFunctions.startExecution(arn, 'stuck-1', JSON.stringify({ dueAt })) as { executionArn: string };
+    expect(stepFunctions.describe(executionArn)).toMatchObject({ status: 'RUNNING', stateMachineArn: arn });
+
+    clock.advance(3601 * 1000);
+    await vi.waitFor(() => expect(stepFunctions.describe(executionArn)?.status).toBe('TIMED_OUT'));
+    expect(stepFunctions.describe(executionArn)).toMatchObject({ error: 'States.Timeout', stopDate: expect.any(Date) });
+    expect(invoked).toBe(0);
+    expect(stepFunctions.describe(`${arn.replace(':stateMachine:', ':execution:')}:never-started`)).toBeUndefined();
+    stepFunctions.stop();
+    clock.release();
+  });
 });
