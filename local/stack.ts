@@ -35,6 +35,8 @@ import { referencedId, resourcesOfType, type CfnTemplate } from './template.ts';
   return { promise, resolve, reject };
 };
 
+const LAMBDA_SERVICE_ERRORS = new Set(['TooManyRequestsException', 'ServiceException']);
+
 /** Where `npm start` keeps its synthesised assembly; assets whose inputs did not change are not bundled again. */
 const LOCAL_ASSEMBLY_DIR = resolve('.steward-local/cdk.out');
 
@@ -230,7 +232,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       async (functionId, payload) => {
         const result = await invoke(functionId, payload);
         if (result.ok) return result.result;
-        throw Object.assign(new Error(result.error.errorMessage), { name: result.error.errorType });
+        // Lambda's own refusals reach a state machine as `Lambda.<Exception>`, which LambdaInvoke's default Retry names.
+        const name = LAMBDA_SERVICE_ERRORS.has(result.error.errorType) ? `Lambda.${result.error.errorType}` : result.error.errorType;
+        throw Object.assign(new Error(result.error.errorMessage), { name });
       },
       clock,
     );
