@@ -102,12 +102,13 @@ export class StewardStack extends Stack {
       providerSecret.grantRead(checkInvoice);
       checkInvoice.addEnvironment('STEWARD_INVOICE_PROVIDER_SECRET_ARN', providerSecret.secretArn);
     }
-    checkInvoice.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['events:PutEvents'],
-        resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
-      }),
-    );
+    const putEventsOnDefaultBus = () => new PolicyStatement({
+      actions: ['events:PutEvents'],
+      resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
+    });
+    checkInvoice.addToRolePolicy(putEventsOnDefaultBus());
+    // A handover closed failed because its workflow broke down raises an alert.
+    finishHandover.addToRolePolicy(putEventsOnDefaultBus());
     for (const fn of [syncOrder, lockSeat, planDepartureHandover, transferAssets, failAssetBatch, finishHandover, checkInvoice]) {
       table.grantReadWriteData(fn);
     }
@@ -169,6 +170,8 @@ export class StewardStack extends Stack {
       new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${REPORTS_PREFIX}*`)] }),
     );
     workflows.handover.grantStartExecution(handovers);
+    // MemberAssetsHandedOver, raised when an admin hands over an active member's assets.
+    handovers.addToRolePolicy(putEventsOnDefaultBus());
     const invoices = new StewardFunction(this, 'Invoices', { entry: 'functions/http/invoices.ts', environment: { ...documents, ...flows } });
     table.grantReadWriteData(invoices);
     invoices.addToRolePolicy(
@@ -221,6 +224,7 @@ export class StewardStack extends Stack {
         { method: HttpMethod.POST, path: '/corps/{corpId}/handovers', fn: handovers, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/handovers', fn: handovers, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/handovers/{handoverId}', fn: handovers, admin: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/audit', fn: handovers, admin: true },
         { method: HttpMethod.POST, path: '/corps/{corpId}/orders/{orderId}/invoices', fn: invoices, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/invoices', fn: invoices, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/invoices/{invoiceId}', fn: invoices, admin: true },

@@ -34,23 +34,33 @@ const transferBranch = (scope: Construct, type: AssetType, fns: HandoverFunction
 
 /**
  * The transfer: docs, drive and calendar in parallel branches, then the count, the report and
- * the close. Input: { corpId, handoverId } (more fields pass through).
+ * the close. Finishing that runs out of retries closes the handover `failed` without its report,
+ * so it never stays `running`. Input: { corpId, handoverId } (more fields pass through).
  */
 export const transferChain = (scope: Construct, fns: HandoverFunctions): IChainable => {
   const failed = new Fail(scope, 'HandoverFailed', { error: 'HandoverFailed' });
+  const closeUnfinished = task(
+    scope,
+    'CloseUnfinishedHandover',
+    fns.finishHandover,
+    { corpId: '$.corpId', handoverId: '$.handoverId', error: '$.error', unfinished: 'true' },
+    '$.finish',
+    failed,
+  );
+  closeUnfinished.next(failed);
   const finishFailed = task(
     scope,
     'FinishBrokenHandover',
     fns.finishHandover,
     { corpId: '$.corpId', handoverId: '$.handoverId', error: '$.error' },
     '$.finish',
-    failed,
+    closeUnfinished,
   ).next(failed);
   const parallel = new Parallel(scope, 'TransferAssets', { resultPath: JsonPath.DISCARD });
   for (const type of ASSET_TYPES) parallel.branch(transferBranch(scope, type, fns));
   parallel.addCatch(finishFailed, { resultPath: '$.error' });
   const start = new Pass(scope, 'StartTransfer', { result: Result.fromObject({ cursor: null, done: false }), resultPath: '$.page' });
-  const finish = task(scope, 'FinishHandover', fns.finishHandover, { corpId: '$.corpId', handoverId: '$.handoverId' }, '$.finish', failed);
+  const finish = task(scope, 'FinishHandover', fns.finishHandover, { corpId: '$.corpId', handoverId: '$.handoverId' }, '$.finish', closeUnfinished);
   return start.next(parallel).next(finish).next(new Succeed(scope, 'HandoverFinished'));
 };
 

@@ -126,6 +126,13 @@ export const openApiDocument = () => ({
         responses: { ...ok('200', s.handoverView, 'reportUrl is valid for 15 minutes'), ...common, '404': problemResponse('HANDOVER_NOT_FOUND') },
       },
     },
+    '/corps/{corpId}/audit': {
+      get: {
+        ...admin,
+        parameters: [corpId, ...paging],
+        responses: { ...ok('200', s.page(s.auditEntry), 'What admins did, newest first: handovers of members who still work here'), ...common },
+      },
+    },
     '/corps/{corpId}/orders/{orderId}/invoices': {
       post: {
         ...admin,

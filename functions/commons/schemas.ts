@@ -58,6 +58,15 @@ export const hrEvent = z.discriminatedUnion('type', [employeeUpserted, employeeD
 
 export const assetType = z.enum(ASSET_TYPES);
 
+/** Extension: the service's per-asset version, larger with every change; a stale event changes nothing. */
+const assetVersion = z
+  .number()
+  .int()
+  .min(0)
+  .max(Number.MAX_SAFE_INTEGER)
+  .optional()
+  .describe('Larger with every change of the asset at the service (a revision, or the change time in epoch milliseconds)');
+
 export const assetUpserted = z.object({
   type: z.literal('asset.upserted'),
   data: z
@@ -70,6 +79,7 @@ export const assetUpserted = z.object({
       externalShares: z.number().int().min(0).default(0),
       startsAt: instant.optional(),
       endsAt: instant.optional(),
+      version: assetVersion,
     })
     .superRefine((asset, context) => {
       if (asset.assetType !== 'calendar') return;
@@ -84,7 +94,7 @@ export const assetUpserted = z.object({
 
 export const assetDeleted = z.object({
   type: z.literal('asset.deleted'),
-  data: z.object({ corpId: id, assetType, assetId: id }),
+  data: z.object({ corpId: id, assetType, assetId: id, version: assetVersion }),
 });
 
 export const assetEvent = z.discriminatedUnion('type', [assetUpserted, assetDeleted]);
@@ -98,6 +108,7 @@ export const assetView = z.object({
   startsAt: instant.optional(),
   endsAt: instant.optional(),
   updatedAt: instant,
+  version: z.number().optional(),
 });
 
 export const handoverSettings = z.object({ auto: z.boolean(), fallbackRecipientId: id.nullable().default(null) });
@@ -112,6 +123,17 @@ export const handoverRequest = z
     message: 'A member cannot hand over to themselves',
     path: ['toMemberId'],
   });
+
+/** One entry of a corp's admin audit list. */
+export const auditEntry = z.object({
+  at: instant,
+  actor: z.string(),
+  action: z.literal('member_assets_handed_over'),
+  memberId: id,
+  handoverId: z.string(),
+  toMemberId: id,
+  assetTypes: z.array(assetType),
+});
 
 const typeCounts = z.object({ transferred: z.number(), failed: z.number(), skipped: z.number() });
 

@@ -14,7 +14,18 @@ export type Asset = {
   startsAt: Instant | null;
   endsAt: Instant | null;
   updatedAt: Instant;
+  /** The asset service's version of the asset when it last reported it (null: it sends none). */
+  version: number | null;
 };
+
+/**
+ * Whether an asset event arrives after a later one, so it must change nothing. Only a versioned
+ * event is ordered, against the version stored with the asset or its tombstone; an event without a
+ * version, or an asset never reported with one, keeps the contract's "the latest report wins".
+ * An equal version is the same change delivered again.
+ */
+export const isStaleAssetEvent = (stored: { version: number | null } | null, eventVersion: number | null): boolean =>
+  eventVersion !== null && stored !== null && stored.version !== null && eventVersion <= stored.version;
 
 export type HandoverMode = 'auto' | 'manual';
 export type HandoverStatus = 'running' | 'succeeded' | 'partially_failed' | 'failed' | 'awaiting_admin';

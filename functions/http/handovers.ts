@@ -1,10 +1,11 @@
-import { adminCorpId } from '#commons/auth';
+import { adminCorpId, corpAdmin } from '#commons/auth';
 import { httpHandler, idParam, jsonBody, pageRequest, queryParam } from '#commons/http';
 import { portsFrom } from '#commons/provider';
 import { assetType, handoverRequest, handoverSettings, id } from '#commons/schemas';
 import { assets } from '#providers/asset-catalog';
 import { clock } from '#providers/clock';
 import { documents } from '#providers/documents';
+import { events } from '#providers/events';
 import { handovers } from '#providers/handover-book';
 import { members } from '#providers/member-directory';
 import { workflows } from '#providers/workflows';
@@ -12,12 +13,13 @@ import { listMemberAssets } from '#use-cases/assets';
 import {
   getHandover,
   getHandoverSettings,
+  listAudit,
   listHandovers,
   putHandoverSettings,
   startManualHandover,
 } from '#use-cases/handovers';
 
-const ports = portsFrom({ assets, members, handovers, documents, clock, workflows });
+const ports = portsFrom({ assets, members, handovers, documents, clock, workflows, events });
 
 /** Assets, handover settings and handovers: what an admin sees and does when someone leaves. */
 export const handler = httpHandler({
@@ -38,8 +40,8 @@ export const handler = httpHandler({
   },
 
   'POST /corps/{corpId}/handovers': async (request) => {
-    const corpId = adminCorpId(request);
-    const handover = await startManualHandover(ports, corpId, jsonBody(request, handoverRequest));
+    const { corpId, adminId } = corpAdmin(request);
+    const handover = await startManualHandover(ports, corpId, jsonBody(request, handoverRequest), adminId);
     return { status: 202, body: handover, headers: { location: `/corps/${corpId}/handovers/${handover.handoverId}` } };
   },
 
@@ -52,5 +54,10 @@ export const handler = httpHandler({
   'GET /corps/{corpId}/handovers/{handoverId}': async (request) => {
     const corpId = adminCorpId(request);
     return { status: 200, body: await getHandover(ports, corpId, idParam(request, 'handoverId')) };
+  },
+
+  'GET /corps/{corpId}/audit': async (request) => {
+    const corpId = adminCorpId(request);
+    return { status: 200, body: await listAudit(ports, corpId, pageRequest(request)) };
   },
 });

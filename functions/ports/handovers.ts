@@ -9,6 +9,7 @@ import type {
 } from '#core/handover';
 import type { Instant } from '#core/time';
 import type { Page, PageRequest } from './stores.ts';
+import type { WorkflowName } from './workflows.ts';
 
 export type Handover = {
   corpId: string;
@@ -29,14 +30,35 @@ export type Handover = {
 /** A member's one open handover: running, or recorded and waiting for an admin. */
 export type OpenHandover = { handoverId: string; status: 'running' | 'awaiting_admin' };
 
+/** The execution that runs a handover's transfer, named so that starting it twice starts it once. */
+export type HandoverExecution = { workflow: Extract<WorkflowName, 'departure' | 'handover'>; name: string; input: Record<string, string> };
+
+/** A running handover as the sweeper finds it: since when it runs, and which execution should be running it. */
+export type RunningHandover = { corpId: string; memberId: string; handoverId: string; runningSince: Instant; execution: HandoverExecution };
+
+/** What an admin did, kept in the corp's audit list. */
+export type AuditEntry = {
+  at: Instant;
+  actor: string;
+  action: 'member_assets_handed_over';
+  memberId: string;
+  handoverId: string;
+  toMemberId: string;
+  assetTypes: AssetType[];
+};
+
 export type Creation = { outcome: 'created' } | { outcome: 'exists' } | { outcome: 'memberBusy'; open: OpenHandover };
 
 /** What happened when a transfer was written to the catalog together with its outcome line. */
 export type TransferRecord = 'transferred' | 'alreadyRecorded' | 'gone' | 'ownerChanged';
 
+/** `stale`: a later version of the asset (or its tombstone) is stored, so the event changed nothing. */
+export type AssetWrite = 'applied' | 'stale';
+
 export interface AssetCatalog {
-  upsert(asset: Asset): Promise<void>;
-  remove(corpId: string, assetType: AssetType, assetId: string): Promise<void>;
+  upsert(asset: Asset): Promise<AssetWrite>;
+  /** Leaves a tombstone carrying the version, so a late upsert of an older version cannot bring the asset back. */
+  remove(corpId: string, assetType: AssetType, assetId: string, version: number | null, at: Instant): Promise<AssetWrite>;
   /** Assets the member owns now, in key order (type, then id); `assetType` narrows to one type. */
   listOwned(corpId: string, ownerId: string, assetType: AssetType | null, page: PageRequest): Promise<Page<Asset>>;
 }
@@ -47,14 +69,31 @@ export interface HandoverBook {
   get(corpId: string, handoverId: string): Promise<Handover | null>;
   list(corpId: string, fromMemberId: string | null, page: PageRequest): Promise<Page<Handover>>;
   openHandover(corpId: string, memberId: string): Promise<OpenHandover | null>;
-  /** Records a handover; a running or awaiting one also takes the member's single open slot. */
-  create(handover: Handover): Promise<Creation>;
+  /**
+   * Records a handover; a running or awaiting one also takes the member's single open slot, and a
+   * running one names its `execution` there for the sweeper. `audit` is written in the same step.
+   */
+  create(handover: Handover, options?: { execution?: HandoverExecution; audit?: AuditEntry }): Promise<Creation>;
   /** Turns an `awaiting_admin` handover into a running manual one; false if it no longer waits. */
-  takeOver(corpId: string, fromMemberId: string, handoverId: string, toMemberId: string, assetTypes: AssetType[]): Promise<boolean>;
+  takeOver(
+    corpId: string,
+    fromMemberId: string,
+    handoverId: string,
+    change: { toMemberId: string; assetTypes: AssetType[]; execution: HandoverExecution; at: Instant },
+  ): Promise<boolean>;
+  /** Running handovers of every corp that have run since before `before`, oldest first. */
+  runningSince(before: Instant): Promise<RunningHandover[]>;
+  /** The corp's audit list, newest first. */
+  audit(corpId: string, page: PageRequest): Promise<Page<AuditEntry>>;
   /** The ids (`<type>#<assetId>`) among `assets` that already have an outcome line in this handover. */
   decided(corpId: string, handoverId: string, assets: readonly Pick<Asset, 'assetType' | 'assetId'>[]): Promise<Set<string>>;
-  /** Moves the asset from `outcome.from` to `outcome.to` and writes its outcome line, atomically. */
-  recordTransfer(corpId: string, handoverId: string, outcome: AssetOutcome, at: Instant): Promise<TransferRecord>;
+  /**
+   * Moves the asset from `outcome.from` to `outcome.to` and writes its outcome line, atomically,
+   * stamping the service's `version` of the moved asset when it gave one. An asset that already
+   * names `outcome.to` (the service's own report of this transfer got there first) is recorded
+   * transferred too.
+   */
+  recordTransfer(corpId: string, handoverId: string, outcome: AssetOutcome, at: Instant, version: number | null): Promise<TransferRecord>;
   /** Writes an outcome line unless the asset already has one. */
   recordOutcome(corpId: string, handoverId: string, outcome: AssetOutcome): Promise<void>;
   outcomes(corpId: string, handoverId: string): Promise<AssetOutcome[]>;
@@ -69,7 +108,8 @@ export type TransferRequest = { corpId: string; handoverId: string; asset: Asset
  * `unavailable`: try again later (throttling, outage).
  */
 export type TransferOutcome =
-  | { kind: 'transferred' }
+  /** `version`: the asset's version at the service after the move, when the service says. */
+  | { kind: 'transferred'; version: number | null }
   | { kind: 'gone' }
   | { kind: 'rejected'; error: string }
   | { kind: 'unavailable'; error: string };

@@ -70,4 +70,6 @@ export interface InvoiceIssuer {
 /** Where operational alerts go (EventBridge on AWS). */
 export interface Alerts {
   invoiceOverdue(invoice: Invoice): Promise<void>;
+  /** A handover closed `failed` because its workflow broke down, not because of its assets. */
+  handoverFailed(handover: { corpId: string; handoverId: string; fromMemberId: string; reason: string }): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { Clock } from './clock.ts';
+import type { DomainEvents } from './events.ts';
 import type { AssetCatalog, AssetProviders, DocumentStore, HandoverBook } from './handovers.ts';
 import type { Alerts, CalendarStore, InvoiceBook, InvoiceIssuer } from './invoices.ts';
 import type { MemberDirectory, OrderBook, SeatLedger } from './stores.ts';
@@ -18,6 +19,7 @@ export type Ports = {
   calendar: CalendarStore;
   issuer: InvoiceIssuer;
   alerts: Alerts;
+  events: DomainEvents;
   watermarks: WatermarkBook;
   images: Images;
   clock: Clock;

@@ -1,10 +1,15 @@
 import { portsFrom } from '#commons/provider';
+import { alerts } from '#providers/alerts';
 import { clock } from '#providers/clock';
 import { documents } from '#providers/documents';
 import { handovers } from '#providers/handover-book';
-import { finishHandover, type WorkflowError } from '#use-cases/handovers';
+import { closeUnfinishedHandover, finishHandover, type WorkflowError } from '#use-cases/handovers';
 
-const ports = portsFrom({ handovers, documents, clock });
+const ports = portsFrom({ handovers, documents, clock, alerts });
 
-/** Handover step: count, report, close. `error` is set when the transfer itself broke down. */
-export const handler = (input: { corpId: string; handoverId: string; error?: WorkflowError }) => finishHandover(ports, input);
+/**
+ * Handover step: count, report, close. `error` is set when the transfer itself broke down; with
+ * `unfinished`, finishing kept failing and the handover is closed without its report.
+ */
+export const handler = (input: { corpId: string; handoverId: string; error?: WorkflowError; unfinished?: string }) =>
+  input.unfinished && input.error ? closeUnfinishedHandover(ports, { ...input, error: input.error }) : finishHandover(ports, input);

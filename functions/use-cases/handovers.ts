@@ -20,7 +20,7 @@ import { formatInstant } from '#core/time';
 import { DomainError } from '#core/errors';
 import { logger } from '#commons/logger';
 import type { handoverRequest, handoverView } from '#commons/schemas';
-import type { Handover, TransferOutcome, TransferRequest } from '#ports/handovers';
+import type { AuditEntry, Handover, HandoverExecution, RunningHandover, TransferOutcome, TransferRequest } from '#ports/handovers';
 import type { Ports } from '#ports/ports';
 import type { Member, Page, PageRequest } from '#ports/stores';
 
@@ -33,6 +33,9 @@ const UNAVAILABLE_TRIES = 4;
 const REPORT_LINK_SECONDS = 15 * 60;
 /** A manager chain longer than this is bad HR data; the walk stops and the fallback applies. */
 const MAX_CHAIN = 100;
+/** A handover running this long without a live execution is stuck; younger ones may be starting right now. */
+export const STUCK_AFTER_MS = 15 * 60 * 1000;
+const SWEEP_CONCURRENCY = 8;
 
 export class AssetServiceUnavailable extends Error {
   override readonly name = ASSET_SERVICE_UNAVAILABLE;
@@ -44,6 +47,19 @@ export const newHandoverId = (now: Date): string => `ho_${ulid(now.getTime())}`;
 /** One departure workflow per member, whatever HR redelivers. */
 export const departureExecutionName = (corpId: string, memberId: string): string =>
   `departure-${createHash('sha256').update(`${corpId}/${memberId}`).digest('hex').slice(0, 40)}`;
+
+const departureExecution = (corpId: string, memberId: string, handoverId: string): HandoverExecution => ({
+  workflow: 'departure',
+  name: departureExecutionName(corpId, memberId),
+  input: { corpId, memberId, handoverId },
+});
+
+/** A manual handover's own execution is named after it. */
+const handoverExecution = (corpId: string, handoverId: string): HandoverExecution => ({
+  workflow: 'handover',
+  name: handoverId,
+  input: { corpId, handoverId },
+});
 
 const reportKey = (corpId: string, handoverId: string) => `reports/handovers/${corpId}/${handoverId}.json`;
 
@@ -139,7 +155,7 @@ export const planDepartureHandover = async (
     createdAt: formatInstant(ports.clock.now()),
     reason: recipient.recipientId === null ? recipient.reason : null,
   });
-  const creation = await ports.handovers.create(handover);
+  const creation = await ports.handovers.create(handover, { execution: departureExecution(corpId, memberId, handoverId) });
   if (creation.outcome === 'memberBusy') {
     // An admin already started a handover for this member; it covers the departure.
     logger.info('departure handover left to the open one', { corpId, memberId, open: creation.open.handoverId });
@@ -151,12 +167,14 @@ export const planDepartureHandover = async (
 
 /**
  * An admin's handover: to the chosen member or the resolved one. A handover waiting for an admin
- * is the one that runs; one already running answers 409.
+ * is the one that runs; one already running answers 409. The handover of a member who still works
+ * here goes into the corp's audit list with it, and the member is told through an event.
  */
 export const startManualHandover = async (
-  ports: Pick<Ports, 'members' | 'handovers' | 'documents' | 'clock' | 'workflows'>,
+  ports: Pick<Ports, 'members' | 'handovers' | 'documents' | 'clock' | 'workflows' | 'events'>,
   corpId: string,
   request: z.infer<typeof handoverRequest>,
+  actor: string,
 ): Promise<HandoverView> => {
   const { fromMemberId } = request;
   const from = await ports.members.getMember(corpId, fromMemberId);
@@ -181,30 +199,68 @@ export const startManualHandover = async (
         handoverId: open.handoverId,
       });
     }
-    let handoverId: string;
+    const at = formatInstant(ports.clock.now());
+    const handoverId = open ? open.handoverId : newHandoverId(ports.clock.now());
+    const execution = handoverExecution(corpId, handoverId);
+    const audit: AuditEntry | undefined =
+      from.status === 'active'
+        ? { at, actor, action: 'member_assets_handed_over', memberId: fromMemberId, handoverId, toMemberId, assetTypes }
+        : undefined;
     if (open) {
-      if (!(await ports.handovers.takeOver(corpId, fromMemberId, open.handoverId, toMemberId, assetTypes))) continue;
-      handoverId = open.handoverId;
+      if (!(await ports.handovers.takeOver(corpId, fromMemberId, handoverId, { toMemberId, assetTypes, execution, at }))) continue;
     } else {
-      handoverId = newHandoverId(ports.clock.now());
-      const creation = await ports.handovers.create(
-        newHandover(corpId, handoverId, {
-          fromMemberId,
-          toMemberId,
-          mode: 'manual',
-          status: 'running',
-          assetTypes,
-          createdAt: formatInstant(ports.clock.now()),
-          reason: null,
-        }),
-      );
-      if (creation.outcome !== 'created') continue;
+      const handover = newHandover(corpId, handoverId, {
+        fromMemberId,
+        toMemberId,
+        mode: 'manual',
+        status: 'running',
+        assetTypes,
+        createdAt: at,
+        reason: null,
+      });
+      if ((await ports.handovers.create(handover, { execution, audit })).outcome !== 'created') continue;
     }
-    await ports.workflows.start('handover', handoverId, { corpId, handoverId });
+    await startOrClose(ports, { corpId, handoverId, fromMemberId }, execution);
+    if (audit) await tellMember(ports, corpId, audit);
     return toHandoverView(ports, (await ports.handovers.get(corpId, handoverId))!);
   }
   throw new DomainError('CONFLICT', `Handovers for ${fromMemberId} kept changing; try again.`);
 };
+
+/**
+ * A handover whose workflow did not start would hold the member's slot forever: it is closed
+ * `failed` with the reason, and the error goes on to the caller, who may simply ask again.
+ */
+const startOrClose = async (
+  ports: Pick<Ports, 'handovers' | 'clock' | 'workflows'>,
+  handover: Pick<Handover, 'corpId' | 'handoverId' | 'fromMemberId'>,
+  execution: HandoverExecution,
+): Promise<void> => {
+  try {
+    await ports.workflows.start(execution.workflow, execution.name, execution.input);
+  } catch (error) {
+    const reason = `The handover workflow could not be started: ${(error as Error).message}`;
+    logger.error('handover workflow not started', { ...handover, error: error as Error });
+    await ports.handovers.finish(handover, { status: 'failed', counts: emptyCounts(), finishedAt: formatInstant(ports.clock.now()), reportKey: null, reason });
+    throw error;
+  }
+};
+
+/**
+ * The audit entry is already written with the handover; the event is told once the handover runs.
+ * It is not worth failing the request over: the handover is running and a retry would get 409.
+ */
+const tellMember = async (ports: Pick<Ports, 'events'>, corpId: string, audit: AuditEntry): Promise<void> => {
+  const { action: _action, ...event } = audit;
+  try {
+    await ports.events.memberAssetsHandedOver({ corpId, ...event });
+  } catch (error) {
+    logger.error('MemberAssetsHandedOver not raised; the audit list has it', { corpId, handoverId: audit.handoverId, error: error as Error });
+  }
+};
+
+export const listAudit = (ports: Pick<Ports, 'handovers'>, corpId: string, page: PageRequest): Promise<Page<AuditEntry>> =>
+  ports.handovers.audit(corpId, page);
 
 export const getHandover = async (
   ports: Pick<Ports, 'handovers' | 'documents'>,
@@ -300,7 +356,7 @@ export const transferBatch = async (
     if (outcome.kind === 'gone') {
       return ports.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'skipped', 'The asset was deleted.'));
     }
-    const recorded = await ports.handovers.recordTransfer(input.corpId, input.handoverId, outcomeOf(asset, to, 'transferred', null), now);
+    const recorded = await ports.handovers.recordTransfer(input.corpId, input.handoverId, outcomeOf(asset, to, 'transferred', null), now, outcome.version);
     if (recorded === 'gone' || recorded === 'ownerChanged') {
       const why = recorded === 'gone' ? 'The asset was deleted.' : 'The asset changed owner during the handover.';
       await ports.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'skipped', why));
@@ -344,9 +400,12 @@ export const failBatch = async (
   });
 };
 
-/** Counts the outcome lines, stores the report and closes the handover; a repeat changes nothing. */
+/**
+ * Counts the outcome lines, stores the report and closes the handover; a repeat changes nothing.
+ * With `error` the workflow broke down: the handover closes `failed` with why, and operators are alerted.
+ */
 export const finishHandover = async (
-  ports: Pick<Ports, 'handovers' | 'documents' | 'clock'>,
+  ports: Pick<Ports, 'handovers' | 'documents' | 'clock' | 'alerts'>,
   input: { corpId: string; handoverId: string; error?: WorkflowError },
 ): Promise<{ status: Handover['status'] }> => {
   const handover = await ports.handovers.get(input.corpId, input.handoverId);
@@ -369,7 +428,70 @@ export const finishHandover = async (
     JSON.stringify({ ...summary, corpId: input.corpId, status, counts, finishedAt, reason, assets }),
     'application/json',
   );
-  await ports.handovers.finish(handover, { status, counts, finishedAt, reportKey: key, reason });
+  const closed = await ports.handovers.finish(handover, { status, counts, finishedAt, reportKey: key, reason });
+  if (closed && reason && input.error) await ports.alerts.handoverFailed({ ...handover, reason });
   logger.info('handover finished', { corpId: input.corpId, handoverId: input.handoverId, status, counts });
   return { status };
+};
+
+/**
+ * When finishing itself keeps failing (the report cannot be stored, say): close the handover
+ * `failed` with the counts and the cause but no report, so the member can be handed over again.
+ */
+export const closeUnfinishedHandover = async (
+  ports: Pick<Ports, 'handovers' | 'clock' | 'alerts'>,
+  input: { corpId: string; handoverId: string; error: WorkflowError },
+): Promise<{ status: Handover['status'] }> => {
+  const handover = await ports.handovers.get(input.corpId, input.handoverId);
+  if (!handover) throw new Error(`No handover ${input.handoverId}`);
+  if (handover.status !== 'running') return { status: handover.status };
+  const counts = countOutcomes(await ports.handovers.outcomes(input.corpId, input.handoverId));
+  const reason = `The handover could not be finished: ${causeOf(input.error)}`;
+  const closed = await ports.handovers.finish(handover, { status: 'failed', counts, finishedAt: formatInstant(ports.clock.now()), reportKey: null, reason });
+  if (closed) await ports.alerts.handoverFailed({ ...handover, reason });
+  logger.warn('handover closed unfinished', { corpId: input.corpId, handoverId: input.handoverId, reason });
+  return { status: 'failed' };
+};
+
+export type SweepResult = { restarted: string[]; closed: string[] };
+
+/**
+ * Finds handovers that have been `running` for a while (every corp, from the running-handover
+ * index) and whose execution is not. One that never started is started now under its recorded name
+ * (transfers are idempotent per asset, and a name starts once); one whose execution ended without
+ * closing it (failed, timed out, aborted) is closed `failed` with the reason and an alert. Run on a
+ * schedule; a second run changes nothing more.
+ */
+export const sweepStuckHandovers = async (
+  ports: Pick<Ports, 'handovers' | 'workflows' | 'documents' | 'alerts' | 'clock'>,
+  now: Date,
+): Promise<SweepResult> => {
+  const running = await ports.handovers.runningSince(formatInstant(new Date(now.getTime() - STUCK_AFTER_MS)));
+  const result: SweepResult = { restarted: [], closed: [] };
+  const limit = pLimit(SWEEP_CONCURRENCY);
+  await Promise.all(running.map((handover) => limit(() => sweepOne(ports, handover, result))));
+  if (result.restarted.length + result.closed.length > 0) logger.warn('stuck handovers swept', { ...result });
+  return result;
+};
+
+const sweepOne = async (
+  ports: Pick<Ports, 'handovers' | 'workflows' | 'documents' | 'alerts' | 'clock'>,
+  { corpId, handoverId, execution }: RunningHandover,
+  result: SweepResult,
+): Promise<void> => {
+  const status = await ports.workflows.status(execution.workflow, execution.name);
+  if (status === 'running') return;
+  if (status === 'missing') {
+    await ports.workflows.start(execution.workflow, execution.name, execution.input);
+    result.restarted.push(handoverId);
+    return;
+  }
+  const error = { Error: 'WorkflowEnded', Cause: `its ${execution.workflow} workflow ${execution.name} ended ${status} without closing it` };
+  try {
+    await finishHandover(ports, { corpId, handoverId, error });
+  } catch (finishing) {
+    logger.warn('stuck handover closed without its report', { corpId, handoverId, error: finishing as Error });
+    await closeUnfinishedHandover(ports, { corpId, handoverId, error });
+  }
+  result.closed.push(handoverId);
 };

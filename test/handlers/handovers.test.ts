@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -19,7 +20,8 @@ const dynamo = mockClient(DynamoDBClient);
 const documents = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
 const s3 = mockClient(S3Client);
-const calls = () => dynamo.calls().length + documents.calls().length + sfn.calls().length + s3.calls().length;
+const eventBridge = mockClient(EventBridgeClient);
+const calls = () => dynamo.calls().length + documents.calls().length + sfn.calls().length + s3.calls().length + eventBridge.calls().length;
 
 const admin = (corpId: string) => ({ sub: 'admin-1', corpId, roles: ['admin'] });
 const member = (memberId: string, status = 'active') => ({
@@ -32,6 +34,67 @@ describe('handover routes', () => {
     documents.reset();
     sfn.reset();
     s3.reset();
+    eventBridge.reset();
+  });
+
+  /** m1 and m2 in the directory; no open handover; the read-back after the write returns what was written. */
+  const directory = (fromStatus: string) => {
+    documents.on(TransactWriteCommand).resolves({});
+    documents.on(GetCommand).callsFake((input: { Key: { SK: string } }) => {
+      const put = documents.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put?.Item;
+      return put && input.Key.SK === put.SK ? { Item: put } : {};
+    });
+    documents.on(GetCommand, { Key: { PK: 'CORP#acme', SK: 'MEMBER#m1' } }).resolves(member('m1', fromStatus));
+    documents.on(GetCommand, { Key: { PK: 'CORP#acme', SK: 'MEMBER#m2' } }).resolves(member('m2'));
+  };
+  const postHandover = () =>
+    handler(
+      httpEvent({ routeKey: 'POST /corps/{corpId}/handovers', params: { corpId: 'acme' }, body: '{"fromMemberId":"m1","toMemberId":"m2"}', claims: admin('acme') }),
+      context,
+    );
+
+  it('closes the handover failed and frees the member when its workflow cannot be started', async () => {
+    directory('departed');
+    sfn.on(StartExecutionCommand).rejects(new Error('Rate exceeded'));
+
+    const response = await postHandover();
+    expect(response.statusCode).toBe(500);
+    const [create, close] = documents.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems!);
+    const handoverId = String(create![0]!.Put!.Item!.handoverId);
+    expect(close).toBeDefined();
+    expect(close![0]!.Update).toMatchObject({
+      Key: { PK: 'CORP#acme', SK: `HANDOVER#${handoverId}` },
+      ConditionExpression: '#status = :running',
+      ExpressionAttributeValues: { ':status': 'failed', ':reason': expect.stringMatching(/could not be started: Rate exceeded/) },
+    });
+    expect(close![1]!.Delete).toMatchObject({ Key: { PK: 'CORP#acme', SK: 'OPEN_HANDOVER#m1' }, ExpressionAttributeValues: { ':id': handoverId } });
+  });
+
+  it("records an active member's handover in the audit list with the admin, and raises MemberAssetsHandedOver", async () => {
+    directory('active');
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+
+    const response = await postHandover();
+    expect(response.statusCode).toBe(202);
+    const { handoverId } = JSON.parse(response.body!);
+    const items = documents.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    const entry = { actor: 'admin-1', action: 'member_assets_handed_over', memberId: 'm1', handoverId, toMemberId: 'm2', assetTypes: ['doc', 'drive', 'calendar'] };
+    // Written in the transaction that records the handover: no handover without its audit entry.
+    expect(items[2]!.Put!.Item).toMatchObject({ PK: 'CORP#acme', SK: expect.stringMatching(new RegExp(`^AUDIT#.*#${handoverId}$`)), ...entry });
+    const [put] = eventBridge.commandCalls(PutEventsCommand);
+    const [event] = put!.args[0].input.Entries!;
+    expect(event).toMatchObject({ Source: 'steward', DetailType: 'MemberAssetsHandedOver' });
+    const { action: _action, ...detail } = entry;
+    expect(JSON.parse(event!.Detail!)).toMatchObject({ corpId: 'acme', ...detail });
+  });
+
+  it('leaves a departed member out of the audit list and raises no event', async () => {
+    directory('departed');
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
+    expect((await postHandover()).statusCode).toBe(202);
+    expect(documents.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems).toHaveLength(2);
+    expect(eventBridge.calls()).toHaveLength(0);
   });
 
   const routes: [string, Record<string, string>, string?][] = [
@@ -41,6 +104,7 @@ describe('handover routes', () => {
     ['POST /corps/{corpId}/handovers', { corpId: 'acme' }, '{"fromMemberId":"m1","toMemberId":"m2"}'],
     ['GET /corps/{corpId}/handovers', { corpId: 'acme' }],
     ['GET /corps/{corpId}/handovers/{handoverId}', { corpId: 'acme', handoverId: 'ho_1' }],
+    ['GET /corps/{corpId}/audit', { corpId: 'acme' }],
   ];
   for (const [routeKey, params, body] of routes) {
     it(`answers 403 to another corp's admin on ${routeKey} without touching anything`, async () => {

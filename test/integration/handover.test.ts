@@ -1,12 +1,20 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
-import { client } from './client.ts';
+import { client, eventually } from './client.ts';
 import { corpScenario } from '../support/offboarding.ts';
 import { startFakeAssetService } from '../support/fake-asset-service.ts';
 import { assetProvidersFromEnv } from '#adapters/assets/http-provider';
 import { assetProviders } from '#providers/asset-providers';
 import { assets } from '#providers/asset-catalog';
-import type { AssetProvider, AssetProviders } from '#ports/handovers';
+import { documents } from '#providers/documents';
+import { handovers } from '#providers/handover-book';
+import { alerts } from '#providers/alerts';
+import { clock } from '#providers/clock';
+import { workflows } from '#providers/workflows';
+import { portsFrom } from '#commons/provider';
+import { sweepStuckHandovers } from '#use-cases/handovers';
+import type { AssetProvider, AssetProviders, DocumentStore, HandoverBook } from '#ports/handovers';
+import type { ExecutionStatus, WorkflowStarter } from '#ports/workflows';
 
 /*
  * Offboarding on the local stack, driven as HR, billing, the asset services and an admin would:
@@ -284,7 +292,7 @@ describe('offboarding handover', () => {
     assetProviders.use(
       wrapped(embedded, (inner) => ({
         transfer: async (request) => {
-          if (request.asset.assetId === 'dd-00003') await assets().remove('ho-deleted', 'doc', 'dd-00003');
+          if (request.asset.assetId === 'dd-00003') await assets().remove('ho-deleted', 'doc', 'dd-00003', null, '2026-06-01T08:00:00Z');
           return inner.transfer(request);
         },
       })),
@@ -334,5 +342,256 @@ describe('offboarding handover', () => {
     expect(await corp.owned('m1')).toEqual([]);
     const badFilter = await api.admin('ho-bad', 'GET', '/corps/ho-bad/members/m1/assets?type=mail');
     expect([badFilter.status, badFilter.body.code, badFilter.body.errors[0].path]).toEqual([400, 'VALIDATION_FAILED', '/type']);
+  });
+});
+
+describe('late asset events', () => {
+  const doc = (corpId: string, assetId: string, ownerId: string, version?: number) =>
+    api.webhook('assets', { type: 'asset.upserted', data: { corpId, assetType: 'doc', assetId, ownerId, title: `Title of ${assetId}`, externalShares: 0, version } });
+  const ids = (list: any[]) => list.map((a) => a.assetId).sort();
+
+  it('a redelivered older upsert after a handover changes nothing, and a late upsert after a delete does not bring the asset back', async () => {
+    const corp = corpScenario(api, 'ho-late');
+    await corp.hire('boss');
+    await corp.hire('li', 'boss');
+    await corp.buySeats(2);
+    await corp.giveSeats('li');
+    expect((await doc('ho-late', 'late-1', 'li', 3)).status).toBe(202);
+    expect((await doc('ho-late', 'late-2', 'li', 1)).status).toBe(202);
+    await corp.depart('li');
+    expect(await corp.settledHandover('li')).toMatchObject({ status: 'succeeded', counts: { doc: { transferred: 2 } } });
+
+    // The service's outbox sends its last reports again, under new webhook ids.
+    expect((await doc('ho-late', 'late-1', 'li', 3)).status).toBe(202);
+    expect((await doc('ho-late', 'late-1', 'li', 2)).status).toBe(202);
+    expect(ids(await corp.owned('boss'))).toEqual(['late-1', 'late-2']);
+    expect(await corp.owned('li')).toEqual([]);
+
+    // Deleted at version 2; the upsert of version 1 arrives after it.
+    expect((await api.webhook('assets', { type: 'asset.deleted', data: { corpId: 'ho-late', assetType: 'doc', assetId: 'late-2', version: 2 } })).status).toBe(202);
+    expect((await doc('ho-late', 'late-2', 'boss', 1)).status).toBe(202);
+    expect(ids(await corp.owned('boss'))).toEqual(['late-1']);
+
+    // Newer reports still win, and so does an event without a version (the contract's rule).
+    expect((await doc('ho-late', 'late-1', 'li', 4)).status).toBe(202);
+    expect((await corp.owned('li'))[0]).toMatchObject({ assetId: 'late-1', ownerId: 'li', version: 4 });
+    expect((await doc('ho-late', 'late-2', 'boss')).status).toBe(202);
+    expect(ids(await corp.owned('boss'))).toEqual(['late-2']);
+  });
+
+  it("counts a transfer transferred when the service's own report of it reaches Steward first", async () => {
+    const fake = await startFakeAssetService({
+      secret: process.env.STEWARD_ASSET_SERVICE_SECRET!,
+      // The service reports the move before it answers Steward's transfer call.
+      report: async ({ assetId, ownerId, version }) => {
+        const echo = await doc('ho-echo', assetId, ownerId, version);
+        if (echo.status !== 202) throw new Error(`echo refused: ${JSON.stringify(echo.body)}`);
+      },
+    });
+    try {
+      assetProviders.use(fakeProviders(fake.url));
+      const corp = corpScenario(api, 'ho-echo');
+      await corp.hire('mgr');
+      await corp.hire('leaver', 'mgr');
+      await corp.buySeats(2);
+      await corp.giveSeats('leaver');
+      for (let i = 0; i < 6; i++) {
+        await doc('ho-echo', `echo-${i}`, 'leaver', 1);
+        fake.owners.set(`echo-${i}`, 'leaver');
+      }
+      await corp.depart('leaver');
+      const handover = await corp.settledHandover('leaver');
+      expect(handover).toMatchObject({ status: 'succeeded', counts: { doc: { transferred: 6, failed: 0, skipped: 0 } } });
+      const owned = await corp.owned('mgr');
+      expect(ids(owned)).toEqual(Array.from({ length: 6 }, (_, i) => `echo-${i}`));
+      expect(owned.every((a) => a.version === 2)).toBe(true);
+      // The report of the state before the move, delivered again, is older than the move.
+      await doc('ho-echo', 'echo-0', 'leaver', 1);
+      expect(await corp.owned('leaver')).toEqual([]);
+    } finally {
+      await fake.stop();
+    }
+  });
+});
+
+describe('handovers that would stay running', () => {
+  const originalWorkflows = workflows();
+  const originalDocuments = documents();
+  const originalHandovers = handovers();
+  afterEach(() => {
+    workflows.use(originalWorkflows);
+    documents.use(originalDocuments);
+    handovers.use(originalHandovers);
+  });
+
+  const raisedAlerts = async () => (await api.local('GET', '/local/alerts')).items as any[];
+  /** The stack's executions as Step Functions' DescribeExecution would tell them. */
+  const localStatus = async (_workflow: string, name: string): Promise<ExecutionStatus> => {
+    const items = (await api.local('GET', '/local/executions')).items as { name: string; status: string }[];
+    const found = items.find((e) => e.name === name);
+    return found ? (found.status.toLowerCase() as ExecutionStatus) : 'missing';
+  };
+  const startsRefused = (): WorkflowStarter => ({
+    start: async () => {
+      throw new Error('StartExecution throttled');
+    },
+    status: localStatus,
+  });
+  const reportsRefused = (): DocumentStore => ({
+    put: async (key, body, type) => {
+      if (key.startsWith('reports/')) throw new Error('S3 is down');
+      return originalDocuments.put(key, body, type);
+    },
+    get: (key, max) => originalDocuments.get(key, max),
+    presignedUrl: (key, s) => originalDocuments.presignedUrl(key, s),
+    presignedUploadUrl: (key, type, s) => originalDocuments.presignedUploadUrl(key, type, s),
+  });
+  const closingRefused = (): HandoverBook =>
+    new Proxy(originalHandovers, {
+      get: (target, method) =>
+        method === 'finish'
+          ? async () => {
+              throw new Error('DynamoDB is down');
+            }
+          : Reflect.get(target, method),
+    });
+
+  it('closes a handover whose workflow could not start, so the admin can ask again', async () => {
+    const corp = corpScenario(api, 'ho-nostart');
+    await corp.hire('mgr');
+    await corp.hire('stay', 'mgr');
+    await corp.buySeats(2);
+    await corp.giveSeats('stay');
+    await corp.assets('doc', 'ns', 3, 'stay');
+    workflows.use(startsRefused());
+
+    const refused = await api.admin('ho-nostart', 'POST', '/corps/ho-nostart/handovers', { fromMemberId: 'stay' });
+    expect(refused.status).toBe(500);
+    const [closed] = await corp.handoversOf('stay');
+    expect(closed).toMatchObject({ status: 'failed', reason: expect.stringMatching(/could not be started: StartExecution throttled/) });
+
+    workflows.use(originalWorkflows);
+    const again = await api.admin('ho-nostart', 'POST', '/corps/ho-nostart/handovers', { fromMemberId: 'stay' });
+    expect(again.status).toBe(202);
+    expect(await corp.settled(again.body.handoverId)).toMatchObject({ status: 'succeeded', counts: { doc: { transferred: 3 } } });
+    expect(await corp.owned('mgr')).toHaveLength(3);
+  });
+
+  it('ends failed with a reason and an alert when finishing runs out of retries; the member can be handed over again', async () => {
+    const corp = corpScenario(api, 'ho-nofinish');
+    await corp.hire('mgr');
+    await corp.hire('leaver', 'mgr');
+    await corp.buySeats(2);
+    await corp.giveSeats('leaver');
+    await corp.assets('doc', 'nf', 4, 'leaver');
+    documents.use(reportsRefused());
+
+    await corp.depart('leaver');
+    const failed = await corp.settledHandover('leaver');
+    expect(failed).toMatchObject({ status: 'failed', reportUrl: null, counts: { doc: { transferred: 4, failed: 0 } } });
+    expect(failed.reason).toMatch(/could not be finished: .*S3 is down/);
+    expect(await raisedAlerts()).toContainEqual(
+      expect.objectContaining({ type: 'HandoverFailed', corpId: 'ho-nofinish', handoverId: failed.handoverId, reason: failed.reason }),
+    );
+
+    documents.use(originalDocuments);
+    await corp.assets('doc', 'nf-late', 1, 'leaver');
+    const again = await api.admin('ho-nofinish', 'POST', '/corps/ho-nofinish/handovers', { fromMemberId: 'leaver' });
+    expect(again.status).toBe(202);
+    expect(await corp.settled(again.body.handoverId)).toMatchObject({ status: 'succeeded', counts: { doc: { transferred: 1 } } });
+    expect(await corp.owned('mgr')).toHaveLength(5);
+  });
+
+  it('the sweeper restarts a handover that never started and closes one whose workflow failed', async () => {
+    const corp = corpScenario(api, 'ho-sweep');
+    await corp.hire('mgr');
+    await corp.hire('never', 'mgr');
+    await corp.hire('broken', 'mgr');
+    await corp.assets('doc', 'sw-never', 2, 'never');
+    await corp.assets('doc', 'sw-broken', 2, 'broken');
+
+    // The start fails and so does closing the handover after it: the record stays running, unstarted.
+    workflows.use(startsRefused());
+    handovers.use(closingRefused());
+    expect((await api.admin('ho-sweep', 'POST', '/corps/ho-sweep/handovers', { fromMemberId: 'never' })).status).toBe(500);
+    const [neverStarted] = await corp.handoversOf('never');
+    expect(neverStarted.status).toBe('running');
+
+    // Finishing fails past its retries, and so does the close that follows: the execution fails, the record runs on.
+    workflows.use({ start: (...args) => originalWorkflows.start(...args), status: localStatus });
+    documents.use(reportsRefused());
+    const broken = await api.admin('ho-sweep', 'POST', '/corps/ho-sweep/handovers', { fromMemberId: 'broken' });
+    expect(broken.status).toBe(202);
+    await eventually(() => localStatus('handover', broken.body.handoverId), (status) => status === 'failed', 1_200);
+    expect((await corp.handover(broken.body.handoverId)).status).toBe('running');
+    expect((await api.admin('ho-sweep', 'POST', '/corps/ho-sweep/handovers', { fromMemberId: 'broken' })).body.code).toBe('HANDOVER_RUNNING');
+    documents.use(originalDocuments);
+    handovers.use(originalHandovers);
+
+    const ports = portsFrom({ handovers, workflows, documents, alerts, clock });
+    const now = new Date((await api.local('GET', '/local/clock')).now);
+    // Younger than the sweeper's patience: they may still be starting, so nothing is touched.
+    expect(await sweepStuckHandovers(ports, now)).toEqual({ restarted: [], closed: [] });
+
+    const later = new Date(now.getTime() + 60 * 60 * 1000);
+    const swept = await sweepStuckHandovers(ports, later);
+    expect(swept).toEqual({ restarted: [neverStarted.handoverId], closed: [broken.body.handoverId] });
+    expect(await corp.settled(neverStarted.handoverId)).toMatchObject({ status: 'succeeded', counts: { doc: { transferred: 2 } } });
+    const closed = await corp.handover(broken.body.handoverId);
+    expect(closed).toMatchObject({ status: 'failed', counts: { doc: { transferred: 2 } } });
+    expect(closed.reason).toMatch(/ended failed without closing it/);
+    expect(await raisedAlerts()).toContainEqual(expect.objectContaining({ type: 'HandoverFailed', handoverId: broken.body.handoverId }));
+    expect(await sweepStuckHandovers(ports, later)).toEqual({ restarted: [], closed: [] });
+
+    // Both members can be handed over again.
+    await corp.assets('doc', 'sw-late', 1, 'broken');
+    const again = await api.admin('ho-sweep', 'POST', '/corps/ho-sweep/handovers', { fromMemberId: 'broken' });
+    expect(again.status).toBe(202);
+    expect(await corp.settled(again.body.handoverId)).toMatchObject({ status: 'succeeded', counts: { doc: { transferred: 1 } } });
+  });
+});
+
+describe('the audit list', () => {
+  it("records an admin's handover of an active member and tells the member through an event", async () => {
+    const corp = corpScenario(api, 'ho-audit');
+    await corp.hire('mgr');
+    await corp.hire('mover', 'mgr');
+    await corp.hire('gone', 'mgr');
+    await corp.assets('doc', 'au', 2, 'mover');
+    await corp.depart('gone');
+    await corp.settledHandover('gone');
+
+    const started = await api.admin('ho-audit', 'POST', '/corps/ho-audit/handovers', { fromMemberId: 'mover', assetTypes: ['doc'] });
+    expect(started.status).toBe(202);
+    await corp.settled(started.body.handoverId);
+    // A departed member's handover is offboarding, not an action on someone still here.
+    const offboarding = await api.admin('ho-audit', 'POST', '/corps/ho-audit/handovers', { fromMemberId: 'gone' });
+    expect(offboarding.status).toBe(202);
+    await corp.settled(offboarding.body.handoverId);
+
+    const audit = await api.admin('ho-audit', 'GET', '/corps/ho-audit/audit?limit=1');
+    expect(audit.status).toBe(200);
+    expect(audit.body).toEqual({
+      items: [
+        {
+          at: started.body.createdAt,
+          actor: 'admin-1',
+          action: 'member_assets_handed_over',
+          memberId: 'mover',
+          handoverId: started.body.handoverId,
+          toMemberId: 'mgr',
+          assetTypes: ['doc'],
+        },
+      ],
+      nextCursor: expect.any(String),
+    });
+    const next = await api.admin('ho-audit', 'GET', `/corps/ho-audit/audit?cursor=${audit.body.nextCursor}`);
+    expect(next.body).toEqual({ items: [], nextCursor: null });
+    expect((await api.admin('other', 'GET', '/corps/ho-audit/audit', undefined, 'other')).status).toBe(403);
+
+    const events = (await api.local('GET', '/local/alerts')).items as any[];
+    expect(events.filter((e) => e.type === 'MemberAssetsHandedOver' && e.corpId === 'ho-audit')).toEqual([
+      expect.objectContaining({ memberId: 'mover', toMemberId: 'mgr', handoverId: started.body.handoverId, actor: 'admin-1', assetTypes: ['doc'] }),
+    ]);
   });
 });

@@ -8,6 +8,8 @@ export type FakeAssetServiceOptions = {
   /** Share of calls answered 503, drawn from a seeded generator so a run is repeatable. */
   failureRate?: number;
   seed?: number;
+  /** Called after a move and before the answer: the service reporting its change to Steward, as real ones do. */
+  report?: (change: { assetId: string; ownerId: string; version: number }) => Promise<void>;
 };
 
 /** mulberry32: a small deterministic generator. */
@@ -21,10 +23,12 @@ const generator = (seed: number) => () => {
 /**
  * Plays a docs/drive/calendar service for the HTTP asset provider: checks the signature, moves
  * ownership once per `webhook-id` (a replay answers 200 without moving again), fails a share of
- * calls with 503 and refuses the assets listed in `refused` with 422.
+ * calls with 503 and refuses the assets listed in `refused` with 422. Every move raises the asset's
+ * version (from `versions`, 1 when unset), which the answer carries.
  */
 export const startFakeAssetService = async (options: FakeAssetServiceOptions) => {
   const owners = new Map<string, string>();
+  const versions = new Map<string, number>();
   const refused = new Set<string>();
   const appliedTransfers = new Map<string, number>();
   const keys = signingKeys(options.secret);
@@ -45,18 +49,22 @@ export const startFakeAssetService = async (options: FakeAssetServiceOptions) =>
     }
     const assetId = decodeURIComponent(match[1]!);
     const transfer = JSON.parse(body.toString('utf8')) as { fromMemberId: string; toMemberId: string };
-    if (appliedTransfers.has(id)) return answer(200, { replayed: true });
+    if (appliedTransfers.has(id)) return answer(200, { replayed: true, version: appliedTransfers.get(id) });
     if (!owners.has(assetId)) return answer(404, { detail: 'no such asset' });
     if (refused.has(assetId)) return answer(422, { detail: `asset ${assetId} is under legal hold` });
     if (owners.get(assetId) !== transfer.fromMemberId) return answer(409, { detail: 'not owned by fromMemberId' });
     owners.set(assetId, transfer.toMemberId);
-    appliedTransfers.set(id, (appliedTransfers.get(id) ?? 0) + 1);
-    return answer(200, { transferred: true });
+    const version = (versions.get(assetId) ?? 1) + 1;
+    versions.set(assetId, version);
+    appliedTransfers.set(id, version);
+    await options.report?.({ assetId, ownerId: transfer.toMemberId, version });
+    return answer(200, { transferred: true, version });
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     owners,
+    versions,
     refused,
     /** How many times each asset's ownership actually moved. */
     movesOf: (assetId: string) => [...appliedTransfers.keys()].filter((key) => key.endsWith(`:${assetId}`)).length,

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { countOutcomes, departureMode, emptyCounts, finalStatus, reasonToKeep } from '#core/handover';
+import { countOutcomes, departureMode, emptyCounts, finalStatus, isStaleAssetEvent, reasonToKeep } from '#core/handover';
 
 describe('handover rules', () => {
+  it('orders asset events by version: an older or equal one is stale, unversioned ones keep the latest-wins rule', () => {
+    // A redelivery, or an event overtaken by a transfer stamped with the service's version or by a tombstone.
+    expect(isStaleAssetEvent({ version: 5 }, 5)).toBe(true);
+    expect(isStaleAssetEvent({ version: 5 }, 4)).toBe(true);
+    expect(isStaleAssetEvent({ version: 5 }, 6)).toBe(false);
+    // Nothing stored yet, or nothing to order against: the event applies.
+    expect(isStaleAssetEvent(null, 1)).toBe(false);
+    expect(isStaleAssetEvent({ version: null }, 1)).toBe(false);
+    expect(isStaleAssetEvent({ version: 5 }, null)).toBe(false);
+  });
+
   it('keeps calendar events that ended by now, moves the rest', () => {
     const now = '2026-06-01T08:00:00Z';
     expect(reasonToKeep({ assetType: 'calendar', endsAt: '2026-06-01T07:59:59Z' }, now)).toBe('The event already ended.');

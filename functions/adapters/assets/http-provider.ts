@@ -27,10 +27,7 @@ export class HttpAssetProvider implements AssetProvider {
     } catch (error) {
       return { kind: 'unavailable', error: `The asset service did not answer: ${(error as Error).message}` };
     }
-    if (response.ok) {
-      await response.body?.cancel();
-      return { kind: 'transferred' };
-    }
+    if (response.ok) return { kind: 'transferred', version: await versionOf(response) };
     const detail = await detailOf(response);
     if (response.status === 404 || response.status === 410) return { kind: 'gone' };
     if (response.status === 429 || response.status >= 500) {
@@ -39,6 +36,16 @@ export class HttpAssetProvider implements AssetProvider {
     return { kind: 'rejected', error: `The asset service refused (${response.status}): ${detail}` };
   }
 }
+
+/** The asset's version after the move, when the service answers `{ "version": n }` (an extension); else null. */
+const versionOf = async (response: Response): Promise<number | null> => {
+  try {
+    const { version } = (await response.json()) as { version?: unknown };
+    return Number.isSafeInteger(version) && (version as number) >= 0 ? (version as number) : null;
+  } catch {
+    return null;
+  }
+};
 
 /**
  * `STEWARD_ASSET_SERVICE_URL_DOC|DRIVE|CALENDAR` plugs a type into its service; a type without

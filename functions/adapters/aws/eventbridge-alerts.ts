@@ -5,23 +5,23 @@ import type { Alerts, Invoice } from '#ports/invoices';
 export class EventBridgeAlerts implements Alerts {
   constructor(private readonly events: EventBridgeClient) {}
 
-  async invoiceOverdue(invoice: Invoice): Promise<void> {
+  invoiceOverdue(invoice: Invoice): Promise<void> {
+    return this.raise('InvoiceOverdue', {
+      alertId: `invoice-overdue-${invoice.invoiceId}`,
+      corpId: invoice.corpId,
+      invoiceId: invoice.invoiceId,
+      orderId: invoice.orderId,
+      dueBy: invoice.dueBy,
+    });
+  }
+
+  handoverFailed({ corpId, handoverId, fromMemberId, reason }: Parameters<Alerts['handoverFailed']>[0]): Promise<void> {
+    return this.raise('HandoverFailed', { alertId: `handover-failed-${handoverId}`, corpId, handoverId, fromMemberId, reason });
+  }
+
+  private async raise(detailType: string, detail: Record<string, unknown>): Promise<void> {
     const result = await this.events.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            Source: 'steward',
-            DetailType: 'InvoiceOverdue',
-            Detail: JSON.stringify({
-              alertId: `invoice-overdue-${invoice.invoiceId}`,
-              corpId: invoice.corpId,
-              invoiceId: invoice.invoiceId,
-              orderId: invoice.orderId,
-              dueBy: invoice.dueBy,
-            }),
-          },
-        ],
-      }),
+      new PutEventsCommand({ Entries: [{ Source: 'steward', DetailType: detailType, Detail: JSON.stringify(detail) }] }),
     );
     if (result.FailedEntryCount) throw new Error(`EventBridge refused the alert: ${result.Entries?.[0]?.ErrorMessage}`);
   }

@@ -14,13 +14,23 @@ import {
   type HandoverSettings,
 } from '#core/handover';
 import type { Instant } from '#core/time';
-import type { Creation, Handover, HandoverBook, OpenHandover, TransferRecord } from '#ports/handovers';
+import type {
+  AuditEntry,
+  Creation,
+  Handover,
+  HandoverBook,
+  HandoverExecution,
+  OpenHandover,
+  RunningHandover,
+  TransferRecord,
+} from '#ports/handovers';
 import type { Page, PageRequest } from '#ports/stores';
 import {
   INDEX_GSI1,
   assetKey,
   cancellationReasons,
   conditionally,
+  auditKey,
   corpKey,
   pageQuery,
   encodeCursor,
@@ -28,6 +38,7 @@ import {
   handoversOfPartition,
   isContention,
   openHandoverKey,
+  RUNNING_HANDOVERS_PARTITION,
   outcomePartition,
   ownerPartition,
   retryOnContention,
@@ -45,6 +56,15 @@ const toHandover = (item: Record<string, unknown>): Handover => {
   const handover = rest as Handover;
   return { ...handover, toMemberId: handover.toMemberId ?? null, finishedAt: handover.finishedAt ?? null, reportKey: handover.reportKey ?? null, reason: handover.reason ?? null };
 };
+
+/**
+ * Index entry of a running handover's open slot, across corps: the sweeper's query. Sorted by the
+ * time it started running; the slot's deletion when the handover closes removes it.
+ */
+const runningIndex = (corpId: string, memberId: string, since: Instant) => ({
+  GSI1PK: RUNNING_HANDOVERS_PARTITION,
+  GSI1SK: `${since}#${corpId}#${memberId}`,
+});
 
 const queryAll = async (db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Record<string, unknown>[]> => {
   const items: Record<string, unknown>[] = [];
@@ -99,9 +119,10 @@ export class DynamoHandoverBook implements HandoverBook {
     return Item ? { handoverId: String(Item.handoverId), status: Item.status as OpenHandover['status'] } : null;
   }
 
-  async create(handover: Handover): Promise<Creation> {
+  async create(handover: Handover, options: { execution?: HandoverExecution; audit?: AuditEntry } = {}): Promise<Creation> {
     const { corpId, handoverId, fromMemberId } = handover;
     const opens = handover.status === 'running' || handover.status === 'awaiting_admin';
+    const running = handover.status === 'running' && options.execution;
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -123,12 +144,24 @@ export class DynamoHandoverBook implements HandoverBook {
                   {
                     Put: {
                       TableName: tableName(),
-                      Item: { ...openHandoverKey(corpId, fromMemberId), handoverId, status: handover.status },
+                      Item: {
+                        ...openHandoverKey(corpId, fromMemberId),
+                        handoverId,
+                        status: handover.status,
+                        ...(running && {
+                          ...runningIndex(corpId, fromMemberId, handover.createdAt),
+                          execution: options.execution,
+                          runningSince: handover.createdAt,
+                        }),
+                      },
                       ConditionExpression: 'attribute_not_exists(PK)',
                       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
                     },
                   },
                 ]
+              : []),
+            ...(options.audit
+              ? [{ Put: { TableName: tableName(), Item: { ...auditKey(corpId, options.audit.at, handoverId), ...options.audit } } }]
               : []),
           ],
         }),
@@ -144,7 +177,12 @@ export class DynamoHandoverBook implements HandoverBook {
     }
   }
 
-  takeOver(corpId: string, fromMemberId: string, handoverId: string, toMemberId: string, assetTypes: AssetType[]): Promise<boolean> {
+  takeOver(
+    corpId: string,
+    fromMemberId: string,
+    handoverId: string,
+    { toMemberId, assetTypes, execution, at }: { toMemberId: string; assetTypes: AssetType[]; execution: HandoverExecution; at: Instant },
+  ): Promise<boolean> {
     return conditionally(
       this.db.send(
         new TransactWriteCommand({
@@ -169,16 +207,55 @@ export class DynamoHandoverBook implements HandoverBook {
               Update: {
                 TableName: tableName(),
                 Key: openHandoverKey(corpId, fromMemberId),
-                UpdateExpression: 'SET #status = :running',
+                UpdateExpression: 'SET #status = :running, execution = :execution, runningSince = :at, GSI1PK = :gsi1pk, GSI1SK = :gsi1sk',
                 ConditionExpression: 'handoverId = :id',
                 ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':running': 'running', ':id': handoverId },
+                ExpressionAttributeValues: {
+                  ':running': 'running',
+                  ':id': handoverId,
+                  ':execution': execution,
+                  ':at': at,
+                  ':gsi1pk': runningIndex(corpId, fromMemberId, at).GSI1PK,
+                  ':gsi1sk': runningIndex(corpId, fromMemberId, at).GSI1SK,
+                },
               },
             },
           ],
         }),
       ),
     );
+  }
+
+  async runningSince(before: Instant): Promise<RunningHandover[]> {
+    const items = await queryAll(this.db, {
+      TableName: tableName(),
+      IndexName: INDEX_GSI1,
+      KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK < :before',
+      ExpressionAttributeValues: { ':pk': RUNNING_HANDOVERS_PARTITION, ':before': before },
+    });
+    return items.map((item) => ({
+      corpId: String(item.PK).slice('CORP#'.length),
+      memberId: String(item.SK).slice('OPEN_HANDOVER#'.length),
+      handoverId: String(item.handoverId),
+      runningSince: String(item.runningSince),
+      execution: item.execution as HandoverExecution,
+    }));
+  }
+
+  async audit(corpId: string, page: PageRequest): Promise<Page<AuditEntry>> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: tableName(),
+        ...pageQuery({ corpId, partition: corpKey(corpId), sortPrefix: 'AUDIT#' }, page),
+        ScanIndexForward: false,
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map(({ at, actor, action, memberId, handoverId, toMemberId, assetTypes }) => ({
+        at, actor, action, memberId, handoverId, toMemberId, assetTypes,
+      }) as AuditEntry),
+      nextCursor: encodeCursor(result.LastEvaluatedKey),
+    };
   }
 
   async decided(corpId: string, handoverId: string, assets: readonly Pick<Asset, 'assetType' | 'assetId'>[]): Promise<Set<string>> {
@@ -205,7 +282,7 @@ export class DynamoHandoverBook implements HandoverBook {
     };
   }
 
-  async recordTransfer(corpId: string, handoverId: string, outcome: AssetOutcome, at: Instant): Promise<TransferRecord> {
+  async recordTransfer(corpId: string, handoverId: string, outcome: AssetOutcome, at: Instant, version: number | null): Promise<TransferRecord> {
     const result = await retryOnContention(async (): Promise<TransferRecord | 'contention'> => {
       try {
         await this.db.send(
@@ -215,25 +292,21 @@ export class DynamoHandoverBook implements HandoverBook {
                 Update: {
                   TableName: tableName(),
                   Key: assetKey(corpId, outcome.assetType, outcome.assetId),
-                  UpdateExpression: 'SET ownerId = :to, GSI1PK = :index, updatedAt = :at, handedOverBy = :handover',
-                  ConditionExpression: 'ownerId = :from',
+                  UpdateExpression: `SET ownerId = :to, GSI1PK = :index, updatedAt = :at, handedOverBy = :handover${version === null ? '' : ', version = :version'}`,
+                  // The service's version of the move supersedes what it reported before; never go back.
+                  ConditionExpression: `ownerId = :from${version === null ? '' : ' AND (attribute_not_exists(version) OR version < :version)'}`,
                   ExpressionAttributeValues: {
                     ':to': outcome.to,
                     ':from': outcome.from,
                     ':index': ownerPartition(corpId, outcome.to),
                     ':at': at,
                     ':handover': handoverId,
+                    ...(version !== null && { ':version': version }),
                   },
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },
               },
-              {
-                Put: {
-                  TableName: tableName(),
-                  Item: this.outcomeItem(corpId, handoverId, outcome),
-                  ConditionExpression: 'attribute_not_exists(PK)',
-                },
-              },
+              { Put: this.outcomeLine(corpId, handoverId, outcome) },
             ],
           }),
         );
@@ -242,7 +315,13 @@ export class DynamoHandoverBook implements HandoverBook {
         const reasons = cancellationReasons(error);
         if (!reasons) throw error;
         if (reasons[1]?.code === 'ConditionalCheckFailed') return 'alreadyRecorded';
-        if (reasons[0]?.code === 'ConditionalCheckFailed') return reasons[0].item ? 'ownerChanged' : 'gone';
+        if (reasons[0]?.code === 'ConditionalCheckFailed') {
+          const stored = reasons[0].item;
+          if (!stored || stored.deleted) return 'gone';
+          // The service's report of this very move got here first: the catalog already agrees.
+          if (stored.ownerId === outcome.to) return (await this.writeOutcomeLine(corpId, handoverId, outcome)) ? 'transferred' : 'alreadyRecorded';
+          return 'ownerChanged';
+        }
         if (isContention(reasons)) return 'contention';
         throw error;
       }
@@ -251,16 +330,16 @@ export class DynamoHandoverBook implements HandoverBook {
     return result;
   }
 
+  private outcomeLine(corpId: string, handoverId: string, outcome: AssetOutcome) {
+    return { TableName: tableName(), Item: this.outcomeItem(corpId, handoverId, outcome), ConditionExpression: 'attribute_not_exists(PK)' };
+  }
+
+  private writeOutcomeLine(corpId: string, handoverId: string, outcome: AssetOutcome): Promise<boolean> {
+    return conditionally(this.db.send(new PutCommand(this.outcomeLine(corpId, handoverId, outcome))));
+  }
+
   async recordOutcome(corpId: string, handoverId: string, outcome: AssetOutcome): Promise<void> {
-    await conditionally(
-      this.db.send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: this.outcomeItem(corpId, handoverId, outcome),
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      ),
-    );
+    await this.writeOutcomeLine(corpId, handoverId, outcome);
   }
 
   async outcomes(corpId: string, handoverId: string): Promise<AssetOutcome[]> {

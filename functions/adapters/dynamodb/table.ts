@@ -15,6 +15,8 @@ import { DomainError } from '#core/errors';
  *   PK CORP#<corpId>  SK HANDOVER#<handoverId> a handover (ids sort by creation time)
  *   GSI1 GSI1PK CORP#<corpId>#HANDOVERS#<fromMemberId>, GSI1SK HANDOVER#<handoverId>
  *   PK CORP#<corpId>  SK OPEN_HANDOVER#<memberId>  the member's one running or awaiting handover
+ *   GSI1 (sparse) GSI1PK RUNNING_HANDOVERS, GSI1SK <runningSince>#<corpId>#<memberId>: running ones, every corp
+ *   PK CORP#<corpId>  SK AUDIT#<at>#<handoverId>  the admin audit list
  *   PK CORP#<corpId>#HANDOVER#<handoverId>  SK <type>#<assetId>  one asset's outcome, written once
  *   PK CORP#<corpId>  SK INVOICE#<invoiceId>  an invoice (ids sort by creation time)
  *   PK CORP#<corpId>  SK INVOICE_SEQUENCE      the corp's last invoice number
@@ -53,6 +55,8 @@ export const settingsKey = (corpId: string) => ({ PK: corpKey(corpId), SK: 'SETT
 export const handoverKey = (corpId: string, handoverId: string) => ({ PK: corpKey(corpId), SK: `HANDOVER#${handoverId}` });
 export const handoversOfPartition = (corpId: string, memberId: string) => `${corpKey(corpId)}#HANDOVERS#${memberId}`;
 export const openHandoverKey = (corpId: string, memberId: string) => ({ PK: corpKey(corpId), SK: `OPEN_HANDOVER#${memberId}` });
+export const RUNNING_HANDOVERS_PARTITION = 'RUNNING_HANDOVERS';
+export const auditKey = (corpId: string, at: string, handoverId: string) => ({ PK: corpKey(corpId), SK: `AUDIT#${at}#${handoverId}` });
 export const outcomePartition = (corpId: string, handoverId: string) => `${corpKey(corpId)}#HANDOVER#${handoverId}`;
 
 export const invoiceKey = (corpId: string, invoiceId: string) => ({ PK: corpKey(corpId), SK: `INVOICE#${invoiceId}` });
