@@ -1,9 +1,10 @@
-import { CfnElement, CfnOutput, CfnParameter, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnElement, CfnOutput, CfnParameter, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ASSET_TYPES } from '../functions/core/handover.ts';
 import { Api } from './api.ts';
@@ -30,6 +31,10 @@ const sellerSettings = (scope: Construct): Record<string, string> => {
   }
   return settings;
 };
+
+/** Every execution of a state machine (DescribeExecution is granted on executions, not on the machine). */
+const executionsArn = (stack: Stack, machine: StateMachine): string =>
+  stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${machine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
 /** Context `assetServiceUrlDoc|Drive|Calendar` plugs an asset type into its service; unset types stay embedded. */
 const assetServiceUrls = (scope: Construct): Record<string, string> =>
@@ -106,16 +111,18 @@ export class StewardStack extends Stack {
       actions: ['events:PutEvents'],
       resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
     });
-    checkInvoice.addToRolePolicy(putEventsOnDefaultBus());
-    // A handover closed failed because its workflow broke down raises an alert.
-    finishHandover.addToRolePolicy(putEventsOnDefaultBus());
+    // The invoice workflow's alert when a task kept failing: reads the invoice, raises the event.
+    const invoiceFailed = new StewardFunction(this, 'InvoiceFailed', { entry: 'functions/tasks/invoice-failed.ts', environment: data });
+    table.grantReadData(invoiceFailed);
+    // A handover closed failed because its workflow broke down raises an alert too.
+    for (const fn of [checkInvoice, invoiceFailed, finishHandover]) fn.addToRolePolicy(putEventsOnDefaultBus());
     for (const fn of [syncOrder, lockSeat, planDepartureHandover, transferAssets, failAssetBatch, finishHandover, checkInvoice]) {
       table.grantReadWriteData(fn);
     }
     finishHandover.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${REPORTS_PREFIX}*`)] }),
     );
-    const taskFunctions = [checkDue, syncOrder, lockSeat, planDepartureHandover, transferAssets, failAssetBatch, finishHandover, checkInvoice];
+    const taskFunctions = [checkDue, syncOrder, lockSeat, planDepartureHandover, transferAssets, failAssetBatch, finishHandover, checkInvoice, invoiceFailed];
 
     const workflows = new Workflows(this, 'Workflows', {
       checkDue,
@@ -126,6 +133,7 @@ export class StewardStack extends Stack {
       failAssetBatch,
       finishHandover,
       checkInvoice,
+      invoiceFailed,
     });
     const flows = {
       PURCHASE_STATE_MACHINE_ARN: workflows.purchase.stateMachineArn,
@@ -155,6 +163,8 @@ export class StewardStack extends Stack {
     const hr = webhook('hr', 'HrWebhook');
     const assets = webhook('assets', 'AssetsWebhook');
     workflows.purchase.grantStartExecution(billing);
+    // A refund after issuance starts the red-letter invoice's workflow.
+    workflows.invoice.grantStartExecution(billing);
     workflows.departure.grantStartExecution(hr);
 
     const seats = new StewardFunction(this, 'Seats', { entry: 'functions/http/seats.ts', environment: { ...data, ...flows } });
@@ -178,6 +188,10 @@ export class StewardStack extends Stack {
       new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${INVOICES_PREFIX}*`)] }),
     );
     workflows.invoice.grantStartExecution(invoices);
+    // A retried application asks whether the invoice's workflow still runs.
+    invoices.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn(this, workflows.invoice)] }),
+    );
     const watermarkKey = new Key(this, 'WatermarkKey', {
       description: 'Seals the per-corp dark watermark keys stored in the table',
       enableKeyRotation: true,
@@ -253,6 +267,10 @@ export class StewardStack extends Stack {
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${INVOICES_PREFIX}*]`,
       reason: 'Invoice PDFs are one object per invoice under invoices/; the grant covers that prefix only.',
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${this.getLogicalId(workflows.invoice.node.defaultChild as CfnElement)}.Name>:*]`,
+      reason: 'Invoices asks DescribeExecution of the invoice workflow only; execution names are per invoice, so the grant names the state machine and any execution of it.',
     });
     new CfnOutput(this, 'ApiUrl', { value: api.httpApi.apiEndpoint });
   }

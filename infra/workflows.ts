@@ -23,6 +23,7 @@ export type WorkflowFunctions = HandoverFunctions & {
   lockSeat: IFunction;
   planDepartureHandover: IFunction;
   checkInvoice: IFunction;
+  invoiceFailed: IFunction;
 };
 
 /** The Standard state machines; each runs only Lambda tasks so that the local stack can execute it too. */

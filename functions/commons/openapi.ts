@@ -139,7 +139,7 @@ export const openApiDocument = () => ({
         parameters: [corpId, { name: 'orderId', in: 'path', required: true, schema: schema(s.id) }],
         requestBody: json(s.invoiceRequest),
         responses: {
-          ...ok('202', s.invoiceView, 'Requested; the invoice workflow issues it within 7 mainland-China working days'),
+          ...ok('202', s.invoiceView, 'Requested; the invoice workflow issues it within 7 mainland-China working days (a retried application whose workflow is not running answers the existing invoice and starts it again)'),
           ...common,
           '409': problemResponse('ORDER_NOT_PAID, ORDER_REFUNDED or INVOICE_EXISTS (with invoiceId)'),
         },

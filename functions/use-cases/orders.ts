@@ -7,6 +7,7 @@ import { logger } from '#commons/logger';
 import type { orderPaid, orderRefunded } from '#commons/schemas';
 import type { Ports } from '#ports/ports';
 import type { Page, PageRequest } from '#ports/stores';
+import { settleRefundedInvoice } from './invoices.ts';
 import { syncPool } from './pool.ts';
 
 /** Execution names allow neither ':' nor long ids, so they are derived from a hash of the order key. */
@@ -63,6 +64,19 @@ export const refundOrder = async (
     throw new DomainError('ORDER_NOT_FOUND', `Order ${data.orderId} of corp ${data.corpId} is not known yet.`);
   }
   await syncPool(ports, data.corpId);
+};
+
+/**
+ * Billing's `order.refunded`: the pool as above, then the order's invoice, cancelled if not issued
+ * yet, else reversed by a red-letter invoice. Settled on a redelivery too (the order is refunded
+ * already): that finishes what a crash interrupted, and changes nothing twice.
+ */
+export const recordRefund = async (
+  ports: Pick<Ports, 'orders' | 'seats' | 'clock' | 'invoices' | 'calendar' | 'workflows'>,
+  data: z.infer<typeof orderRefunded>['data'],
+): Promise<void> => {
+  await refundOrder(ports, data);
+  await settleRefundedInvoice(ports, data.corpId, data.orderId);
 };
 
 /** Purchase workflow step: sync the pool and say when this order next changes it, if ever. */

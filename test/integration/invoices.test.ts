@@ -5,8 +5,14 @@ import { client, eventually } from './client.ts';
 import { orderPaidEvent } from '../fixtures.ts';
 import { startFakeInvoiceProvider } from '../support/fake-invoice-provider.ts';
 import { HttpInvoiceIssuer } from '#adapters/invoices/http-issuer';
+import { alerts } from '#providers/alerts';
 import { calendar } from '#providers/calendar';
-import { issuer } from '#providers/invoice-issuer';
+import { documents } from '#providers/documents';
+import { invoices } from '#providers/invoice-book';
+import { issuer, seller } from '#providers/invoice-issuer';
+import { workflows } from '#providers/workflows';
+import type { ExecutionStatus, WorkflowStarter } from '#ports/workflows';
+import { readNumberLedger, sweepStuckInvoices } from '#use-cases/invoices';
 
 /* Invoices on the local stack: apply over HTTP, the invoice workflow issues, the PDF is served from S3. */
 let stack: LocalStack;
@@ -18,7 +24,37 @@ beforeAll(async () => {
   api = client(stack.url);
 });
 afterAll(() => stack?.stop());
-afterEach(() => issuer.use(undefined));
+afterEach(() => {
+  issuer.use(undefined);
+  documents.use(undefined);
+  workflows.use(undefined);
+});
+
+/**
+ * Step Functions with the status of a named execution read from the local runner (which serves
+ * StartExecution but not DescribeExecution); `failStarts` start calls of the invoice workflow fail.
+ */
+const localWorkflows = (failStarts = 0): WorkflowStarter => {
+  workflows.use(undefined);
+  const real = workflows();
+  return {
+    start: async (workflow, name, input) => {
+      if (workflow === 'invoice' && failStarts-- > 0) throw new Error('StartExecution failed (injected)');
+      return real.start(workflow, name, input);
+    },
+    status: async (workflow, name): Promise<ExecutionStatus> => {
+      const execution = stack.stepFunctions.executions.get(`${process.env.INVOICE_STATE_MACHINE_ARN}/${name}`);
+      if (workflow !== 'invoice' || !execution) return 'missing';
+      return execution.status === 'RUNNING' ? 'running' : (execution.status.toLowerCase() as ExecutionStatus);
+    },
+  };
+};
+const sweep = () => sweepStuckInvoices({ invoices: invoices(), workflows: workflows(), alerts: alerts() }, stack.clock.now());
+const ledger = () => readNumberLedger({ invoices: invoices() }, seller().taxId);
+const alertsOf = async (invoiceId: string) => ((await api.local('GET', '/local/alerts')).items as any[]).filter((a) => a.invoiceId === invoiceId);
+const refund = (corpId: string, orderId: string, id?: string) =>
+  api.webhook('billing', { type: 'order.refunded', data: { corpId, orderId, refundedAt: '2026-07-01T00:00:00Z' } }, id);
+
 
 const buyer = { title: '安克科技有限公司', taxId: '91110000802100433B', email: 'ap@anke.cn' };
 const pay = (corpId: string, orderId: string, seats = 50) => api.webhook('billing', orderPaidEvent(corpId, orderId, seats));
@@ -163,3 +199,111 @@ describe('invoices', () => {
   });
 });
 
+
+describe('invoice numbers, reversals and stuck workflows (issue 14)', () => {
+  it('numbers invoices per seller: two corps never get the same number, and the ledger gives each number its invoice', async () => {
+    await api.local('POST', '/local/clock', { now: '2026-09-30T02:00:00Z' });
+    const issuedIn = async (corpId: string) => {
+      await pay(corpId, 'o-1');
+      const applied = await apply(corpId, 'o-1');
+      expect(applied.status).toBe(202);
+      return eventually(() => invoice(corpId, applied.body.invoiceId), (i) => i.status === 'issued');
+    };
+    const [first, second] = [await issuedIn('inv-seller-1'), await issuedIn('inv-seller-2')];
+    expect(first.invoiceNumber).toMatch(/^\d{8}$/);
+    expect(second.invoiceNumber).toMatch(/^\d{8}$/);
+    expect(second.invoiceNumber).not.toBe(first.invoiceNumber);
+    const entries = await ledger();
+    expect(entries.map((e) => e.invoiceNumber)).toEqual(entries.map((_, i) => String(i + 1).padStart(8, '0')));
+    expect(entries).toContainEqual(expect.objectContaining({ invoiceNumber: first.invoiceNumber, use: 'invoice', corpId: 'inv-seller-1', invoiceId: first.invoiceId }));
+    expect(entries).toContainEqual(expect.objectContaining({ invoiceNumber: second.invoiceNumber, use: 'invoice', corpId: 'inv-seller-2', invoiceId: second.invoiceId }));
+    // Corp inv-a's invoices (the first test) come from the same sequence.
+    const numbers = [...(await invoicesOf('inv-a')), first, second].map((i) => i.invoiceNumber);
+    expect(new Set(numbers).size).toBe(numbers.length);
+  });
+
+  it('reverses an issued invoice on refund with a red-letter invoice of its own number and PDF; a redelivered refund changes nothing', async () => {
+    await api.local('POST', '/local/clock', { now: '2026-06-01T02:00:00Z' });
+    await pay('inv-red', 'o-1');
+    const applied = await apply('inv-red', 'o-1');
+    const original = await eventually(() => invoice('inv-red', applied.body.invoiceId), (i) => i.status === 'issued');
+
+    const refunded = await refund('inv-red', 'o-1', 'msg_refund_inv_red');
+    expect(refunded.status).toBe(202);
+    const listed = await eventually(() => invoicesOf('inv-red'), (items) => items.length === 2 && items.every((i) => i.status !== 'requested'));
+    const red = listed.find((i) => i.kind === 'red');
+    expect(red).toMatchObject({ kind: 'red', status: 'issued', orderId: 'o-1', reverses: original.invoiceId, reversedBy: null, amount: { value: '-59000.00', currency: 'CNY' } });
+    expect(red.invoiceNumber).toMatch(/^\d{8}$/);
+    expect(red.invoiceNumber).not.toBe(original.invoiceNumber);
+    const text = await pdfText(red.pdfUrl);
+    expect(text).toContain('红字');
+    expect(text).toContain(original.invoiceNumber);
+    expect(text).toContain('-59000.00 CNY');
+    expect(await invoice('inv-red', original.invoiceId)).toMatchObject({ kind: 'blue', status: 'reversed', reversedBy: red.invoiceId, reverses: null });
+    expect(await invoice('inv-red', red.invoiceId)).toMatchObject({ invoiceId: red.invoiceId, status: 'issued' });
+
+    // The same delivery again, and billing sending the refund anew under another id.
+    expect((await refund('inv-red', 'o-1', 'msg_refund_inv_red')).status).toBe(202);
+    expect((await refund('inv-red', 'o-1')).status).toBe(202);
+    const after = await invoicesOf('inv-red');
+    expect(after.map((i) => [i.invoiceId, i.status, i.invoiceNumber])).toEqual(listed.map((i) => [i.invoiceId, i.status, i.invoiceNumber]));
+    expect((await ledger()).filter((e) => e.use !== 'unaccounted' && e.corpId === 'inv-red')).toHaveLength(2);
+  });
+
+  it('cancels an invoice refunded before issuance: never issued, and a number it drew is void in the ledger', async () => {
+    await api.local('POST', '/local/clock', { now: '2026-06-01T02:00:00Z' });
+    // The PDF cannot be stored: the number is drawn, the invoice stays requested.
+    const real = documents();
+    documents.use({ ...real, put: async (key, body, type) => (key.startsWith('invoices/inv-void/') ? Promise.reject(new Error('S3 unavailable (injected)')) : real.put(key, body, type)) });
+    await pay('inv-void', 'o-1');
+    const applied = await apply('inv-void', 'o-1');
+    const id = applied.body.invoiceId;
+    const drawn = await eventually(async () => (await ledger()).find((e) => e.use !== 'unaccounted' && e.invoiceId === id), (e) => e !== undefined);
+    expect(drawn).toMatchObject({ use: 'invoice', corpId: 'inv-void' });
+
+    expect((await refund('inv-void', 'o-1')).status).toBe(202);
+    expect(await invoice('inv-void', id)).toMatchObject({ status: 'cancelled', pdfUrl: null, issuedAt: null, closedReason: expect.stringMatching(/refunded/) });
+    expect((await ledger()).find((e) => e.invoiceNumber === drawn!.invoiceNumber)).toMatchObject({ use: 'void', invoiceId: id, reason: expect.stringMatching(/cancelled/) });
+    expect(await invoicesOf('inv-void')).toHaveLength(1);
+  });
+
+  it('alerts when CheckIssuance keeps failing; the sweeper restarts the workflow, then closes the invoice failed with an alert', async () => {
+    await api.local('POST', '/local/clock', { now: '2026-06-01T02:00:00Z' });
+    workflows.use(localWorkflows());
+    issuer.use({ issue: async () => Promise.reject(new Error('issuer crashed (injected)')) });
+    await pay('inv-fail', 'o-1');
+    const applied = await apply('inv-fail', 'o-1');
+    const id = applied.body.invoiceId;
+    const failures = (n: number) => eventually(() => alertsOf(id), (a) => a.filter((x) => x.type === 'InvoiceWorkflowFailed').length >= n);
+    expect(await failures(1)).toEqual([expect.objectContaining({ type: 'InvoiceWorkflowFailed', corpId: 'inv-fail', orderId: 'o-1', run: 0 })]);
+    expect(stack.stepFunctions.executions.get(`${process.env.INVOICE_STATE_MACHINE_ARN}/${id}`)?.status).toBe('FAILED');
+
+    expect(await sweep()).toMatchObject({ restarted: 1, failed: 0 });
+    await failures(2);
+    expect(await sweep()).toMatchObject({ restarted: 1, failed: 0 });
+    await failures(3);
+    expect(await sweep()).toMatchObject({ restarted: 0, failed: 1 });
+    expect(await invoice('inv-fail', id)).toMatchObject({ status: 'failed', closedReason: expect.stringMatching(/3 times/) });
+    expect((await alertsOf(id)).map((a) => a.type)).toEqual(['InvoiceWorkflowFailed', 'InvoiceWorkflowFailed', 'InvoiceWorkflowFailed', 'InvoiceFailed']);
+    // Closed: no longer open, so the next sweep leaves it.
+    expect((await sweep()).failed).toBe(0);
+  });
+
+  it('gets the workflow running when the application is retried after its start failed', async () => {
+    await api.local('POST', '/local/clock', { now: '2026-06-01T02:00:00Z' });
+    workflows.use(localWorkflows(1));
+    await pay('inv-start', 'o-1');
+    const failed = await apply('inv-start', 'o-1');
+    expect(failed.status).toBe(500);
+    const [recorded] = await invoicesOf('inv-start');
+    expect(recorded).toMatchObject({ status: 'requested' });
+
+    // Past the first application's own start (it may still be on its way), a retry starts it.
+    await api.local('POST', '/local/clock', { advanceBy: 'PT2M' });
+    const retried = await apply('inv-start', 'o-1');
+    expect([retried.status, retried.body.invoiceId]).toEqual([202, recorded.invoiceId]);
+    expect(await eventually(() => invoice('inv-start', recorded.invoiceId), (i) => i.status === 'issued')).toMatchObject({ status: 'issued' });
+    // Running or done, the invoice exists: a further application is refused.
+    expect((await apply('inv-start', 'o-1')).body.code).toBe('INVOICE_EXISTS');
+  });
+});

@@ -19,7 +19,9 @@ import { DomainError } from '#core/errors';
  *   PK CORP#<corpId>  SK AUDIT#<at>#<handoverId>  the admin audit list
  *   PK CORP#<corpId>#HANDOVER#<handoverId>  SK <type>#<assetId>  one asset's outcome, written once
  *   PK CORP#<corpId>  SK INVOICE#<invoiceId>  an invoice (ids sort by creation time)
- *   PK CORP#<corpId>  SK INVOICE_SEQUENCE      the corp's last invoice number
+ *   GSI1 (sparse) GSI1PK OPEN_INVOICE, GSI1SK <requestedAt>#<corpId>#<invoiceId>: open invoices of every corp
+ *   PK SELLER#<taxId> SK INVOICE_SEQUENCE      the seller's last invoice number
+ *   PK SELLER#<taxId> SK NUMBER#<number>       one drawn number: its invoice, or void
  *   PK CALENDAR#CN    SK YEAR#<year>           a holiday schedule loaded by an operator
  *   PK IDEMPOTENCY    SK <webhook key>        Powertools idempotency records, expired by TTL
  */
@@ -60,7 +62,15 @@ export const auditKey = (corpId: string, at: string, handoverId: string) => ({ P
 export const outcomePartition = (corpId: string, handoverId: string) => `${corpKey(corpId)}#HANDOVER#${handoverId}`;
 
 export const invoiceKey = (corpId: string, invoiceId: string) => ({ PK: corpKey(corpId), SK: `INVOICE#${invoiceId}` });
-export const invoiceSequenceKey = (corpId: string) => ({ PK: corpKey(corpId), SK: 'INVOICE_SEQUENCE' });
+export const OPEN_INVOICES_PARTITION = 'OPEN_INVOICE';
+export const openInvoiceIndexKey = (corpId: string, invoiceId: string, requestedAt: string) => ({
+  GSI1PK: OPEN_INVOICES_PARTITION,
+  GSI1SK: `${requestedAt}#${corpId}#${invoiceId}`,
+});
+const sellerKey = (sellerTaxId: string) => `SELLER#${sellerTaxId}`;
+export const invoiceSequenceKey = (sellerTaxId: string) => ({ PK: sellerKey(sellerTaxId), SK: 'INVOICE_SEQUENCE' });
+export const NUMBER_PREFIX = 'NUMBER#';
+export const numberLineKey = (sellerTaxId: string, invoiceNumber: string) => ({ PK: sellerKey(sellerTaxId), SK: `${NUMBER_PREFIX}${invoiceNumber}` });
 export const CALENDAR_PARTITION = 'CALENDAR#CN';
 
 /** Cursors are the opaque LastEvaluatedKey of the list's query. */

@@ -13,6 +13,8 @@ export type InvoiceDocument = {
   seats: number;
   unitPrice: string;
   amount: { value: string; currency: string };
+  /** A red-letter invoice: the number of the invoice it reverses (its quantity and amount are negative). */
+  reversesNumber?: string;
 };
 
 export const PRODUCT_NAME = '安全高级功能 Security advanced features';
@@ -48,9 +50,17 @@ export const renderInvoicePdf = async (invoice: InvoiceDocument): Promise<Uint8A
   pdf.setCreator('Steward');
   const regular = await pdf.embedFont(await font(), { subset: true });
   const page = pdf.addPage([595.28, 841.89]);
-  page.drawText('电子发票（普通发票） Electronic invoice', { x: 56, y: 770, size: 18, font: regular });
+  const red = invoice.reversesNumber !== undefined;
+  page.drawText(red ? '电子发票（红字） Red-letter electronic invoice' : '电子发票（普通发票） Electronic invoice', {
+    x: 56,
+    y: 770,
+    size: 18,
+    font: regular,
+    ...(red && { color: rgb(0.75, 0.1, 0.1) }),
+  });
   const lines: [string, string][] = [
     ['发票号码 Invoice number', invoice.invoiceNumber],
+    ...(red ? [['对应蓝字发票 Reverses invoice', invoice.reversesNumber!] as [string, string]] : []),
     ['开票日期 Issue date', invoice.issuedOn],
     ['销售方 Seller', invoice.seller.name],
     ['销售方税号 Seller tax id', invoice.seller.taxId],
@@ -59,7 +69,7 @@ export const renderInvoicePdf = async (invoice: InvoiceDocument): Promise<Uint8A
     ['收票邮箱 Email', invoice.buyer.email],
     ['订单 Order', invoice.orderId],
     ['项目 Item', PRODUCT_NAME],
-    ['数量 Quantity', `${invoice.seats} seats`],
+    ['数量 Quantity', `${red ? -invoice.seats : invoice.seats} seats`],
     ['单价 Unit price', `${invoice.unitPrice} ${invoice.amount.currency}`],
     ['价税合计 Total (tax included)', `${invoice.amount.value} ${invoice.amount.currency}`],
   ];
