@@ -1,16 +1,16 @@
-import { ArnFormat, CfnElement, CfnOutput, CfnParameter, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnElement, CfnOutput, CfnParameter, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ASSET_TYPES } from '../functions/core/handover.ts';
 import { Api } from './api.ts';
 import { StewardFunction } from './functions.ts';
 import { Storage } from './storage.ts';
-import { Workflows } from './workflows.ts';
+import { StuckWorkSweeper } from './sweeper.ts';
+import { grantDescribeExecutions, Workflows } from './workflows.ts';
 
 const REPORTS_PREFIX = 'reports/';
 const INVOICES_PREFIX = 'invoices/';
@@ -32,9 +32,6 @@ const sellerSettings = (scope: Construct): Record<string, string> => {
   return settings;
 };
 
-/** Every execution of a state machine (DescribeExecution is granted on executions, not on the machine). */
-const executionsArn = (stack: Stack, machine: StateMachine): string =>
-  stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${machine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
 /** Context `assetServiceUrlDoc|Drive|Calendar` plugs an asset type into its service; unset types stay embedded. */
 const assetServiceUrls = (scope: Construct): Record<string, string> =>
@@ -189,9 +186,7 @@ export class StewardStack extends Stack {
     );
     workflows.invoice.grantStartExecution(invoices);
     // A retried application asks whether the invoice's workflow still runs.
-    invoices.addToRolePolicy(
-      new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn(this, workflows.invoice)] }),
-    );
+    grantDescribeExecutions(invoices, workflows.invoice);
     const watermarkKey = new Key(this, 'WatermarkKey', {
       description: 'Seals the per-corp dark watermark keys stored in the table',
       enableKeyRotation: true,
@@ -216,6 +211,18 @@ export class StewardStack extends Stack {
     watermarks.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects(`${MARKED_PREFIX}*`)] }),
     );
+    new StuckWorkSweeper(this, 'StuckWorkSweeper', {
+      table,
+      bucket,
+      reportsPrefix: REPORTS_PREFIX,
+      environment: {
+        ...documents,
+        DEPARTURE_STATE_MACHINE_ARN: flows.DEPARTURE_STATE_MACHINE_ARN,
+        HANDOVER_STATE_MACHINE_ARN: flows.HANDOVER_STATE_MACHINE_ARN,
+        INVOICE_STATE_MACHINE_ARN: flows.INVOICE_STATE_MACHINE_ARN,
+      },
+      watched: [workflows.departure, workflows.handover, workflows.invoice],
+    });
     const health = new StewardFunction(this, 'Health', { entry: 'functions/http/health.ts' });
 
     const api = new Api(this, 'Api', {
@@ -267,10 +274,6 @@ export class StewardStack extends Stack {
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${INVOICES_PREFIX}*]`,
       reason: 'Invoice PDFs are one object per invoice under invoices/; the grant covers that prefix only.',
-    });
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${this.getLogicalId(workflows.invoice.node.defaultChild as CfnElement)}.Name>:*]`,
-      reason: 'Invoices asks DescribeExecution of the invoice workflow only; execution names are per invoice, so the grant names the state machine and any execution of it.',
     });
     new CfnOutput(this, 'ApiUrl', { value: api.httpApi.apiEndpoint });
   }

@@ -1,4 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LogLevel, StateMachine, StateMachineType, type DefinitionBody } from 'aws-cdk-lib/aws-stepfunctions';
@@ -47,3 +48,21 @@ export class Workflows extends Construct {
     this.invoice = standard(this, 'Invoice', invoiceDefinition(this, fns), Duration.days(90));
   }
 }
+
+/**
+ * Lets `grantee` ask DescribeExecution of any execution of `machine`: the action is granted on
+ * executions, whose names are per record (invoice, handover), so the grant names the machine and `:*`.
+ */
+export const grantDescribeExecutions = (grantee: IGrantable, machine: StateMachine): void => {
+  const stack = Stack.of(machine);
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['states:DescribeExecution'],
+      resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${machine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    }),
+  );
+  Validations.of(stack).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${stack.getLogicalId(machine.node.defaultChild as CfnElement)}.Name>:*]`,
+    reason: 'DescribeExecution of one workflow only; execution names are per record, so the grant names the state machine and any execution of it.',
+  });
+};

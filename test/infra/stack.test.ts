@@ -40,7 +40,7 @@ describe('Steward stack', () => {
 
   it('runs every function on Node 22, arm64', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions.length).toBe(17);
+    expect(functions.length).toBe(18);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -91,5 +91,24 @@ describe('Steward stack', () => {
       expect(throttled).toBeLessThan(retriers.findIndex((errors) => errors.includes('States.ALL')));
       expect(transfer.Catch[0].Next).toBe(`Fail${type}Batch`);
     }
+  });
+
+  it('sweeps stuck handovers and invoices every 15 minutes, and lets the sweeper describe and start only the workflows it watches', () => {
+    const [[sweeperId]] = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith('StuckWorkSweeper'));
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [sweeperId, 'Arn'] } }),
+    });
+    const role = (template.findResources('AWS::Lambda::Function')[sweeperId!] as CfnResource).Properties.Role['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => (p as CfnResource).Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+      .flatMap((p) => (p as CfnResource).Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const actions = statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('states:'));
+    expect(new Set(actions)).toEqual(new Set(['states:StartExecution', 'states:DescribeExecution']));
+    const machines = JSON.stringify(statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('states:'))).map((s) => s.Resource));
+    expect(machines).toMatch(/WorkflowsDeparture/);
+    expect(machines).toMatch(/WorkflowsHandover/);
+    expect(machines).toMatch(/WorkflowsInvoice/);
+    expect(machines).not.toMatch(/WorkflowsPurchase|WorkflowsSeatLock/);
   });
 });
