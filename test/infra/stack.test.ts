@@ -40,7 +40,7 @@ describe('Steward stack', () => {
 
   it('runs every function on Node 22, arm64', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions.length).toBe(16);
+    expect(functions.length).toBe(17);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -53,7 +53,7 @@ describe('Steward stack', () => {
     const open = routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey).sort();
     expect(open).toEqual(['GET /health', 'POST /webhooks/assets', 'POST /webhooks/billing', 'POST /webhooks/hr']);
     const admin = routes.filter((r) => r.AuthorizationType !== 'NONE');
-    expect(admin.length).toBe(20);
+    expect(admin.length).toBe(22);
     for (const route of admin) {
       expect(route.AuthorizationType).toBe('JWT');
       expect(route.RouteKey).toMatch(/ \/corps\/\{corpId\}\//);
