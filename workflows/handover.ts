@@ -89,12 +89,16 @@ export const departureDefinition = (
     'ApplyScheduledDeparture',
     fns.applyScheduledDeparture,
     { corpId: '$.corpId', memberId: '$.memberId', scheduleId: '$.scheduleId' },
-    '$',
+    '$.departure',
     failed,
   );
+  // From here on the state is what an immediate departure starts with.
+  const asDeparted = new Pass(scope, 'DepartedAsScheduled', {
+    parameters: { corpId: JsonPath.stringAt('$.corpId'), memberId: JsonPath.stringAt('$.memberId'), handoverId: JsonPath.stringAt('$.departure.handoverId') },
+  });
   apply.next(
     new Choice(scope, 'IsDepartureApplied')
-      .when(Condition.booleanEquals('$.applied', true), plan)
+      .when(Condition.booleanEquals('$.departure.applied', true), asDeparted.next(plan))
       .otherwise(new Succeed(scope, 'DepartureCancelled')),
   );
   const scheduled = waitUntil(scope, 'Departure', '$.departAt', fns.checkDue, failed, apply);
