@@ -62,6 +62,10 @@ export class StewardStack extends Stack {
       entry: 'functions/tasks/plan-departure-handover.ts',
       environment: data,
     });
+    const applyScheduledDeparture = new StewardFunction(this, 'ApplyScheduledDeparture', {
+      entry: 'functions/tasks/apply-scheduled-departure.ts',
+      environment: data,
+    });
     const assetServiceSecret = new Secret(this, 'AssetServiceSecret', {
       description: 'Standard Webhooks secret (whsec_...) that signs transfer calls to plugged-in asset services',
     });
@@ -113,19 +117,31 @@ export class StewardStack extends Stack {
     table.grantReadData(invoiceFailed);
     // A handover closed failed because its workflow broke down raises an alert too.
     for (const fn of [checkInvoice, invoiceFailed, finishHandover]) fn.addToRolePolicy(putEventsOnDefaultBus());
-    for (const fn of [syncOrder, lockSeat, planDepartureHandover, transferAssets, failAssetBatch, finishHandover, checkInvoice]) {
+    for (const fn of [syncOrder, lockSeat, planDepartureHandover, applyScheduledDeparture, transferAssets, failAssetBatch, finishHandover, checkInvoice]) {
       table.grantReadWriteData(fn);
     }
     finishHandover.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${REPORTS_PREFIX}*`)] }),
     );
-    const taskFunctions = [checkDue, syncOrder, lockSeat, planDepartureHandover, transferAssets, failAssetBatch, finishHandover, checkInvoice, invoiceFailed];
+    const taskFunctions = [
+      checkDue,
+      syncOrder,
+      lockSeat,
+      planDepartureHandover,
+      applyScheduledDeparture,
+      transferAssets,
+      failAssetBatch,
+      finishHandover,
+      checkInvoice,
+      invoiceFailed,
+    ];
 
     const workflows = new Workflows(this, 'Workflows', {
       checkDue,
       syncOrder,
       lockSeat,
       planDepartureHandover,
+      applyScheduledDeparture,
       transferAssets,
       failAssetBatch,
       finishHandover,
@@ -239,6 +255,8 @@ export class StewardStack extends Stack {
         { method: HttpMethod.GET, path: '/corps/{corpId}/seats/allocations', fn: seats, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/seats/allocations/{memberId}', fn: seats, admin: true },
         { method: HttpMethod.DELETE, path: '/corps/{corpId}/seats/allocations/{memberId}', fn: seats, admin: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/seats/recount', fn: seats, admin: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/members/{memberId}', fn: seats, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/members/{memberId}/assets', fn: handovers, admin: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/settings/handover', fn: handovers, admin: true },
         { method: HttpMethod.PUT, path: '/corps/{corpId}/settings/handover', fn: handovers, admin: true },

@@ -23,6 +23,7 @@ export type WorkflowFunctions = HandoverFunctions & {
   syncOrder: IFunction;
   lockSeat: IFunction;
   planDepartureHandover: IFunction;
+  applyScheduledDeparture: IFunction;
   checkInvoice: IFunction;
   invoiceFailed: IFunction;
 };
@@ -41,8 +42,9 @@ export class Workflows extends Construct {
     this.purchase = standard(this, 'Purchase', purchaseDefinition(this, fns), Duration.days(365));
     this.seatLock = standard(this, 'SeatLock', seatLockDefinition(this, fns), Duration.days(8));
     // The two share the transfer states; each gets its own scope so their state names can match.
-    // A day covers retries against an asset service that is down for hours.
-    this.departure = standard(this, 'Departure', departureDefinition(new Construct(this, 'DepartureStates'), fns), Duration.days(1));
+    // A day covers retries against an asset service that is down for hours; a departure
+    // scheduled ahead (at most 364 days) waits in the same execution first.
+    this.departure = standard(this, 'Departure', departureDefinition(new Construct(this, 'DepartureStates'), fns), Duration.days(365));
     this.handover = standard(this, 'Handover', handoverDefinition(new Construct(this, 'HandoverStates'), fns), Duration.days(1));
     // Checks go on after the deadline; an issuer silent for 90 days is an incident, not a wait.
     this.invoice = standard(this, 'Invoice', invoiceDefinition(this, fns), Duration.days(90));

@@ -3,6 +3,7 @@ import { Choice, Condition, DefinitionBody, Fail, JsonPath, Parallel, Pass, Resu
 import { Construct } from 'constructs';
 import { ASSET_SERVICE_UNAVAILABLE, ASSET_TYPES, type AssetType } from '../functions/core/handover.ts';
 import { task } from './task.ts';
+import { waitUntil } from './timer.ts';
 
 export type HandoverFunctions = {
   transferAssets: IFunction;
@@ -70,9 +71,15 @@ export const handoverDefinition = (scope: Construct, fns: HandoverFunctions) =>
 
 /**
  * Started by `employee.departed`: decide auto or manual and resolve the recipient, then, for an
- * automatic handover, run the transfer. Input: { corpId, memberId, handoverId }.
+ * automatic handover, run the transfer. Input: { corpId, memberId, handoverId }. A departure HR
+ * announced for a later date comes as { corpId, memberId, departAt, scheduleId }: wait until
+ * `departAt`, apply it only if that schedule still stands (not cancelled, not rescheduled), then go
+ * on as above with the handover id the apply step minted.
  */
-export const departureDefinition = (scope: Construct, fns: HandoverFunctions & { planDepartureHandover: IFunction }) => {
+export const departureDefinition = (
+  scope: Construct,
+  fns: HandoverFunctions & { planDepartureHandover: IFunction; checkDue: IFunction; applyScheduledDeparture: IFunction },
+) => {
   const failed = new Fail(scope, 'DepartureFailed', { error: 'DepartureFailed' });
   const plan = task(
     scope,
@@ -82,8 +89,30 @@ export const departureDefinition = (scope: Construct, fns: HandoverFunctions & {
     '$.plan',
     failed,
   );
-  const decide = new Choice(scope, 'IsHandoverAutomatic')
-    .when(Condition.booleanEquals('$.plan.transfer', true), transferChain(scope, fns))
-    .otherwise(new Succeed(scope, 'LeftToAdmin'));
-  return DefinitionBody.fromChainable(plan.next(decide));
+  plan.next(
+    new Choice(scope, 'IsHandoverAutomatic')
+      .when(Condition.booleanEquals('$.plan.transfer', true), transferChain(scope, fns))
+      .otherwise(new Succeed(scope, 'LeftToAdmin')),
+  );
+  const apply = task(
+    scope,
+    'ApplyScheduledDeparture',
+    fns.applyScheduledDeparture,
+    { corpId: '$.corpId', memberId: '$.memberId', scheduleId: '$.scheduleId' },
+    '$.departure',
+    failed,
+  );
+  // From here on the state is what an immediate departure starts with.
+  const asDeparted = new Pass(scope, 'DepartedAsScheduled', {
+    parameters: { corpId: JsonPath.stringAt('$.corpId'), memberId: JsonPath.stringAt('$.memberId'), handoverId: JsonPath.stringAt('$.departure.handoverId') },
+  });
+  apply.next(
+    new Choice(scope, 'IsDepartureApplied')
+      .when(Condition.booleanEquals('$.departure.applied', true), asDeparted.next(plan))
+      .otherwise(new Succeed(scope, 'DepartureCancelled')),
+  );
+  const scheduled = waitUntil(scope, 'Departure', '$.departAt', fns.checkDue, failed, apply);
+  return DefinitionBody.fromChainable(
+    new Choice(scope, 'IsDepartureScheduled').when(Condition.isPresent('$.scheduleId'), scheduled).otherwise(plan),
+  );
 };

@@ -85,6 +85,16 @@ export const openApiDocument = () => ({
         responses: { ...ok('204', null, 'Revoked'), ...common, '404': problemResponse('ALLOCATION_NOT_FOUND'), '409': problemResponse('REVOCATION_LOCKED (with revocableUntil)') },
       },
     },
+    '/corps/{corpId}/seats/recount': {
+      post: {
+        ...admin,
+        parameters: [corpId],
+        responses: { ...ok('200', s.poolRecount, 'allocated recounted from the seat holders'), ...common, '409': problemResponse('CONFLICT (seats kept changing; retry)') },
+      },
+    },
+    '/corps/{corpId}/members/{memberId}': {
+      get: { ...admin, parameters: [corpId, memberId], responses: { ...ok('200', s.memberView), ...common, '404': problemResponse('MEMBER_NOT_FOUND') } },
+    },
     '/corps/{corpId}/members/{memberId}/assets': {
       get: {
         ...admin,

@@ -54,7 +54,13 @@ export const employeeDeparted = z.object({
   data: z.object({ corpId: id, memberId: id, departedAt: instant }),
 });
 
-export const hrEvent = z.discriminatedUnion('type', [employeeUpserted, employeeDeparted]);
+/** Extension: drops a departure scheduled for a later date (docs/api.md). */
+export const departureCancelled = z.object({
+  type: z.literal('employee.departure_cancelled'),
+  data: z.object({ corpId: id, memberId: id }),
+});
+
+export const hrEvent = z.discriminatedUnion('type', [employeeUpserted, employeeDeparted, departureCancelled]);
 
 export const assetType = z.enum(ASSET_TYPES);
 
@@ -252,6 +258,21 @@ export const allocation = z.object({
 });
 
 export const seatPool = z.object({ purchased: z.number(), allocated: z.number(), available: z.number() });
+
+/** `POST /corps/{corpId}/seats/recount`: the pool before and after `allocated` was recounted. */
+export const poolRecount = z.object({ before: seatPool, after: seatPool });
+
+/** `GET /corps/{corpId}/members/{memberId}`. */
+export const memberView = z.object({
+  memberId: id,
+  name: z.string(),
+  managerId: id.nullable(),
+  departmentId: id.nullable(),
+  status: z.enum(['active', 'departed']),
+  departedAt: instant.nullable(),
+  scheduledDeparture: z.object({ departedAt: instant }).nullable(),
+  seat: allocation.nullable(),
+});
 
 export const orderView = z.object({
   orderId: id,

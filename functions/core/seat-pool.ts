@@ -71,3 +71,25 @@ export const planPoolCorrections = (
 
 /** Allocation of `requested` new seats is allowed only while the pool covers them all. */
 export const canAllocate = (pool: SeatPool, requested: number): boolean => pool.available >= requested;
+
+/** The pool with `allocated` recounted from the seat holders; `available` follows. */
+export const recountedPool = (pool: SeatPool, seatHolders: number): SeatPool => ({
+  purchased: pool.purchased,
+  allocated: seatHolders,
+  available: pool.purchased - seatHolders,
+});
+
+/**
+ * How far ahead a departure can be scheduled: a Standard workflow runs at most a year, and the
+ * handover after the wait needs up to a day of it.
+ */
+export const MAX_DEPARTURE_NOTICE_MS = 364 * 24 * 60 * 60 * 1000;
+
+export type DepartureTiming = 'now' | 'scheduled' | 'tooFarAhead';
+
+/** A departedAt in the past or present takes effect at once; a future one waits for its date. */
+export const departureTiming = (departedAt: Instant, now: Date): DepartureTiming => {
+  const ahead = Date.parse(departedAt) - now.getTime();
+  if (ahead <= 0) return 'now';
+  return ahead <= MAX_DEPARTURE_NOTICE_MS ? 'scheduled' : 'tooFarAhead';
+};

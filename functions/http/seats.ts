@@ -9,7 +9,8 @@ import { seats } from '#providers/seat-ledger';
 import { workflows } from '#providers/workflows';
 import { allocateSeats, getAllocation, listAllocations, revokeSeat } from '#use-cases/allocations';
 import { listOrders } from '#use-cases/orders';
-import { currentPool } from '#use-cases/pool';
+import { getMemberView } from '#use-cases/members';
+import { currentPool, recountPool } from '#use-cases/pool';
 
 const ports = portsFrom({ orders, members, seats, clock, workflows });
 
@@ -41,5 +42,12 @@ export const handler = httpHandler({
     const corpId = adminCorpId(request);
     await revokeSeat(ports, corpId, idParam(request, 'memberId'));
     return { status: 204 };
+  },
+
+  'POST /corps/{corpId}/seats/recount': async (request) => ({ status: 200, body: await recountPool(ports, adminCorpId(request)) }),
+
+  'GET /corps/{corpId}/members/{memberId}': async (request) => {
+    const corpId = adminCorpId(request);
+    return { status: 200, body: await getMemberView(ports, corpId, idParam(request, 'memberId')) };
   },
 });

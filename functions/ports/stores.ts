@@ -25,12 +25,21 @@ export type Member = {
   /** Decides between an automatic and an admin-run handover; kept so a retried departure decides the same. */
   heldSeatAtDeparture: boolean;
   seat: Seat | null;
+  /** A departure HR announced for a later date; the member stays active until it is applied. */
+  scheduledDeparture: ScheduledDeparture | null;
+  /** The schedule that applied the departure (null: applied at once), so a redelivery restarts nothing new. */
+  departureScheduleId: string | null;
 };
+
+export type ScheduledDeparture = { departedAt: Instant; scheduleId: string };
 
 export type MemberProfile = Pick<Member, 'corpId' | 'memberId' | 'name' | 'managerId' | 'departmentId'>;
 
-/** `staleMarks` counts order changes, so a pool check that raced one does not mark the pool fresh. */
-export type PoolRecord = SeatPool & { nextBoundaryAt: Instant; staleMarks: number };
+/**
+ * `staleMarks` counts order changes, so a pool check that raced one does not mark the pool fresh;
+ * `seatChanges` counts seat grants and releases, so a recount that raced one does not write.
+ */
+export type PoolRecord = SeatPool & { nextBoundaryAt: Instant; staleMarks: number; seatChanges: number };
 
 export interface OrderBook {
   getOrder(corpId: string, orderId: string): Promise<Order | null>;
@@ -49,8 +58,16 @@ export interface OrderBook {
 export interface MemberDirectory {
   getMember(corpId: string, memberId: string): Promise<Member | null>;
   getMembers(corpId: string, memberIds: readonly string[]): Promise<Map<string, Member>>;
-  /** Creates or updates a profile; never brings a departed member back. */
+  /** Creates or updates a profile; never brings a departed member back nor clears a scheduled departure. */
   upsertMember(profile: MemberProfile): Promise<void>;
+  /**
+   * Records a future departure (creating the member if never seen). The same date again keeps the
+   * schedule in force; another date replaces it. Answers the schedule in force, or null when the
+   * member has already departed.
+   */
+  scheduleDeparture(corpId: string, memberId: string, departedAt: Instant, newScheduleId: string): Promise<ScheduledDeparture | null>;
+  /** Drops a scheduled departure whose date is still after `now`; false when there was none. */
+  cancelScheduledDeparture(corpId: string, memberId: string, now: Instant): Promise<boolean>;
 }
 
 export type SeatGrant = { memberId: string; seat: Seat };
@@ -67,7 +84,7 @@ export type RevocationAttempt =
   | { outcome: 'locked'; revocableUntil: Instant }
   | { outcome: 'notFound' };
 
-export type Departure = { alreadyDeparted: boolean; releasedSeat: Seat | null };
+export type Departure = { alreadyDeparted: boolean; releasedSeat: Seat | null; scheduleId: string | null };
 
 export interface SeatLedger {
   getPool(corpId: string): Promise<PoolRecord | null>;
@@ -76,6 +93,12 @@ export interface SeatLedger {
   revoke(corpId: string, memberId: string, now: Date): Promise<RevocationAttempt>;
   /** Marks the member departed and returns their seat to the pool in one step, locked or not. */
   depart(corpId: string, memberId: string, departedAt: Instant): Promise<Departure>;
+  /** Applies a scheduled departure at its date; null when it was cancelled or rescheduled meanwhile. */
+  departAsScheduled(corpId: string, memberId: string, scheduleId: string): Promise<Departure | null>;
+  /** Seat holders counted from the members themselves (strongly consistent). */
+  countSeatHolders(corpId: string): Promise<number>;
+  /** Sets `allocated` (and `available`) unless seats changed since `seenSeatChanges` was read. */
+  setAllocated(corpId: string, allocated: number, seenSeatChanges: number): Promise<boolean>;
   listAllocations(corpId: string, page: PageRequest): Promise<Page<Member & { seat: Seat }>>;
   markLocked(corpId: string, memberId: string, allocationId: string, lockedAt: Instant): Promise<boolean>;
 }

@@ -1,4 +1,6 @@
-import { planPoolCorrections, type Order, type SeatPool } from '#core/seat-pool';
+import { planPoolCorrections, recountedPool, type Order, type SeatPool } from '#core/seat-pool';
+import { DomainError } from '#core/errors';
+import { logger } from '#commons/logger';
 import type { Ports } from '#ports/ports';
 
 type PoolPorts = Pick<Ports, 'orders' | 'seats' | 'clock'>;
@@ -30,4 +32,26 @@ export const currentPool = async (ports: PoolPorts, corpId: string): Promise<Sea
   return pool
     ? { purchased: pool.purchased, allocated: pool.allocated, available: pool.available }
     : { purchased: 0, allocated: 0, available: 0 };
+};
+
+/**
+ * Repair: sets `allocated` to the number of members holding a seat. Safe beside allocations,
+ * revocations and departures: the write is conditional on no seat having changed hands since the
+ * pool was read, and a recount that raced one counts again.
+ */
+export const recountPool = async (ports: PoolPorts, corpId: string): Promise<{ before: SeatPool; after: SeatPool }> => {
+  await currentPool(ports, corpId);
+  for (let round = 0; round < 8; round++) {
+    const pool = await ports.seats.getPool(corpId);
+    const before = { purchased: pool?.purchased ?? 0, allocated: pool?.allocated ?? 0, available: pool?.available ?? 0 };
+    if (!pool) return { before, after: before };
+    const holders = await ports.seats.countSeatHolders(corpId);
+    const after = recountedPool(before, holders);
+    if (after.allocated === before.allocated && after.available === before.available) return { before, after };
+    if (await ports.seats.setAllocated(corpId, holders, pool.seatChanges)) {
+      logger.warn('seat pool recounted', { corpId, before, after });
+      return { before, after };
+    }
+  }
+  throw new DomainError('CONFLICT', 'Seats kept changing hands during the recount; retry the request.');
 };

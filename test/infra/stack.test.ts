@@ -40,7 +40,7 @@ describe('Steward stack', () => {
 
   it('runs every function on Node 22, arm64', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions.length).toBe(18);
+    expect(functions.length).toBe(19);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -53,7 +53,7 @@ describe('Steward stack', () => {
     const open = routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey).sort();
     expect(open).toEqual(['GET /health', 'POST /webhooks/assets', 'POST /webhooks/billing', 'POST /webhooks/hr']);
     const admin = routes.filter((r) => r.AuthorizationType !== 'NONE');
-    expect(admin.length).toBe(21);
+    expect(admin.length).toBe(23);
     for (const route of admin) {
       expect(route.AuthorizationType).toBe('JWT');
       expect(route.RouteKey).toMatch(/ \/corps\/\{corpId\}\//);
@@ -94,12 +94,12 @@ describe('Steward stack', () => {
   });
 
   it('sweeps stuck handovers and invoices every 15 minutes, and lets the sweeper describe and start only the workflows it watches', () => {
-    const [[sweeperId]] = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith('StuckWorkSweeper'));
+    const sweeperId = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith('StuckWorkSweeper'))!;
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(15 minutes)',
       Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [sweeperId, 'Arn'] } }),
     });
-    const role = (template.findResources('AWS::Lambda::Function')[sweeperId!] as CfnResource).Properties.Role['Fn::GetAtt'][0];
+    const role = (template.findResources('AWS::Lambda::Function')[sweeperId] as CfnResource).Properties.Role['Fn::GetAtt'][0];
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p) => (p as CfnResource).Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
       .flatMap((p) => (p as CfnResource).Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);

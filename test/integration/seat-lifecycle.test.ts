@@ -9,12 +9,13 @@ import { DynamoOrderBook } from '#adapters/dynamodb/order-book';
 import { DynamoMemberDirectory } from '#adapters/dynamodb/member-directory';
 import { DynamoSeatLedger } from '#adapters/dynamodb/seat-ledger';
 import { dynamoDocumentClient } from '#adapters/aws/dynamodb-client';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '#core/errors';
 import type { Ports } from '#ports/ports';
 import { allocateSeats, getAllocation, revokeSeat } from '#use-cases/allocations';
-import { departMember, upsertMember } from '#use-cases/members';
+import { applyScheduledDeparture, cancelDeparture, departMember, getMemberView, upsertMember } from '#use-cases/members';
 import { recordPaidOrder, refundOrder } from '#use-cases/orders';
-import { currentPool } from '#use-cases/pool';
+import { currentPool, recountPool } from '#use-cases/pool';
 
 /*
  * The seat lifecycle against AWS DynamoDB Local, with the table created from the synthesised
@@ -23,8 +24,9 @@ import { currentPool } from '#use-cases/pool';
 let stopDynamo: () => void;
 // The seat lifecycle needs only these; the departure workflow's start is recorded, not run.
 let ports: Pick<Ports, 'orders' | 'members' | 'seats' | 'clock' | 'workflows'>;
+let seatLedger: DynamoSeatLedger;
 const clock = new ControllableClock();
-const started: { workflow: string; name: string }[] = [];
+const started: { workflow: string; name: string; input: Record<string, unknown> }[] = [];
 
 beforeAll(async () => {
   const dynamo = await startDynamoDbLocal();
@@ -42,9 +44,9 @@ beforeAll(async () => {
   ports = {
     orders: new DynamoOrderBook(db),
     members: new DynamoMemberDirectory(db),
-    seats: new DynamoSeatLedger(db),
+    seats: (seatLedger = new DynamoSeatLedger(db)),
     clock,
-    workflows: { start: async (workflow, name) => void started.push({ workflow, name }), status: async () => 'running' },
+    workflows: { start: async (workflow, name, input) => void started.push({ workflow, name, input }), status: async () => 'running' },
   };
 });
 
@@ -140,7 +142,7 @@ describe('seat lifecycle on DynamoDB Local', () => {
     expect(await currentPool(ports, corpId)).toMatchObject({ allocated: 0, available: 1 });
     expect((await allocateSeats(ports, corpId, ['c']))[0]!.memberId).toBe('c');
     const repeat = await departMember(ports, { corpId, memberId: 'b', departedAt: clock.now().toISOString() });
-    expect(repeat.alreadyDeparted).toBe(true);
+    expect(repeat).toEqual({ outcome: 'alreadyDeparted' });
     expect(await currentPool(ports, corpId)).toMatchObject({ allocated: 1, available: 0 });
   });
 
@@ -167,5 +169,105 @@ describe('seat lifecycle on DynamoDB Local', () => {
     clock.set(new Date('2026-04-01T00:00:00Z'));
     expect(await problemCode(allocateSeats(ports, corpId, ['a']))).toBe('OK');
     expect(await currentPool(ports, corpId)).toEqual({ purchased: 10, allocated: 1, available: 9 });
+  });
+
+  /** Bookkeeping drifted the way the two-transaction batch used to leave it: `allocated` counts seats nobody holds. */
+  const drift = (by: number) =>
+    dynamoDocumentClient().send(
+      new UpdateCommand({
+        TableName: process.env.TABLE_NAME,
+        Key: { PK: `CORP#${corpId}`, SK: 'POOL' },
+        UpdateExpression: 'ADD allocated :by, available :minus',
+        ExpressionAttributeValues: { ':by': by, ':minus': -by },
+      }),
+    );
+
+  it('recounts a drifted pool from its seat holders, and a second recount changes nothing', async () => {
+    await pay('o-1', 10);
+    await hire('a', 'b', 'c');
+    await allocateSeats(ports, corpId, ['a', 'b']);
+    await drift(3);
+    expect(await recountPool(ports, corpId)).toEqual({
+      before: { purchased: 10, allocated: 5, available: 5 },
+      after: { purchased: 10, allocated: 2, available: 8 },
+    });
+    expect(await currentPool(ports, corpId)).toEqual({ purchased: 10, allocated: 2, available: 8 });
+    const settled = { purchased: 10, allocated: 2, available: 8 };
+    expect(await recountPool(ports, corpId)).toEqual({ before: settled, after: settled });
+  });
+
+  it('a recount racing an allocation never writes a stale count', async () => {
+    await pay('o-1', 10);
+    await hire('a', 'b', 'c');
+    await allocateSeats(ports, corpId, ['a']);
+    await drift(2);
+    // The allocation lands between the recount's count and its write.
+    let raced = false;
+    const racing = Object.assign(Object.create(seatLedger) as DynamoSeatLedger, {
+      setAllocated: async (id: string, allocated: number, seen: number) => {
+        if (!raced) {
+          raced = true;
+          await allocateSeats(ports, corpId, ['b', 'c']);
+        }
+        return seatLedger.setAllocated(id, allocated, seen);
+      },
+    });
+    const { after } = await recountPool({ ...ports, seats: racing }, corpId);
+    expect(raced).toBe(true);
+    expect(after).toEqual({ purchased: 10, allocated: 3, available: 7 });
+    expect(await currentPool(ports, corpId)).toEqual({ purchased: 10, allocated: 3, available: 7 });
+    expect(await seatLedger.countSeatHolders(corpId)).toBe(3);
+  });
+
+  it('a future departure keeps the seat until its date; cancelled or rescheduled ones apply only as they stand', async () => {
+    await pay('o-1', 5);
+    await hire('a', 'b', 'c');
+    await allocateSeats(ports, corpId, ['a', 'b']);
+    const scheduledRuns = () => started.filter((s) => s.workflow === 'departure' && typeof s.input.scheduleId === 'string');
+    const before = scheduledRuns().length;
+
+    expect(await departMember(ports, { corpId, memberId: 'a', departedAt: '2026-03-10T00:00:00Z' })).toEqual({
+      outcome: 'scheduled',
+      departedAt: '2026-03-10T00:00:00Z',
+    });
+    await departMember(ports, { corpId, memberId: 'a', departedAt: '2026-03-10T00:00:00Z' });
+    const [first, again] = scheduledRuns().slice(before);
+    expect(again?.name).toBe(first!.name); // a redelivery restarts the same execution: a no-op
+    const view = await getMemberView(ports, corpId, 'a');
+    expect(view).toMatchObject({ status: 'active', scheduledDeparture: { departedAt: '2026-03-10T00:00:00Z' }, departedAt: null });
+    expect(view.seat?.memberId).toBe('a');
+    // Still active until then: may even get a seat.
+    expect(await problemCode(allocateSeats(ports, corpId, ['a', 'c']))).toBe('OK');
+
+    // Rescheduled: the first execution finds another schedule and applies nothing.
+    await departMember(ports, { corpId, memberId: 'a', departedAt: '2026-03-12T00:00:00Z' });
+    const rescheduled = scheduledRuns().at(-1)!;
+    expect(rescheduled.name).not.toBe(first!.name);
+    clock.set(new Date('2026-03-10T00:00:00Z'));
+    expect(await applyScheduledDeparture(ports, { corpId, memberId: 'a', scheduleId: String(first!.input.scheduleId) })).toMatchObject({ applied: false });
+    expect((await getMemberView(ports, corpId, 'a')).status).toBe('active');
+
+    clock.set(new Date('2026-03-12T00:00:00Z'));
+    const applied = await applyScheduledDeparture(ports, { corpId, memberId: 'a', scheduleId: String(rescheduled.input.scheduleId) });
+    expect(applied).toMatchObject({ applied: true, corpId, memberId: 'a' });
+    expect(applied.handoverId).toMatch(/^ho_/);
+    expect(await getMemberView(ports, corpId, 'a')).toMatchObject({ status: 'departed', departedAt: '2026-03-12T00:00:00Z', scheduledDeparture: null, seat: null });
+    expect(await currentPool(ports, corpId)).toMatchObject({ allocated: 2, available: 3 });
+    // A retried step still says applied; the same departure re-sent later restarts that execution only.
+    expect(await applyScheduledDeparture(ports, { corpId, memberId: 'a', scheduleId: String(rescheduled.input.scheduleId) })).toMatchObject({ applied: true });
+    await departMember(ports, { corpId, memberId: 'a', departedAt: '2026-03-12T00:00:00Z' });
+    expect(started.at(-1)?.name).toBe(rescheduled.name);
+
+    // Cancelled before its date: the departure never applies.
+    await departMember(ports, { corpId, memberId: 'b', departedAt: '2026-03-20T00:00:00Z' });
+    const forB = scheduledRuns().at(-1)!;
+    expect(await cancelDeparture(ports, { corpId, memberId: 'b' })).toBe(true);
+    expect(await cancelDeparture(ports, { corpId, memberId: 'b' })).toBe(false);
+    clock.set(new Date('2026-03-21T00:00:00Z'));
+    expect(await applyScheduledDeparture(ports, { corpId, memberId: 'b', scheduleId: String(forB.input.scheduleId) })).toMatchObject({ applied: false });
+    expect(await getMemberView(ports, corpId, 'b')).toMatchObject({ status: 'active', scheduledDeparture: null, seat: { memberId: 'b', status: 'locked' } });
+
+    // More than 364 days ahead cannot be scheduled.
+    expect(await problemCode(departMember(ports, { corpId, memberId: 'c', departedAt: '2027-03-21T00:00:01Z' }))).toBe('VALIDATION_FAILED');
   });
 });

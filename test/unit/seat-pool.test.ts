@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextBoundary, orderStatus, planPoolCorrections, type Order } from '#core/seat-pool';
+import { departureTiming, nextBoundary, orderStatus, planPoolCorrections, recountedPool, type Order } from '#core/seat-pool';
 import { FAR_FUTURE } from '#core/time';
 
 const order = (over: Partial<Order> = {}): Order => ({
@@ -56,5 +56,25 @@ describe('pool corrections', () => {
 
   it('has no boundary ahead once every order is over', () => {
     expect(planPoolCorrections([order({ refundedAt: '2026-02-01T00:00:00Z' })], now).nextBoundaryAt).toBe(FAR_FUTURE);
+  });
+});
+
+describe('recountedPool', () => {
+  it('takes allocated from the seat holders and keeps purchased', () => {
+    expect(recountedPool({ purchased: 10, allocated: 7, available: 3 }, 5)).toEqual({ purchased: 10, allocated: 5, available: 5 });
+    expect(recountedPool({ purchased: 2, allocated: 4, available: -2 }, 3)).toEqual({ purchased: 2, allocated: 3, available: -1 });
+  });
+});
+
+describe('departureTiming', () => {
+  const now = new Date('2026-03-01T10:00:00Z');
+  it('applies a past or present departedAt at once and schedules a future one', () => {
+    expect(departureTiming('2026-02-01T00:00:00Z', now)).toBe('now');
+    expect(departureTiming('2026-03-01T10:00:00Z', now)).toBe('now');
+    expect(departureTiming('2026-03-01T10:00:01Z', now)).toBe('scheduled');
+  });
+  it('schedules at most 364 days ahead', () => {
+    expect(departureTiming('2027-02-28T10:00:00Z', now)).toBe('scheduled');
+    expect(departureTiming('2027-02-28T10:00:01Z', now)).toBe('tooFarAhead');
   });
 });

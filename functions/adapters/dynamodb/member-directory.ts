@@ -1,6 +1,7 @@
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Member, MemberDirectory, MemberProfile } from '#ports/stores';
-import { memberKey, tableName } from './table.ts';
+import type { Instant } from '#core/time';
+import type { Member, MemberDirectory, MemberProfile, ScheduledDeparture } from '#ports/stores';
+import { conditionally, memberKey, tableName } from './table.ts';
 
 export type MemberItem = Omit<Member, 'status'> & { PK: string; SK: string; memberStatus: Member['status'] };
 
@@ -16,6 +17,8 @@ export const toMember = (item: Record<string, unknown>): Member => {
     departedAt: rest.departedAt ?? null,
     heldSeatAtDeparture: Boolean(rest.heldSeatAtDeparture),
     seat: rest.seat ? { ...rest.seat, lockedAt: rest.seat.lockedAt ?? null } : null,
+    scheduledDeparture: rest.scheduledDeparture ?? null,
+    departureScheduleId: rest.departureScheduleId ?? null,
   };
 };
 
@@ -70,6 +73,50 @@ export class DynamoMemberDirectory implements MemberDirectory {
           ':active': 'active',
         },
       }),
+    );
+  }
+
+  async scheduleDeparture(corpId: string, memberId: string, departedAt: Instant, newScheduleId: string): Promise<ScheduledDeparture | null> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const scheduled = await conditionally(
+        this.db.send(
+          new UpdateCommand({
+            TableName: tableName(),
+            Key: memberKey(corpId, memberId),
+            UpdateExpression: 'SET corpId = :corp, memberId = :member, memberStatus = if_not_exists(memberStatus, :active), scheduledDeparture = :scheduled',
+            // A redelivery with the same date keeps the schedule (and the workflow) already in force.
+            ConditionExpression:
+              'attribute_not_exists(PK) OR (memberStatus = :active AND (attribute_not_exists(scheduledDeparture) OR scheduledDeparture.departedAt <> :at))',
+            ExpressionAttributeValues: {
+              ':corp': corpId,
+              ':member': memberId,
+              ':active': 'active',
+              ':at': departedAt,
+              ':scheduled': { departedAt, scheduleId: newScheduleId },
+            },
+          }),
+        ),
+      );
+      if (scheduled) return { departedAt, scheduleId: newScheduleId };
+      const member = await this.getMember(corpId, memberId);
+      if (member?.status === 'departed') return null;
+      if (member?.scheduledDeparture?.departedAt === departedAt) return member.scheduledDeparture;
+    }
+    throw new Error(`Scheduling the departure of ${memberId} kept conflicting`);
+  }
+
+  cancelScheduledDeparture(corpId: string, memberId: string, now: Instant): Promise<boolean> {
+    return conditionally(
+      this.db.send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: memberKey(corpId, memberId),
+          UpdateExpression: 'REMOVE scheduledDeparture',
+          // A departure whose date has come is due, whether or not its workflow has applied it yet.
+          ConditionExpression: 'memberStatus = :active AND scheduledDeparture.departedAt > :now',
+          ExpressionAttributeValues: { ':active': 'active', ':now': now },
+        }),
+      ),
     );
   }
 }

@@ -31,11 +31,15 @@ import {
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
-const poolDelta = (corpId: string, allocatedDelta: number, condition?: { now: Date }): TransactItem => ({
+/**
+ * Moves `allocatedDelta` seats between `available` and `allocated` and counts the change in
+ * `seatChanges`, so a recount can tell that seat holders changed while it counted.
+ */
+const poolDelta = (corpId: string, allocatedDelta: number, condition?: { now: Date; need: number }): TransactItem => ({
   Update: {
     TableName: tableName(),
     Key: poolKey(corpId),
-    UpdateExpression: 'ADD allocated :delta, available :credit',
+    UpdateExpression: 'ADD allocated :delta, available :credit, seatChanges :one',
     ...(condition && {
       // The pool must cover the grant and must not have an order boundary (start, end) behind it.
       ConditionExpression: 'available >= :need AND nextBoundaryAt > :now',
@@ -44,7 +48,8 @@ const poolDelta = (corpId: string, allocatedDelta: number, condition?: { now: Da
     ExpressionAttributeValues: {
       ':delta': allocatedDelta,
       ':credit': -allocatedDelta,
-      ...(condition && { ':need': allocatedDelta, ':now': formatInstant(condition.now) }),
+      ':one': 1,
+      ...(condition && { ':need': condition.need, ':now': formatInstant(condition.now) }),
     },
   },
 });
@@ -91,17 +96,19 @@ export class DynamoSeatLedger implements SeatLedger {
       available: Item.available ?? 0,
       nextBoundaryAt: Item.nextBoundaryAt,
       staleMarks: Item.staleMarks ?? 0,
+      seatChanges: Item.seatChanges ?? 0,
     };
   }
 
   async allocate(corpId: string, grants: readonly SeatGrant[], now: Date): Promise<AllocationAttempt> {
     // The pool charge plus one action per member must fit in one transaction; a full batch of 100
-    // new members takes a second transaction for the remainder, undone if that one fails.
+    // new members takes a second transaction for the remainder. Each transaction charges the pool
+    // for exactly the seats it grants, so `allocated` equals the seat holders between the two.
     const firstBatch = grants.slice(0, MAX_TRANSACTION_ITEMS - 1);
     const remainder = grants.slice(MAX_TRANSACTION_ITEMS - 1);
     const first = await retryOnContention(() =>
       this.transact(
-        [poolDelta(corpId, grants.length, { now }), ...firstBatch.map((g) => grantSeat(corpId, g))],
+        [poolDelta(corpId, firstBatch.length, { now, need: grants.length }), ...firstBatch.map((g) => grantSeat(corpId, g))],
         firstBatch,
         now,
       ),
@@ -109,37 +116,49 @@ export class DynamoSeatLedger implements SeatLedger {
     if (first === 'contention') return { outcome: 'contention' };
     if (first.outcome !== 'allocated' || remainder.length === 0) return first;
     const rest = await retryOnContention(() =>
-      this.transact(remainder.map((g) => grantSeat(corpId, g)), remainder, now, false),
+      this.transact(
+        [poolDelta(corpId, remainder.length, { now, need: remainder.length }), ...remainder.map((g) => grantSeat(corpId, g))],
+        remainder,
+        now,
+      ),
     );
     if (rest === 'contention' || rest.outcome !== 'allocated') {
-      await this.undo(corpId, firstBatch, grants.length);
+      await this.takeBack(corpId, firstBatch);
       return rest === 'contention' ? { outcome: 'contention' } : rest;
     }
     return rest;
   }
 
-  private async undo(corpId: string, granted: readonly SeatGrant[], charged: number): Promise<void> {
-    const result = await retryOnContention(async () => {
+  /**
+   * Undoes the first transaction of a batch: each seat still held under its grant goes back with
+   * a credit of one. A seat already gone (departure, revocation) was credited by whoever took it,
+   * so it is dropped from the undo rather than blocking it.
+   */
+  private async takeBack(corpId: string, granted: readonly SeatGrant[]): Promise<void> {
+    let pending = [...granted];
+    for (let attempt = 0; pending.length > 0 && attempt < 20; attempt++) {
       try {
         await this.db.send(
           new TransactWriteCommand({
-            TransactItems: [poolDelta(corpId, -charged), ...granted.map((g) => takeSeatBack(corpId, g))],
+            TransactItems: [poolDelta(corpId, -pending.length), ...pending.map((g) => takeSeatBack(corpId, g))],
           }),
         );
-        return 'done' as const;
+        return;
       } catch (error) {
-        if (cancellationReasons(error)) return 'contention' as const;
-        throw error;
+        const reasons = cancellationReasons(error);
+        if (!reasons) throw error;
+        const gone = new Set(pending.filter((_, i) => reasons[i + 1]?.code === 'ConditionalCheckFailed'));
+        pending = pending.filter((g) => !gone.has(g));
+        if (gone.size === 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 10 * 2 ** attempt)));
       }
-    });
-    if (result !== 'done') throw new Error('Could not undo a partial allocation');
+    }
+    if (pending.length > 0) throw new Error('Could not undo a partial allocation');
   }
 
   private async transact(
     items: TransactItem[],
     grants: readonly SeatGrant[],
     now: Date,
-    withPool = true,
   ): Promise<AllocationAttempt | 'contention'> {
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
@@ -148,10 +167,9 @@ export class DynamoSeatLedger implements SeatLedger {
       const reasons = cancellationReasons(error);
       if (!reasons) throw error;
       if (isContention(reasons)) return 'contention';
-      const memberReasons = withPool ? reasons.slice(1) : reasons;
-      const changed = grants.filter((_, i) => memberReasons[i]?.code === 'ConditionalCheckFailed');
+      const changed = grants.filter((_, i) => reasons[i + 1]?.code === 'ConditionalCheckFailed');
       if (changed.length > 0) return { outcome: 'memberChanged', memberIds: changed.map((g) => g.memberId) };
-      const pool = withPool && reasons[0]?.code === 'ConditionalCheckFailed' ? reasons[0].item : undefined;
+      const pool = reasons[0]?.code === 'ConditionalCheckFailed' ? reasons[0].item : undefined;
       if (pool && String(pool.nextBoundaryAt) <= formatInstant(now)) return { outcome: 'poolStale' };
       return { outcome: 'exhausted', available: Number(pool?.available ?? 0) };
     }
@@ -190,26 +208,48 @@ export class DynamoSeatLedger implements SeatLedger {
     return result;
   }
 
-  async depart(corpId: string, memberId: string, departedAt: Instant): Promise<Departure> {
+  depart(corpId: string, memberId: string, departedAt: Instant): Promise<Departure> {
+    return this.release(corpId, memberId, { departedAt }) as Promise<Departure>;
+  }
+
+  departAsScheduled(corpId: string, memberId: string, scheduleId: string): Promise<Departure | null> {
+    return this.release(corpId, memberId, { scheduleId });
+  }
+
+  /**
+   * Marks the member departed and credits the seat they held, in one transaction guarded by what
+   * was read. A scheduled departure applies only while its schedule is still the member's (null
+   * otherwise); an immediate one also drops any schedule.
+   */
+  private async release(
+    corpId: string,
+    memberId: string,
+    departure: { departedAt: Instant } | { scheduleId: string },
+  ): Promise<Departure | null> {
+    const scheduleId = 'scheduleId' in departure ? departure.scheduleId : null;
     for (let attempt = 0; attempt < 10; attempt++) {
       const { Item } = await this.db.send(
         new GetCommand({ TableName: tableName(), Key: memberKey(corpId, memberId), ConsistentRead: true }),
       );
       const member = Item ? toMember(Item) : null;
-      if (member?.status === 'departed') return { alreadyDeparted: true, releasedSeat: null };
+      if (member?.status === 'departed') return { alreadyDeparted: true, releasedSeat: null, scheduleId: member.departureScheduleId };
+      if (scheduleId && member?.scheduledDeparture?.scheduleId !== scheduleId) return null;
+      const departedAt = 'departedAt' in departure ? departure.departedAt : member!.scheduledDeparture!.departedAt;
       const markDeparted: TransactItem = {
         Update: {
           TableName: tableName(),
           Key: memberKey(corpId, memberId),
           UpdateExpression:
-            'SET corpId = :corp, memberId = :member, memberStatus = :departed, departedAt = :at, heldSeatAtDeparture = :held ' +
-            'REMOVE seat, GSI1PK, GSI1SK',
-          // Guard against a concurrent allocation, revocation or departure since the read.
-          ConditionExpression: member?.seat
-            ? 'memberStatus = :active AND seat.allocationId = :id'
-            : member
-              ? 'memberStatus = :active AND attribute_not_exists(seat)'
-              : 'attribute_not_exists(PK)',
+            'SET corpId = :corp, memberId = :member, memberStatus = :departed, departedAt = :at, heldSeatAtDeparture = :held' +
+            (scheduleId ? ', departureScheduleId = :schedule ' : ' ') +
+            'REMOVE seat, GSI1PK, GSI1SK, scheduledDeparture',
+          // Guard against a concurrent allocation, revocation, departure or rescheduling since the read.
+          ConditionExpression:
+            (member?.seat
+              ? 'memberStatus = :active AND seat.allocationId = :id'
+              : member
+                ? 'memberStatus = :active AND attribute_not_exists(seat)'
+                : 'attribute_not_exists(PK)') + (scheduleId ? ' AND scheduledDeparture.scheduleId = :schedule' : ''),
           ExpressionAttributeValues: {
             ':corp': corpId,
             ':member': memberId,
@@ -218,6 +258,7 @@ export class DynamoSeatLedger implements SeatLedger {
             ':held': Boolean(member?.seat),
             ...(member && { ':active': 'active' }),
             ...(member?.seat && { ':id': member.seat.allocationId }),
+            ...(scheduleId && { ':schedule': scheduleId }),
           },
         },
       };
@@ -227,12 +268,49 @@ export class DynamoSeatLedger implements SeatLedger {
             TransactItems: member?.seat ? [markDeparted, poolDelta(corpId, -1)] : [markDeparted],
           }),
         );
-        return { alreadyDeparted: false, releasedSeat: member?.seat ?? null };
+        return { alreadyDeparted: false, releasedSeat: member?.seat ?? null, scheduleId };
       } catch (error) {
         if (!cancellationReasons(error)) throw error;
       }
     }
     throw new Error(`Departure of ${memberId} kept conflicting`);
+  }
+
+  async countSeatHolders(corpId: string): Promise<number> {
+    // The table, not the seat index: only a consistent read sees every allocation that committed.
+    let count = 0;
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          FilterExpression: 'attribute_exists(seat)',
+          ExpressionAttributeValues: { ':pk': poolKey(corpId).PK, ':prefix': 'MEMBER#' },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      count += result.Count ?? 0;
+      cursor = result.LastEvaluatedKey;
+    } while (cursor);
+    return count;
+  }
+
+  setAllocated(corpId: string, allocated: number, seenSeatChanges: number): Promise<boolean> {
+    return conditionally(
+      this.db.send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: poolKey(corpId),
+          UpdateExpression: 'SET allocated = :allocated, available = purchased - :allocated',
+          // Any allocation, revocation or departure since the count bumps seatChanges: count again.
+          ConditionExpression: seenSeatChanges === 0 ? 'attribute_exists(PK) AND attribute_not_exists(seatChanges)' : 'seatChanges = :seen',
+          ExpressionAttributeValues: { ':allocated': allocated, ...(seenSeatChanges !== 0 && { ':seen': seenSeatChanges }) },
+        }),
+      ),
+    );
   }
 
   async listAllocations(corpId: string, page: PageRequest): Promise<Page<Member & { seat: Seat }>> {
