@@ -54,9 +54,10 @@ export class LocalResources {
     }
   }
 
-  /** What `Fn::GetAtt [logicalId, Arn]` answers. */
+  /** What `Fn::GetAtt [logicalId, Arn | Name]` answers. */
   getAtt(logicalId: string, attribute: string): string {
-    if (attribute === 'Name') return this.ref(logicalId);
+    // A state machine's Ref is its ARN, which ends with its name.
+    if (attribute === 'Name') return this.typeOf(logicalId) === 'AWS::StepFunctions::StateMachine' ? this.ref(logicalId).split(':').pop()! : this.ref(logicalId);
     if (attribute !== 'Arn') throw new Error(`The local stack cannot resolve ${logicalId}.${attribute}`);
     switch (this.typeOf(logicalId)) {
       case 'AWS::DynamoDB::GlobalTable':

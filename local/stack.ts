@@ -221,7 +221,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       invokeFunction = await inProcessFunctions(template, resources, endpoint.url, clock);
     }
     const invoke = async (functionId: string, event: unknown): Promise<InvokeResult> => {
-      const fault = faults.take(`function:${functionId}`);
+      // A fault names a function by its construct id (`FinishHandover`), without the logical id's hash.
+      const fault = faults.take(`function:${functionId.replace(/[0-9A-F]{8}$/, '')}`) ?? faults.take(`function:${functionId}`);
       if (fault?.hang) await faults.untilCleared();
       else if (fault) return { ok: false, error: { errorType: fault.errorType, errorMessage: `Fault injected by /local/faults into ${functionId}` } };
       return invokeFunction(functionId, event);

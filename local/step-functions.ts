@@ -120,7 +120,11 @@ export class LocalStepFunctions {
     const startDate = this.clock.now();
     const execution: LocalExecution = { name, stateMachine: arn.split(':').pop()!, status: 'RUNNING', startDate, stopDate: null, input, output: null, error: null, events: [] };
     this.executions.set(key, execution);
-    const run = entry.machine.run(input, { overrides: entry.overrides as any, noThrowOnAbort: true });
+    const context = {
+      Execution: { Id: executionArn, Name: name, Input: input, StartTime: startDate.toISOString() },
+      StateMachine: { Id: arn, Name: execution.stateMachine },
+    };
+    const run = entry.machine.run(input, { overrides: entry.overrides as any, noThrowOnAbort: true, context });
     this.running.add(run.abort);
     if (entry.timeoutMs !== null) void this.timeOut(execution, run.abort, new Date(startDate.getTime() + entry.timeoutMs));
     void (async () => {

@@ -85,7 +85,8 @@ export const departureDefinition = (
     scope,
     'PlanHandover',
     fns.planDepartureHandover,
-    { corpId: '$.corpId', memberId: '$.memberId', handoverId: '$.handoverId' },
+    // The execution's own name is recorded with the handover, for the sweeper to look it up.
+    { corpId: '$.corpId', memberId: '$.memberId', handoverId: '$.handoverId', executionName: '$$.Execution.Name' },
     '$.plan',
     failed,
   );

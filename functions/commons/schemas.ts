@@ -46,6 +46,8 @@ export const employeeUpserted = z.object({
     name: z.string().min(1).max(200),
     managerId: id.nullable(),
     departmentId: id.nullable().optional(),
+    /** Extension: `null` clears a departure scheduled for a later date, as `employee.departure_cancelled` does. */
+    departedAt: z.null().optional(),
   }),
 });
 

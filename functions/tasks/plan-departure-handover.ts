@@ -7,4 +7,4 @@ import { planDepartureHandover } from '#use-cases/handovers';
 const ports = portsFrom({ handovers, members, clock });
 
 /** Departure workflow step: decide between an automatic handover and one waiting for an admin. */
-export const handler = (input: { corpId: string; memberId: string; handoverId: string }) => planDepartureHandover(ports, input);
+export const handler = (input: { corpId: string; memberId: string; handoverId: string; executionName: string }) => planDepartureHandover(ports, input);

@@ -48,9 +48,10 @@ export const newHandoverId = (now: Date): string => `ho_${ulid(now.getTime())}`;
 export const departureExecutionName = (corpId: string, memberId: string): string =>
   `departure-${createHash('sha256').update(`${corpId}/${memberId}`).digest('hex').slice(0, 40)}`;
 
-const departureExecution = (corpId: string, memberId: string, handoverId: string): HandoverExecution => ({
+/** A scheduled departure runs under an execution of its own, whose name the workflow passes on. */
+const departureExecution = (corpId: string, memberId: string, handoverId: string, executionName?: string): HandoverExecution => ({
   workflow: 'departure',
-  name: departureExecutionName(corpId, memberId),
+  name: executionName ?? departureExecutionName(corpId, memberId),
   input: { corpId, memberId, handoverId },
 });
 
@@ -134,7 +135,7 @@ const newHandover = (
  */
 export const planDepartureHandover = async (
   ports: Pick<Ports, 'handovers' | 'members' | 'clock'>,
-  input: { corpId: string; memberId: string; handoverId: string },
+  input: { corpId: string; memberId: string; handoverId: string; executionName?: string },
 ): Promise<{ handoverId: string; transfer: boolean }> => {
   const { corpId, memberId, handoverId } = input;
   const existing = await ports.handovers.get(corpId, handoverId);
@@ -155,7 +156,7 @@ export const planDepartureHandover = async (
     createdAt: formatInstant(ports.clock.now()),
     reason: recipient.recipientId === null ? recipient.reason : null,
   });
-  const creation = await ports.handovers.create(handover, { execution: departureExecution(corpId, memberId, handoverId) });
+  const creation = await ports.handovers.create(handover, { execution: departureExecution(corpId, memberId, handoverId, input.executionName) });
   if (creation.outcome === 'memberBusy') {
     // An admin already started a handover for this member; it covers the departure.
     logger.info('departure handover left to the open one', { corpId, memberId, open: creation.open.handoverId });

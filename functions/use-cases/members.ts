@@ -10,7 +10,8 @@ import type { Seat } from '#ports/stores';
 import { toAllocation, type Allocation } from './allocations.ts';
 import { departureExecutionName, newHandoverId } from './handovers.ts';
 
-export const upsertMember = async (ports: Pick<Ports, 'members'>, data: z.infer<typeof employeeUpserted>['data']): Promise<void> => {
+/** An upsert that states `departedAt: null` also clears a departure scheduled for a later date. */
+export const upsertMember = async (ports: Pick<Ports, 'members' | 'clock'>, data: z.infer<typeof employeeUpserted>['data']): Promise<void> => {
   await ports.members.upsertMember({
     corpId: data.corpId,
     memberId: data.memberId,
@@ -18,6 +19,7 @@ export const upsertMember = async (ports: Pick<Ports, 'members'>, data: z.infer<
     managerId: data.managerId,
     departmentId: data.departmentId ?? null,
   });
+  if (data.departedAt === null) await cancelDeparture(ports, data);
 };
 
 /**
@@ -84,7 +86,7 @@ export const departMember = async (
 /** `employee.departure_cancelled`: a scheduled departure whose date has not come is dropped; anything else is a no-op. */
 export const cancelDeparture = async (
   ports: Pick<Ports, 'members' | 'clock'>,
-  data: z.infer<typeof departureCancelled>['data'],
+  data: Pick<z.infer<typeof departureCancelled>['data'], 'corpId' | 'memberId'>,
 ): Promise<boolean> => {
   const cancelled = await ports.members.cancelScheduledDeparture(data.corpId, data.memberId, formatInstant(ports.clock.now()));
   logger.info('member departure cancellation', { corpId: data.corpId, memberId: data.memberId, cancelled });

@@ -92,4 +92,18 @@ describe('scheduled departure', () => {
     expect(await corp.handoversOf('wang')).toEqual([]);
     expect((await api.admin(corpId, 'GET', `/corps/${corpId}/members/nobody`)).status).toBe(404);
   });
+
+  it('an employee.upserted that clears departedAt cancels the scheduled departure; one that does not say keeps it', { timeout: 120_000 }, async () => {
+    const corpId = 'sched-upsert';
+    const corp = corpScenario(api, corpId);
+    await corp.hire('zhao');
+    const now = (await api.local('GET', '/local/clock')).now as string;
+    const departedAt = new Date(Date.parse(now) + 5 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    expect((await api.webhook('hr', departure(corpId, 'zhao', departedAt))).status).toBe(202);
+    const upsert = (extra: object) => api.webhook('hr', { type: 'employee.upserted', data: { corpId, memberId: 'zhao', name: 'Zhao Wei', managerId: null, ...extra } });
+    expect((await upsert({})).status).toBe(202);
+    expect((await memberOf(corpId, 'zhao')).scheduledDeparture).toEqual({ departedAt });
+    expect((await upsert({ departedAt: null })).status).toBe(202);
+    expect(await memberOf(corpId, 'zhao')).toMatchObject({ name: 'Zhao Wei', status: 'active', scheduledDeparture: null });
+  });
 });
