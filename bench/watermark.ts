@@ -12,9 +12,15 @@ import { recordSection } from './results.ts';
 /**
  * `npm run bench:watermark`: embeds marks into natural photos (native size and 1920 px wide) and
  * synthetic UI screenshots, attacks every copy, and measures recovery, invisibility and speed.
- * Writes section `watermark` of bench/results.json and the table in docs/watermark.md.
+ * Writes section `watermark` of bench/results.json and the table in docs/watermark.md, then runs
+ * bench/watermark-bounds.ts (`--bounds` runs that alone).
  */
 const require = createRequire(import.meta.url);
+// `npm run bench:watermark -- --bounds`: the cost of a trace on adversarial images alone (about a minute).
+if (process.argv.includes('--bounds')) {
+  await import('./watermark-bounds.ts');
+  process.exit(0);
+}
 const DATASETS = resolve('.steward-local/datasets');
 const KEY = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
 const FALSE_ACCEPT_SAMPLES = 1000;
@@ -280,3 +286,6 @@ ${figures.attacks.filter((a) => a.notRecovered.length).map((a) => `- ${a.attack}
 Machine: ${JSON.stringify((await import('./results.ts')).machine())}.
 `,
 );
+
+// Then what one trace may cost, whatever the image (section `watermarkBounds`).
+await import('./watermark-bounds.ts');

@@ -32,6 +32,7 @@ export type StewardFunctionProps = {
    */
   shippedPackages?: string[];
   memorySize?: number;
+  reservedConcurrentExecutions?: number;
 };
 
 /** Copies an installed node_modules; a missing one (the root postinstall did not run) stops the synth with the fix. */
@@ -88,6 +89,7 @@ export class StewardFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       timeout: props.timeout ?? Duration.seconds(29),
       tracing: Tracing.ACTIVE,
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.THREE_MONTHS }),

@@ -215,6 +215,10 @@ export class StewardStack extends Stack {
       external: ['sharp'],
       nodeModules: 'native/watermarks/node_modules',
       memorySize: 2048,
+      // A trace is an admin's investigation and an embed a second or so of CPU: 20 at once is 20 a second, far
+      // above the console's need, and a flood of images is throttled (429) there instead of taking the
+      // account's concurrency (1,000 by default) from the webhooks and workflows.
+      reservedConcurrentExecutions: 20,
     });
     table.grantReadWriteData(watermarks);
     // Exactly the two calls the sealer makes (grantEncryptDecrypt would add ReEncrypt* and GenerateDataKey*).

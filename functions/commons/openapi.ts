@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BINARY_BODY_LIMIT as IMAGE_BODY_LIMIT } from './http.ts';
 import * as s from './schemas.ts';
+import { MAX_IMAGE_PIXELS } from '#core/watermark/pixels';
 
 const schema = (t: z.ZodType) => z.toJSONSchema(t, { io: 'input', unrepresentable: 'any' });
 const problemResponse = (description: string) => ({
@@ -178,7 +179,7 @@ export const openApiDocument = () => ({
           ...common,
           '404': problemResponse('MEMBER_NOT_FOUND, UPLOAD_NOT_FOUND'),
           '409': problemResponse('NOT_ENTITLED (the member holds no seat)'),
-          '413': problemResponse(`PAYLOAD_TOO_LARGE (a body, or the marked image, over ${IMAGE_BODY_LIMIT} bytes: use /watermarks/uploads; an upload over 10 MB)`),
+          '413': problemResponse(`PAYLOAD_TOO_LARGE (a body, or the marked image, over ${IMAGE_BODY_LIMIT} bytes: use /watermarks/uploads; an upload over 10 MB; an image over ${MAX_IMAGE_PIXELS} pixels)`),
           '415': problemResponse('UNSUPPORTED_MEDIA_TYPE (not a PNG, JPEG or WebP image)'),
         },
       },
@@ -214,7 +215,7 @@ export const openApiDocument = () => ({
         responses: {
           ...ok('200', s.traceResult, 'Who the mark names and when it was made, or found: false; every trace is recorded'),
           ...common,
-          '413': problemResponse(`PAYLOAD_TOO_LARGE (a body over ${IMAGE_BODY_LIMIT} bytes: use /watermarks/uploads; an upload over 10 MB)`),
+          '413': problemResponse(`PAYLOAD_TOO_LARGE (a body over ${IMAGE_BODY_LIMIT} bytes: use /watermarks/uploads; an upload over 10 MB; an image over ${MAX_IMAGE_PIXELS} pixels)`),
           '404': problemResponse('UPLOAD_NOT_FOUND'),
           '415': problemResponse('UNSUPPORTED_MEDIA_TYPE (not a PNG, JPEG or WebP image)'),
         },

@@ -39,8 +39,18 @@ export interface SecretSealer {
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
+/** Decoded pixels (perhaps downscaled, see `fitPixels`) and the size the image has. */
+export type DecodedImage = { format: ImageFormat; image: RgbaImage; source: { width: number; height: number } };
+
+export type DecodeLimits = {
+  /** More pixels than this is refused from the header, before anything is decoded. */
+  maxPixels: number;
+  /** An image with more pixels than this is downscaled to fit while it is decoded (`traceSize`). */
+  fitPixels?: number;
+};
+
 export interface Images {
-  /** RGBA pixels and the format, or null when the bytes are not a PNG, JPEG or WebP image. */
-  decode(bytes: Uint8Array): Promise<{ format: ImageFormat; image: RgbaImage } | null>;
+  /** RGBA pixels and the format; null when the bytes are not a PNG, JPEG or WebP image; `oversized` past `maxPixels`. */
+  decode(bytes: Uint8Array, limits: DecodeLimits): Promise<DecodedImage | { oversized: { width: number; height: number } } | null>;
   encode(image: RgbaImage, format: ImageFormat): Promise<Uint8Array>;
 }

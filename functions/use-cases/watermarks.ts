@@ -1,6 +1,7 @@
 import { monotonicFactory, ulid } from 'ulid';
 import { embedMark, extractMark, overlayTile } from '#core/watermark/codec';
 import { instantOfMinute, minuteOf } from '#core/watermark/payload';
+import { MAX_IMAGE_PIXELS, TRACE_PIXELS } from '#core/watermark/pixels';
 import { formatInstant } from '#core/time';
 import { DomainError } from '#core/errors';
 import { logger } from '#commons/logger';
@@ -32,9 +33,19 @@ const entitledMarkFor = async (ports: Pick<Ports, 'members' | 'watermarks' | 'cl
   return { key, payload: { memberSerial: serial, minute: minuteOf(ports.clock.now()), keyVersion: key.version } };
 };
 
-const decodeOrRefuse = async (ports: Pick<Ports, 'images'>, bytes: Uint8Array) => {
-  const decoded = await ports.images.decode(bytes);
+/**
+ * The image's pixels, or a refusal: not an image (415), or more pixels than the service takes on (413,
+ * told from the header before decoding). A trace reads at most TRACE_PIXELS, downscaled while decoded.
+ */
+const decodeOrRefuse = async (ports: Pick<Ports, 'images'>, bytes: Uint8Array, fitPixels?: number) => {
+  const decoded = await ports.images.decode(bytes, { maxPixels: MAX_IMAGE_PIXELS, fitPixels });
   if (!decoded) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'The body is not a PNG, JPEG or WebP image.');
+  if ('oversized' in decoded) {
+    const { width, height } = decoded.oversized;
+    throw new DomainError('PAYLOAD_TOO_LARGE', `The image is ${width} x ${height} px; images are limited to ${MAX_IMAGE_PIXELS} pixels (4096 x 4096).`, {
+      maxPixels: MAX_IMAGE_PIXELS,
+    });
+  }
   return decoded;
 };
 
@@ -110,7 +121,7 @@ export const uploadedImage = async (ports: Pick<Ports, 'documents'>, corpId: str
 
 /** Who leaked it, and when; every trace is recorded with who asked. Another corp's marks read as nothing. */
 export const traceImage = async (ports: MarkPorts, corpId: string, adminId: string, bytes: Uint8Array): Promise<TraceResult> => {
-  const { image } = await decodeOrRefuse(ports, bytes);
+  const { image } = await decodeOrRefuse(ports, bytes, TRACE_PIXELS);
   let result: TraceResult = { found: false };
   // Marks name a serial handed out before now, made before now: the decoder need not guess the rest.
   const maxSerial = await ports.watermarks.lastSerial(corpId);

@@ -75,6 +75,68 @@ describe('trace', () => {
   });
 });
 
+describe('images with more pixels than the service takes on', () => {
+  beforeEach(() => mocks.forEach((mock) => mock.reset()));
+
+  const secret = new Uint8Array(32).fill(7);
+  const markedCorp = () => {
+    documentClient.on(GetCommand).resolves({});
+    documentClient.on(GetCommand, { Key: { PK: 'CORP#acme', SK: 'WATERMARK_SEQUENCE' } }).resolves({ Item: { lastSerial: 1 } });
+    documentClient.on(QueryCommand).resolves({ Items: [{ version: 1, sealed: `plain:${Buffer.from(secret).toString('base64')}` }] });
+    documentClient.on(PutCommand).resolves({});
+  };
+  /** 7000 x 7000 flat grey: 156 KB of PNG, 196 MB of RGBA. */
+  const flatGrey = () => sharp({ create: { width: 7000, height: 7000, channels: 3, background: '#808080' } }).png().toBuffer();
+
+  for (const [route, query] of [
+    ['trace', {}],
+    ['embed', { memberId: 'leaker' }],
+  ] as const) {
+    it(`${route}: a 7000 x 7000 PNG of 156 KB answers 413 PAYLOAD_TOO_LARGE (not 415), read from its header`, async () => {
+      markedCorp();
+      const seatHolder = { PK: 'CORP#acme', SK: 'MEMBER#leaker', corpId: 'acme', memberId: 'leaker', memberStatus: 'active', seat: { allocatedAt: '2026-01-01T00:00:00Z' } };
+      documentClient.on(GetCommand, { Key: { PK: 'CORP#acme', SK: 'MEMBER#leaker' } }).resolves({ Item: seatHolder });
+      documentClient.on(GetCommand, { Key: { PK: 'CORP#acme', SK: 'WATERMARK_SERIAL#leaker' } }).resolves({ Item: { serial: 1 } });
+      const response = await call(`POST /corps/{corpId}/watermarks/${route}`, { query, body: await flatGrey() });
+      const problem = JSON.parse(response.body!);
+      expect([response.statusCode, response.headers?.['content-type'], problem.code, problem.maxPixels]).toEqual([413, 'application/problem+json', 'PAYLOAD_TOO_LARGE', 4096 * 4096]);
+      expect(problem.detail).toBe('The image is 7000 x 7000 px; images are limited to 16777216 pixels (4096 x 4096).');
+    });
+  }
+
+  it('trace reads a large image downscaled to at most 1920 x 1080 pixels, aspect kept, and still finds its mark', async () => {
+    markedCorp();
+    const { images } = await import('#providers/images');
+    const { sharpImages } = await import('#adapters/images/sharp-images');
+    const read: [number, number][] = [];
+    images.use({
+      ...sharpImages,
+      decode: async (bytes, limits) => {
+        const decoded = await sharpImages.decode(bytes, limits);
+        if (decoded && 'image' in decoded) read.push([decoded.image.width, decoded.image.height]);
+        return decoded;
+      },
+    });
+    try {
+      // 3200 x 2400 marked at full size, then leaked as JPEG.
+      const [width, height] = [3200, 2400];
+      const data = Buffer.alloc(width * height * 3);
+      for (let i = 0; i < data.length; i++) data[i] = 90 + ((i * 7919) % 61) + (Math.floor(i / (3 * width)) % 40);
+      const { embedMark } = await import('#core/watermark/codec');
+      const rgba = await sharp(data, { raw: { width, height, channels: 3 } }).ensureAlpha().raw().toBuffer();
+      const marked = embedMark({ width, height, data: new Uint8Array(rgba) }, secret, { memberSerial: 1, minute: 1_000_000, keyVersion: 1 });
+      const leaked = await sharp(Buffer.from(marked.data), { raw: { width, height, channels: 4 } }).jpeg({ quality: 90 }).toBuffer();
+      documentClient.on(GetCommand, { Key: { PK: 'CORP#acme', SK: 'WATERMARK_MEMBER#1' } }).resolves({ Item: { memberId: 'leaker' } });
+      const response = await call('POST /corps/{corpId}/watermarks/trace', { body: leaked, type: 'image/jpeg' });
+      expect(read).toEqual([[1662, 1247]]);
+      expect(1662 * 1247).toBeLessThanOrEqual(1920 * 1080);
+      expect(JSON.parse(response.body!)).toMatchObject({ found: true, memberId: 'leaker' });
+    } finally {
+      images.use(undefined);
+    }
+  });
+});
+
 describe('images too large for a Lambda payload go through an upload', () => {
   beforeEach(() => mocks.forEach((mock) => mock.reset()));
 
@@ -139,7 +201,7 @@ describe('images too large for a Lambda payload go through an upload', () => {
     const { images } = await import('#providers/images');
     const size = 64;
     images.use({
-      decode: async () => ({ format: 'png', image: { width: size, height: size, data: new Uint8Array(size * size * 4).fill(128) } }),
+      decode: async () => ({ format: 'png', image: { width: size, height: size, data: new Uint8Array(size * size * 4).fill(128) }, source: { width: size, height: size } }),
       encode: async () => new Uint8Array(IMAGE_BODY_LIMIT + 1),
     });
     try {

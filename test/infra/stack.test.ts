@@ -48,6 +48,12 @@ describe('Steward stack', () => {
     }
   });
 
+  it('reserves the Watermarks function 20 concurrent executions, so a flood of images cannot starve the others', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const reserved = Object.values(functions).filter((fn) => fn.Properties.ReservedConcurrentExecutions !== undefined);
+    expect(reserved.map((fn) => [fn.Metadata['steward:entry'], fn.Properties.ReservedConcurrentExecutions])).toEqual([['functions/http/watermarks.ts', 20]]);
+  });
+
   it('puts every admin route behind the JWT authorizer and leaves only webhooks and health open', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
     const open = routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey).sort();

@@ -147,6 +147,25 @@ describe('dark watermark API', () => {
     expect(trace.json).toMatchObject({ found: true, memberId: 'leaker', markedAt: '2026-06-01T08:30:00Z' });
   });
 
+  it('answers 413 for an image over the pixel limit however small its file, and traces a 4K screenshot from a downscaled reading', async () => {
+    // 7000 x 7000 flat grey: a 156 KB PNG that decodes to 196 MB of RGBA.
+    const grey = await sharp({ create: { width: 7000, height: 7000, channels: 3, background: '#808080' } }).png().toBuffer();
+    expect(grey.length).toBeLessThan(200 * 1024);
+    for (const route of ['trace', 'embed?memberId=leaker']) {
+      const refused = await send('wm-a', 'POST', `/corps/wm-a/watermarks/${route}`, grey);
+      expect([refused.status, refused.contentType, refused.json?.code, refused.json?.maxPixels]).toEqual([413, 'application/problem+json', 'PAYLOAD_TOO_LARGE', 4096 * 4096]);
+      expect(refused.json.detail).toContain('7000 x 7000 px');
+    }
+
+    // A 3840 x 2160 screenshot marked at full size is read at half its size (1920 x 1080 pixels at most).
+    const screenshot = await sharp(await picture(3840, 2160)).jpeg({ quality: 90 }).toBuffer();
+    const marked = await send('wm-a', 'POST', '/corps/wm-a/watermarks/embed?memberId=leaker', screenshot, 'image/jpeg');
+    expect([marked.status, marked.contentType]).toEqual([200, 'image/jpeg']);
+    const trace = await send('wm-a', 'POST', '/corps/wm-a/watermarks/trace', marked.bytes, 'image/jpeg');
+    // The stack's clock runs on from 08:30:45: the minute is whichever the embed fell in.
+    expect([trace.status, trace.json]).toEqual([200, expect.objectContaining({ found: true, memberId: 'leaker', markedAt: expect.stringMatching(/^2026-06-01T08:3\d:00Z$/) })]);
+  });
+
   it('refuses members without a seat, non-images and oversized bodies with problem+json', async () => {
     const image = await picture(200, 200);
     const answers = [

@@ -1,18 +1,34 @@
 import sharp from 'sharp';
 import type { RgbaImage } from '#core/watermark/codec';
+import { traceSize } from '#core/watermark/pixels';
 import type { ImageFormat, Images } from '#ports/watermarks';
 
 const FORMATS: Record<string, ImageFormat> = { png: 'png', jpeg: 'jpeg', webp: 'webp' };
 
-/** libvips through sharp: decodes PNG, JPEG and WebP to RGBA, encodes back in the same format. */
+/**
+ * libvips through sharp: decodes PNG, JPEG and WebP to RGBA, encodes back in the same format.
+ * The pixel count is read from the header before anything is decoded; an image read smaller is
+ * downscaled by libvips as it decodes (JPEG and WebP shrink on load, rows are read in sequence), so
+ * the full raster is never held.
+ */
 export const sharpImages: Images = {
-  async decode(bytes) {
+  async decode(bytes, { maxPixels, fitPixels }) {
     try {
-      const image = sharp(bytes, { limitInputPixels: 50_000_000 });
-      const format = FORMATS[(await image.metadata()).format ?? ''];
+      const header = await sharp(bytes).metadata();
+      const format = FORMATS[header.format ?? ''];
       if (!format) return null;
-      const { data, info } = await image.rotate().ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-      return { format, image: { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) } };
+      const { width, height } = header.autoOrient;
+      if (width * height > maxPixels) return { oversized: { width, height } };
+      let image = sharp(bytes, { limitInputPixels: maxPixels, sequentialRead: true }).rotate();
+      const read = traceSize(width, height, fitPixels ?? Infinity);
+      // Lanczos 3, sharp's default kernel, is what the bench's downscale attacks use and the detector reads through.
+      if (read.width !== width || read.height !== height) image = image.resize(read.width, read.height, { fit: 'fill', kernel: 'lanczos3' });
+      const { data, info } = await image.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+      return {
+        format,
+        image: { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) },
+        source: { width, height },
+      };
     } catch {
       return null;
     }

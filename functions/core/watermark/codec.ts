@@ -477,6 +477,9 @@ const periodScales = (r: Float64Array, width: number, height: number): { x: numb
 /**
  * Resamples the weighted residual onto the nominal grid at scale (sx, sy) and sums it into one tile.
  * A sum, not a mean: positions seen more often, or in flatter places, carry more evidence.
+ * Bilinear resampling is separable: each image row is folded along x once, then the folded rows are
+ * interpolated along y, so a downscaled image (a nominal grid larger than the image) costs the
+ * image's rows times the grid's width, not the grid's area.
  */
 const fold = (r: Float64Array, width: number, height: number, sx: number, sy: number): Float64Array => {
   const sum = new Float64Array(TILE * TILE);
@@ -493,19 +496,36 @@ const fold = (r: Float64Array, width: number, height: number, sx: number, sy: nu
   }
   const nominalWidth = Math.floor(width / sx);
   const nominalHeight = Math.floor(height / sy);
+  const left = new Int32Array(nominalWidth);
+  const towardsRight = new Float64Array(nominalWidth);
+  for (let u = 0; u < nominalWidth; u++) {
+    const x = Math.min(width - 1.001, Math.max(0, (u + 0.5) * sx - 0.5));
+    left[u] = Math.floor(x);
+    towardsRight[u] = x - left[u]!;
+  }
+  // Image rows folded along x, two at a time: y0 only grows with v.
+  const folded = [new Float64Array(TILE), new Float64Array(TILE)];
+  const foldedRow = [-1, -1];
+  const rowFolded = (y: number): Float64Array => {
+    const slot = y & 1;
+    if (foldedRow[slot] === y) return folded[slot]!;
+    const out = folded[slot]!.fill(0);
+    for (let u = 0, base = y * width; u < nominalWidth; u++) {
+      const i = base + left[u]!;
+      const t = u % TILE;
+      out[t] = out[t]! + (1 - towardsRight[u]!) * r[i]! + towardsRight[u]! * r[i + 1]!;
+    }
+    foldedRow[slot] = y;
+    return out;
+  };
   for (let v = 0; v < nominalHeight; v++) {
     const y = Math.min(height - 1.001, Math.max(0, (v + 0.5) * sy - 0.5));
     const y0 = Math.floor(y);
     const fy = y - y0;
+    const top = rowFolded(y0);
+    const bottom = rowFolded(y0 + 1);
     const row = (v % TILE) * TILE;
-    for (let u = 0; u < nominalWidth; u++) {
-      const x = Math.min(width - 1.001, Math.max(0, (u + 0.5) * sx - 0.5));
-      const x0 = Math.floor(x);
-      const fx = x - x0;
-      const i = y0 * width + x0;
-      const t = row + (u % TILE);
-      sum[t] = sum[t]! + (1 - fy) * ((1 - fx) * r[i]! + fx * r[i + 1]!) + fy * ((1 - fx) * r[i + width]! + fx * r[i + width + 1]!);
-    }
+    for (let t = 0; t < TILE; t++) sum[row + t] = sum[row + t]! + (1 - fy) * top[t]! + fy * bottom[t]!;
   }
   return sum;
 };
