@@ -11,7 +11,6 @@ import { documents } from '#providers/documents';
 import { invoices } from '#providers/invoice-book';
 import { issuer, seller } from '#providers/invoice-issuer';
 import { workflows } from '#providers/workflows';
-import type { ExecutionStatus, WorkflowStarter } from '#ports/workflows';
 import { readNumberLedger, sweepStuckInvoices } from '#use-cases/invoices';
 
 /* Invoices on the local stack: apply over HTTP, the invoice workflow issues, the PDF is served from S3. */
@@ -27,28 +26,8 @@ afterAll(() => stack?.stop());
 afterEach(() => {
   issuer.use(undefined);
   documents.use(undefined);
-  workflows.use(undefined);
 });
 
-/**
- * Step Functions with the status of a named execution read from the local runner (which serves
- * StartExecution but not DescribeExecution); `failStarts` start calls of the invoice workflow fail.
- */
-const localWorkflows = (failStarts = 0): WorkflowStarter => {
-  workflows.use(undefined);
-  const real = workflows();
-  return {
-    start: async (workflow, name, input) => {
-      if (workflow === 'invoice' && failStarts-- > 0) throw new Error('StartExecution failed (injected)');
-      return real.start(workflow, name, input);
-    },
-    status: async (workflow, name): Promise<ExecutionStatus> => {
-      const execution = stack.stepFunctions.executions.get(`${process.env.INVOICE_STATE_MACHINE_ARN}/${name}`);
-      if (workflow !== 'invoice' || !execution) return 'missing';
-      return execution.status === 'RUNNING' ? 'running' : (execution.status.toLowerCase() as ExecutionStatus);
-    },
-  };
-};
 const sweep = () => sweepStuckInvoices({ invoices: invoices(), workflows: workflows(), alerts: alerts() }, stack.clock.now());
 const ledger = () => readNumberLedger({ invoices: invoices() }, seller().taxId);
 const alertsOf = async (invoiceId: string) => ((await api.local('GET', '/local/alerts')).items as any[]).filter((a) => a.invoiceId === invoiceId);
@@ -269,7 +248,6 @@ describe('invoice numbers, reversals and stuck workflows (issue 14)', () => {
 
   it('alerts when CheckIssuance keeps failing; the sweeper restarts the workflow, then closes the invoice failed with an alert', async () => {
     await api.local('POST', '/local/clock', { now: '2026-06-01T02:00:00Z' });
-    workflows.use(localWorkflows());
     issuer.use({ issue: async () => Promise.reject(new Error('issuer crashed (injected)')) });
     await pay('inv-fail', 'o-1');
     const applied = await apply('inv-fail', 'o-1');
@@ -291,8 +269,9 @@ describe('invoice numbers, reversals and stuck workflows (issue 14)', () => {
 
   it('gets the workflow running when the application is retried after its start failed', async () => {
     await api.local('POST', '/local/clock', { now: '2026-06-01T02:00:00Z' });
-    workflows.use(localWorkflows(1));
     await pay('inv-start', 'o-1');
+    // The SDK's three attempts at StartExecution all fail.
+    stack.faults.add({ target: 'aws:states:StartExecution', times: 3 });
     const failed = await apply('inv-start', 'o-1');
     expect(failed.status).toBe(500);
     const [recorded] = await invoicesOf('inv-start');

@@ -7,8 +7,9 @@ type Api = ReturnType<typeof client>;
 export const corpScenario = (api: Api, corpId: string) => {
   const hire = (memberId: string, managerId: string | null = null) =>
     api.webhook('hr', { type: 'employee.upserted', data: { corpId, memberId, name: `Member ${memberId}`, managerId } });
+  /** A departure dated before the clock the suites set (08:00), so it applies at once. */
   const depart = (memberId: string, id?: string) =>
-    api.webhook('hr', { type: 'employee.departed', data: { corpId, memberId, departedAt: '2026-06-01T09:00:00Z' } }, id);
+    api.webhook('hr', { type: 'employee.departed', data: { corpId, memberId, departedAt: '2026-06-01T07:00:00Z' } }, id);
   const buySeats = (seats: number) => api.webhook('billing', orderPaidEvent(corpId, `o-${corpId}`, seats));
   const giveSeats = (...memberIds: string[]) => api.admin(corpId, 'POST', `/corps/${corpId}/seats/allocations`, { memberIds });
   const asset = (assetType: 'doc' | 'drive' | 'calendar', assetId: string, ownerId: string, window?: { startsAt: string; endsAt: string }) =>
