@@ -123,7 +123,7 @@ export class StewardStack extends Stack {
     finishHandover.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${REPORTS_PREFIX}*`)] }),
     );
-    const taskFunctions = [
+    const taskFunctions = {
       checkDue,
       syncOrder,
       lockSeat,
@@ -134,20 +134,8 @@ export class StewardStack extends Stack {
       finishHandover,
       checkInvoice,
       invoiceFailed,
-    ];
-
-    const workflows = new Workflows(this, 'Workflows', {
-      checkDue,
-      syncOrder,
-      lockSeat,
-      planDepartureHandover,
-      applyScheduledDeparture,
-      transferAssets,
-      failAssetBatch,
-      finishHandover,
-      checkInvoice,
-      invoiceFailed,
-    });
+    };
+    const workflows = new Workflows(this, 'Workflows', taskFunctions);
     const flows = {
       PURCHASE_STATE_MACHINE_ARN: workflows.purchase.stateMachineArn,
       SEAT_LOCK_STATE_MACHINE_ARN: workflows.seatLock.stateMachineArn,
@@ -279,7 +267,7 @@ export class StewardStack extends Stack {
       ],
     });
 
-    this.acknowledgeManagedFindings(table, taskFunctions);
+    this.acknowledgeManagedFindings(table, Object.values(taskFunctions));
     const bucketArn = `<${this.getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>`;
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${REPORTS_PREFIX}*]`,

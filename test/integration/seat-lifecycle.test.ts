@@ -1,15 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.ts';
-import { createTables, startDynamoDbLocal } from '../../local/dynamodb.ts';
 import { ControllableClock } from '../../local/clock.ts';
-import type { CfnTemplate } from '../../local/template.ts';
 import { orderPaidEvent } from '../fixtures.ts';
+import { startTemplateTable } from '../support/table.ts';
 import { DynamoOrderBook } from '#adapters/dynamodb/order-book';
 import { DynamoMemberDirectory } from '#adapters/dynamodb/member-directory';
 import { DynamoSeatLedger } from '#adapters/dynamodb/seat-ledger';
-import { dynamoDocumentClient } from '#adapters/aws/dynamodb-client';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '#core/errors';
 import type { Ports } from '#ports/ports';
 import { allocateSeats, getAllocation, revokeSeat } from '#use-cases/allocations';
@@ -22,6 +18,7 @@ import { currentPool, recountPool } from '#use-cases/pool';
  * template. Drives the use cases directly; HTTP-level tests come with the local stack's router.
  */
 let stopDynamo: () => void;
+let db: DynamoDBDocumentClient;
 // The seat lifecycle needs only these; the departure workflow's start is recorded, not run.
 let ports: Pick<Ports, 'orders' | 'members' | 'seats' | 'clock' | 'workflows'>;
 let seatLedger: DynamoSeatLedger;
@@ -29,18 +26,9 @@ const clock = new ControllableClock();
 const started: { workflow: string; name: string; input: Record<string, unknown> }[] = [];
 
 beforeAll(async () => {
-  const dynamo = await startDynamoDbLocal();
-  stopDynamo = dynamo.stop;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  process.env.AWS_REGION = 'cn-north-1';
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  const { app, stack } = buildApp({ 'aws:cdk:bundling-stacks': [] });
-  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
-  const client = new DynamoDBClient({});
-  const [tableName] = await createTables(client, template);
-  process.env.TABLE_NAME = tableName;
-  const db = dynamoDocumentClient();
+  const { db: documentClient, stop } = await startTemplateTable();
+  db = documentClient;
+  stopDynamo = stop;
   ports = {
     orders: new DynamoOrderBook(db),
     members: new DynamoMemberDirectory(db),
@@ -173,7 +161,7 @@ describe('seat lifecycle on DynamoDB Local', () => {
 
   /** Bookkeeping drifted the way the two-transaction batch used to leave it: `allocated` counts seats nobody holds. */
   const drift = (by: number) =>
-    dynamoDocumentClient().send(
+    db.send(
       new UpdateCommand({
         TableName: process.env.TABLE_NAME,
         Key: { PK: `CORP#${corpId}`, SK: 'POOL' },

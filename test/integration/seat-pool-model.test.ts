@@ -1,15 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.ts';
-import { createTables, startDynamoDbLocal } from '../../local/dynamodb.ts';
-import type { CfnTemplate } from '../../local/template.ts';
 import { orderPaidEvent } from '../fixtures.ts';
+import { startTemplateTable } from '../support/table.ts';
 import { DynamoOrderBook } from '#adapters/dynamodb/order-book';
 import { DynamoMemberDirectory } from '#adapters/dynamodb/member-directory';
 import { DynamoSeatLedger } from '#adapters/dynamodb/seat-ledger';
-import { dynamoDocumentClient } from '#adapters/aws/dynamodb-client';
 import { DomainError } from '#core/errors';
 import { revocableUntil } from '#core/revocation';
 import { formatInstant, type Instant } from '#core/time';
@@ -52,17 +48,7 @@ let nowMs = 0;
 const clock = { now: () => new Date(nowMs) };
 
 beforeAll(async () => {
-  const dynamo = await startDynamoDbLocal();
-  stopDynamo = dynamo.stop;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  process.env.AWS_REGION = 'cn-north-1';
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  const { app, stack } = buildApp({ 'aws:cdk:bundling-stacks': [] });
-  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
-  const [tableName] = await createTables(new DynamoDBClient({}), template);
-  process.env.TABLE_NAME = tableName;
-  db = dynamoDocumentClient();
+  ({ db, stop: stopDynamo } = await startTemplateTable());
 });
 afterAll(() => stopDynamo?.());
 

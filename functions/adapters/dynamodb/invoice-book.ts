@@ -285,18 +285,7 @@ export class DynamoInvoiceBook implements InvoiceBook {
   }
 
   markReversed(corpId: string, invoiceId: string): Promise<boolean> {
-    return conditionally(
-      this.db.send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: invoiceKey(corpId, invoiceId),
-          UpdateExpression: 'SET #status = :reversed',
-          ConditionExpression: '#status = :issued',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':reversed': 'reversed', ':issued': 'issued' },
-        }),
-      ),
-    );
+    return this.moveStatus(corpId, invoiceId, 'issued', 'reversed');
   }
 
   claimWorkflowRun(corpId: string, invoiceId: string, run: number): Promise<boolean> {
@@ -355,15 +344,20 @@ export class DynamoInvoiceBook implements InvoiceBook {
   }
 
   markOverdue(corpId: string, invoiceId: string): Promise<boolean> {
+    return this.moveStatus(corpId, invoiceId, 'requested', 'overdue');
+  }
+
+  /** `from` -> `to`, only if the invoice is still `from`: false when it has moved on. */
+  private moveStatus(corpId: string, invoiceId: string, from: Invoice['status'], to: Invoice['status']): Promise<boolean> {
     return conditionally(
       this.db.send(
         new UpdateCommand({
           TableName: tableName(),
           Key: invoiceKey(corpId, invoiceId),
-          UpdateExpression: 'SET #status = :overdue',
-          ConditionExpression: '#status = :requested',
+          UpdateExpression: 'SET #status = :to',
+          ConditionExpression: '#status = :from',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':overdue': 'overdue', ':requested': 'requested' },
+          ExpressionAttributeValues: { ':to': to, ':from': from },
         }),
       ),
     );
