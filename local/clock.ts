@@ -36,6 +36,20 @@ export class ControllableClock implements Clock {
     this.moved.emit('moved');
   }
 
+  /** Resolves at the clock's next move, or after `maxWaitMs` of real time. */
+  nextMove(maxWaitMs: number): Promise<void> {
+    if (this.released) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.moved.off('moved', done);
+        resolve();
+      };
+      const timer = setTimeout(done, maxWaitMs);
+      this.moved.on('moved', done);
+    });
+  }
+
   sleepUntil(instant: Date, maxWaitMs: number): Promise<void> {
     if (this.released || this.now() >= instant) return Promise.resolve();
     return new Promise((resolve) => {

@@ -17,6 +17,9 @@ export type LocalExecution = {
   events: { type: string; state?: string; stateType?: string }[];
 };
 
+/** Where an execution stands in time, for its timeout: the Wait it is parked in, the task it runs. */
+type ExecutionTiming = { parkedUntil: Date | null; inTaskSince: Date | null };
+
 /** Invokes a function by logical id; a function error is thrown with `name` = its errorType, as Step Functions sees it. */
 export type Invoke = (functionLogicalId: string, payload: unknown) => Promise<unknown>;
 
@@ -42,7 +45,10 @@ const atPath = (input: unknown, path: string): unknown =>
  */
 export class LocalStepFunctions {
   readonly executions = new Map<string, LocalExecution>();
-  private readonly machines = new Map<string, { machine: StateMachine; overrides: object; waits: Set<string>; timeoutMs: number | null }>();
+  private readonly machines = new Map<
+    string,
+    { machine: StateMachine; overrides: (timing: ExecutionTiming) => object; waits: Set<string>; timeoutMs: number | null }
+  >();
   private readonly running = new Set<() => void>();
   private stopped = false;
 
@@ -50,7 +56,8 @@ export class LocalStepFunctions {
     for (const [logicalId, resource] of resourcesOfType(resources.template, 'AWS::StepFunctions::StateMachine')) {
       // The emulator would count the execution timeout in real time; it is counted on the movable clock instead.
       const { TimeoutSeconds: executionTimeoutS, ...definition } = stateMachineDefinition(resource, (id) => resources.getAtt(id, 'Arn')) as ReturnType<typeof stateMachineDefinition> & { TimeoutSeconds?: number };
-      const tasks: Record<string, (input: any) => Promise<any>> = {};
+      // Handlers are made per execution, so that each keeps its own timing for the execution timeout.
+      const tasks: Record<string, (timing: ExecutionTiming) => (input: any) => Promise<any>> = {};
       const retries: Record<string, number> = {};
       const waits = new Set<string>();
       for (const [name, state] of allStates(definition.States)) {
@@ -59,12 +66,17 @@ export class LocalStepFunctions {
           // would hand the function a different payload, so it is refused here.
           const fn = LAMBDA_ARN.exec(String(state.Resource))?.[1];
           if (!fn) throw new Error(`${logicalId}.${name}: the local stack runs only direct Lambda tasks, not ${state.Resource}`);
-          tasks[name] = async (input) => {
-            const output = await invoke(fn, input);
-            if (Buffer.byteLength(JSON.stringify(output ?? null)) > STATE_DATA_LIMIT) {
-              throw Object.assign(new Error(`The state/task '${name}' returned a result with a size exceeding the maximum number of bytes service limit.`), { name: 'States.DataLimitExceeded' });
+          tasks[name] = (timing) => async (input) => {
+            timing.inTaskSince = this.clock.now();
+            try {
+              const output = await invoke(fn, input);
+              if (Buffer.byteLength(JSON.stringify(output ?? null)) > STATE_DATA_LIMIT) {
+                throw Object.assign(new Error(`The state/task '${name}' returned a result with a size exceeding the maximum number of bytes service limit.`), { name: 'States.DataLimitExceeded' });
+              }
+              return output;
+            } finally {
+              timing.inTaskSince = null;
             }
-            return output;
           };
           // Retries back off in milliseconds here: the movable clock does not drive retry intervals.
           retries[name] = 50;
@@ -75,21 +87,29 @@ export class LocalStepFunctions {
           for (const key of Object.keys(state)) delete state[key];
           Object.assign(state, rest, { Type: 'Task', Resource: `arn:aws:states:::local:wait`, TimeoutSeconds: UNBOUNDED_TASK_S });
           waits.add(name);
-          tasks[name] = async (input) => {
+          tasks[name] = (timing) => async (input) => {
             const due =
               Timestamp !== undefined || TimestampPath !== undefined
                 ? new Date(String(Timestamp ?? atPath(input, TimestampPath)))
                 : new Date(this.clock.now().getTime() + Number(Seconds ?? atPath(input, SecondsPath)) * 1000);
             // Past a day short of the task's timeout the Wait lets go; the due check after it loops back.
             const letGoAt = Date.now() + (UNBOUNDED_TASK_S - 24 * 3600) * 1000;
-            while (!this.stopped && this.clock.now() < due && Date.now() < letGoAt) await this.clock.sleepUntil(due, PARK_SLICE_MS);
+            timing.parkedUntil = due;
+            try {
+              while (!this.stopped && this.clock.now() < due && Date.now() < letGoAt) await this.clock.sleepUntil(due, PARK_SLICE_MS);
+            } finally {
+              timing.parkedUntil = null;
+            }
             return input;
           };
         }
       }
       this.machines.set(resources.ref(logicalId), {
         machine: new StateMachine(definition as any, { validationOptions: { checkArn: false } }),
-        overrides: { taskResourceLocalHandlers: tasks, retryIntervalOverrides: retries },
+        overrides: (timing) => ({
+          taskResourceLocalHandlers: Object.fromEntries(Object.entries(tasks).map(([name, handler]) => [name, handler(timing)])),
+          retryIntervalOverrides: retries,
+        }),
         waits,
         timeoutMs: executionTimeoutS === undefined ? null : executionTimeoutS * 1000,
       });
@@ -124,9 +144,10 @@ export class LocalStepFunctions {
       Execution: { Id: executionArn, Name: name, Input: input, StartTime: startDate.toISOString() },
       StateMachine: { Id: arn, Name: execution.stateMachine },
     };
-    const run = entry.machine.run(input, { overrides: entry.overrides as any, noThrowOnAbort: true, context });
+    const timing: ExecutionTiming = { parkedUntil: null, inTaskSince: null };
+    const run = entry.machine.run(input, { overrides: entry.overrides(timing) as any, noThrowOnAbort: true, context });
     this.running.add(run.abort);
-    if (entry.timeoutMs !== null) void this.timeOut(execution, run.abort, new Date(startDate.getTime() + entry.timeoutMs));
+    if (entry.timeoutMs !== null) void this.timeOut(execution, timing, run.abort, new Date(startDate.getTime() + entry.timeoutMs));
     void (async () => {
       for await (const event of run.eventLogs) {
         const state = 'state' in event ? { state: event.state.name, stateType: entry.waits.has(event.state.name) ? 'Wait' : event.state.type } : {};
@@ -153,9 +174,24 @@ export class LocalStepFunctions {
     return { executionArn, startDate: new Date() };
   }
 
-  /** When the clock passes the state machine's TimeoutSeconds, the execution ends TIMED_OUT; no Catch sees it. */
-  private async timeOut(execution: LocalExecution, abort: () => void, due: Date): Promise<void> {
-    while (!this.stopped && execution.status === 'RUNNING' && this.clock.now() < due) await this.clock.sleepUntil(due, PARK_SLICE_MS);
+  /**
+   * The execution ends TIMED_OUT (no Catch sees it) when the clock passes the state machine's
+   * TimeoutSeconds while the execution was still within it: parked in a Wait due at or after the
+   * deadline, or in a task entered before it. A move of the clock past the deadline that finds it in
+   * a Wait due before the deadline lets that Wait and the states after it run first, as they would
+   * have in time.
+   */
+  private async timeOut(execution: LocalExecution, timing: ExecutionTiming, abort: () => void, deadline: Date): Promise<void> {
+    while (!this.stopped && execution.status === 'RUNNING') {
+      if (this.clock.now() < deadline) {
+        await this.clock.sleepUntil(deadline, PARK_SLICE_MS);
+        continue;
+      }
+      const parked = timing.parkedUntil;
+      const overdue = parked !== null ? parked >= deadline : timing.inTaskSince !== null && timing.inTaskSince < deadline;
+      if (overdue) break;
+      await this.clock.nextMove(PARK_SLICE_MS);
+    }
     if (this.stopped || execution.status !== 'RUNNING') return;
     execution.status = 'TIMED_OUT';
     execution.error = 'States.Timeout';

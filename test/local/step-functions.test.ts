@@ -74,4 +74,19 @@ describe('local Step Functions', () => {
     stepFunctions.stop();
     clock.release();
   });
+
+  it('lets a Wait due before the timeout run first when the clock jumps past both, as it would have in time', async () => {
+    const clock = new ControllableClock();
+    const timed = { Resources: { Timed: { Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: JSON.stringify({ ...definition, TimeoutSeconds: 3600 }) } } } };
+    const resources = new LocalResources(timed);
+    const stepFunctions = new LocalStepFunctions(resources, async () => ({ done: true }), clock);
+    const dueAt = new Date(clock.now().getTime() + 30 * 60 * 1000).toISOString();
+    const { executionArn } = stepFunctions.startExecution(resources.ref('Timed'), 'timed-1', JSON.stringify({ dueAt })) as { executionArn: string };
+
+    clock.advance(2 * 3600 * 1000);
+    await vi.waitFor(() => expect(stepFunctions.describe(executionArn)?.status).toBe('SUCCEEDED'));
+    expect(stepFunctions.describe(executionArn)).toMatchObject({ output: { done: true }, error: null });
+    stepFunctions.stop();
+    clock.release();
+  });
 });
