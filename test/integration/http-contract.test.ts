@@ -80,7 +80,7 @@ describe('HTTP contract on the local stack', () => {
     expect(lockOfA.status).toBe('SUCCEEDED');
     expect(lockOfA.output.lock).toEqual({ locked: true });
 
-    const departed = await api.webhook('hr', { type: 'employee.departed', data: { corpId: 'lock', memberId: 'a', departedAt: '2026-06-08T09:00:00Z' } });
+    const departed = await api.webhook('hr', { type: 'employee.departed', data: { corpId: 'lock', memberId: 'a', departedAt: '2026-06-08T08:00:00Z' } });
     expect(departed.status).toBe(202);
     expect((await api.admin('lock', 'GET', '/corps/lock/seats')).body).toMatchObject({ allocated: 0, available: 2 });
     expect((await api.admin('lock', 'POST', '/corps/lock/seats/allocations', { memberIds: ['b'] })).status).toBe(201);
