@@ -38,39 +38,39 @@ const inverseCounts = (length: number, radius: number): Float64Array =>
   Float64Array.from({ length }, (_, i) => 1 / (Math.min(length - 1, i + radius) - Math.max(0, i - radius) + 1));
 
 /**
- * Mean over a (2r+1)^2 window, clipped at the borders, written to `out` (which may be `values`):
- * running sums along each row, then down the columns. Rows are summed just before the column sums
- * take them in, into a ring of the 2r + 2 rows the window spans while moving on, so they are still
- * in cache when read.
+ * Means over a (2r+1)^2 window, clipped at the borders, one row at a time: running sums along each
+ * input row, then down the columns. Answers a function to be called for rows 0, 1, 2 ... in turn;
+ * it asks `inputRow` for rows 0, 1, 2 ... (each once, read at once, up to r rows ahead) and answers
+ * a buffer holding the row's means until the next call. Row sums are kept in a ring of the 2r + 2
+ * rows the window spans while moving on, so a pipeline of these stays in cache.
  */
-const boxMean = (values: Float64Array, width: number, height: number, radius: number, out: Float64Array): Float64Array => {
+const boxMeanRows = (inputRow: (y: number) => Float64Array, width: number, height: number, radius: number): ((y: number) => Float64Array) => {
   const inverseX = inverseCounts(width, radius);
+  const inverseY = inverseCounts(height, radius);
   const ringRows = 2 * radius + 2;
   const ring = new Float64Array(ringRows * width);
+  const sums = new Float64Array(width);
+  const mean = new Float64Array(width);
   /** Row y's means along x, into its slot of the ring; where it starts there. */
   const rowMean = (y: number): number => {
-    const base = y * width;
+    const values = inputRow(y);
     const slot = (y % ringRows) * width;
     let sum = 0;
-    for (let x = 0; x < Math.min(width, radius); x++) sum += values[base + x]!;
+    for (let x = 0; x < Math.min(width, radius); x++) sum += values[x]!;
     for (let x = 0; x < width; x++) {
       const entering = x + radius;
       const leaving = x - radius - 1;
-      sum += (entering < width ? values[base + entering]! : 0) - (leaving >= 0 ? values[base + leaving]! : 0);
+      sum += (entering < width ? values[entering]! : 0) - (leaving >= 0 ? values[leaving]! : 0);
       ring[slot + x] = sum * inverseX[x]!;
     }
     return slot;
   };
-  const sums = new Float64Array(width);
-  const inverseY = inverseCounts(height, radius);
   for (let y = 0; y < Math.min(height, radius); y++) {
     const slot = rowMean(y);
     for (let x = 0; x < width; x++) sums[x] = sums[x]! + ring[slot + x]!;
   }
-  for (let y = 0; y < height; y++) {
+  return (y) => {
     const inverse = inverseY[y]!;
-    const base = y * width;
-    // The row entering is summed before `out` row y is written: rows read later all lie below it.
     const entering = y + radius < height ? rowMean(y + radius) : -1;
     const leaving = y - radius - 1 >= 0 ? ((y - radius - 1) % ringRows) * width : -1;
     for (let x = 0; x < width; x++) {
@@ -78,10 +78,10 @@ const boxMean = (values: Float64Array, width: number, height: number, radius: nu
       if (entering >= 0) sum += ring[entering + x]!;
       if (leaving >= 0) sum -= ring[leaving + x]!;
       sums[x] = sum;
-      out[base + x] = sum * inverse;
+      mean[x] = sum * inverse;
     }
-  }
-  return out;
+    return mean;
+  };
 };
 
 /** Payload and CRC, whitened with the key, convolutionally coded: the bits the message cells carry. */
@@ -323,14 +323,24 @@ const FLAT_ENERGY = 1;
  * inverse of the local residual energy: the matched filter for a mark in noise of varying strength.
  * Flat areas, where the residual is mostly mark, count fully; text edges and texture hardly at all.
  */
-const weightedResidual = (lumaValues: Float64Array, width: number, height: number, radius: number, squares: Float64Array): Float64Array => {
-  const r = boxMean(lumaValues, width, height, radius, new Float64Array(lumaValues.length));
-  for (let i = 0; i < r.length; i++) {
-    r[i] = lumaValues[i]! - r[i]!;
-    squares[i] = r[i]! * r[i]!;
+const weightedResidual = (lumaValues: Float64Array, width: number, height: number, radius: number): Float64Array => {
+  const r = new Float64Array(lumaValues.length);
+  const lumaMean = boxMeanRows((y) => lumaValues.subarray(y * width, (y + 1) * width), width, height, radius);
+  // Row by row, a few rows ahead of the energy: residual into `r`, its square into one row.
+  const squares = new Float64Array(width);
+  const squaredResidualRow = (y: number): Float64Array => {
+    const mean = lumaMean(y);
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      r[i] = lumaValues[i]! - mean[x]!;
+      squares[x] = r[i]! * r[i]!;
+    }
+    return squares;
+  };
+  const energyMean = boxMeanRows(squaredResidualRow, width, height, ENERGY_RADIUS);
+  for (let y = 0; y < height; y++) {
+    const energy = energyMean(y);
+    for (let x = 0, i = y * width; x < width; x++, i++) r[i] = r[i]! / (energy[x]! + FLAT_ENERGY);
   }
-  const energy = boxMean(squares, width, height, ENERGY_RADIUS, squares);
-  for (let i = 0; i < r.length; i++) r[i] = r[i]! / (energy[i]! + FLAT_ENERGY);
   return r;
 };
 
@@ -682,10 +692,9 @@ const perRadius = <T>(compute: (radius: number) => T): ((radius: number) => T) =
  */
 function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
   const { width, height } = image;
-  // Both high-pass radii read the same luma, and square their residual into the same scratch buffer.
+  // Both high-pass radii read the same luma.
   const lumaValues = luma(image);
-  const squares = new Float64Array(width * height);
-  const residual = perRadius((radius) => weightedResidual(lumaValues, width, height, radius, squares));
+  const residual = perRadius((radius) => weightedResidual(lumaValues, width, height, radius));
   const whitened = perRadius((radius) => whitenedResidual(residual(radius), width, height));
   const tried = new Set<string>();
   /** Soft bits at each offset of the folded tile, then at the best one of the whitened residual folded alike. */
