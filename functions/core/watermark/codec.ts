@@ -29,7 +29,7 @@ const lumaOf = (r: number, g: number, b: number): number => 0.299 * r + 0.587 * 
 
 const luma = ({ width, height, data }: RgbaImage): Float64Array => {
   const y = new Float64Array(width * height);
-  for (let i = 0; i < y.length; i++) y[i] = lumaOf(data[4 * i]!, data[4 * i + 1]!, data[4 * i + 2]!);
+  for (let i = 0, p = 0; i < y.length; i++, p += 4) y[i] = lumaOf(data[p]!, data[p + 1]!, data[p + 2]!);
   return y;
 };
 
@@ -570,7 +570,7 @@ const syncSpectrum = (layout: KeyedLayout): { re: Float64Array; im: Float64Array
 /** Offsets (dx, dy) where the folded tile lines up with the sync pattern, best first. */
 const syncOffsets = (tile: Float64Array, layout: KeyedLayout, count: number): [number, number][] => {
   const { re: template, im: bIm } = syncSpectrum(layout);
-  const aRe = Float64Array.from(tile);
+  const aRe = tile.slice();
   const aIm = new Float64Array(TILE * TILE);
   fft2d(aRe, aIm, TILE, TILE);
   const re = new Float64Array(TILE * TILE);
