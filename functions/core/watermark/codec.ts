@@ -29,7 +29,7 @@ const lumaOf = (r: number, g: number, b: number): number => 0.299 * r + 0.587 * 
 
 const luma = ({ width, height, data }: RgbaImage): Float64Array => {
   const y = new Float64Array(width * height);
-  for (let i = 0; i < y.length; i++) y[i] = lumaOf(data[4 * i]!, data[4 * i + 1]!, data[4 * i + 2]!);
+  for (let i = 0, p = 0; i < y.length; i++, p += 4) y[i] = lumaOf(data[p]!, data[p + 1]!, data[p + 2]!);
   return y;
 };
 
@@ -37,39 +37,51 @@ const luma = ({ width, height, data }: RgbaImage): Float64Array => {
 const inverseCounts = (length: number, radius: number): Float64Array =>
   Float64Array.from({ length }, (_, i) => 1 / (Math.min(length - 1, i + radius) - Math.max(0, i - radius) + 1));
 
-/** Mean over a (2r+1)^2 window, clipped at the borders: running sums along rows, then along columns. */
-const boxMean = (values: Float64Array, width: number, height: number, radius: number): Float64Array => {
-  const rows = new Float64Array(width * height);
+/**
+ * Means over a (2r+1)^2 window, clipped at the borders, one row at a time: running sums along each
+ * input row, then down the columns. Answers a function to be called for rows 0, 1, 2 ... in turn;
+ * it asks `inputRow` for rows 0, 1, 2 ... (each once, read at once, up to r rows ahead) and answers
+ * a buffer holding the row's means until the next call. Row sums are kept in a ring of the 2r + 2
+ * rows the window spans while moving on, so a pipeline of these stays in cache.
+ */
+const boxMeanRows = (inputRow: (y: number) => Float64Array, width: number, height: number, radius: number): ((y: number) => Float64Array) => {
   const inverseX = inverseCounts(width, radius);
-  for (let y = 0; y < height; y++) {
-    const base = y * width;
+  const inverseY = inverseCounts(height, radius);
+  const ringRows = 2 * radius + 2;
+  const ring = new Float64Array(ringRows * width);
+  const sums = new Float64Array(width);
+  const mean = new Float64Array(width);
+  /** Row y's means along x, into its slot of the ring; where it starts there. */
+  const rowMean = (y: number): number => {
+    const values = inputRow(y);
+    const slot = (y % ringRows) * width;
     let sum = 0;
-    for (let x = 0; x < Math.min(width, radius); x++) sum += values[base + x]!;
+    for (let x = 0; x < Math.min(width, radius); x++) sum += values[x]!;
     for (let x = 0; x < width; x++) {
       const entering = x + radius;
       const leaving = x - radius - 1;
-      sum += (entering < width ? values[base + entering]! : 0) - (leaving >= 0 ? values[base + leaving]! : 0);
-      rows[base + x] = sum * inverseX[x]!;
+      sum += (entering < width ? values[entering]! : 0) - (leaving >= 0 ? values[leaving]! : 0);
+      ring[slot + x] = sum * inverseX[x]!;
     }
+    return slot;
+  };
+  for (let y = 0; y < Math.min(height, radius); y++) {
+    const slot = rowMean(y);
+    for (let x = 0; x < width; x++) sums[x] = sums[x]! + ring[slot + x]!;
   }
-  const mean = new Float64Array(width * height);
-  const sums = new Float64Array(width);
-  const inverseY = inverseCounts(height, radius);
-  for (let y = 0; y < Math.min(height, radius); y++) for (let x = 0; x < width; x++) sums[x] = sums[x]! + rows[y * width + x]!;
-  for (let y = 0; y < height; y++) {
+  return (y) => {
     const inverse = inverseY[y]!;
-    const base = y * width;
-    if (y + radius < height) {
-      const entering = (y + radius) * width;
-      for (let x = 0; x < width; x++) sums[x] = sums[x]! + rows[entering + x]!;
+    const entering = y + radius < height ? rowMean(y + radius) : -1;
+    const leaving = y - radius - 1 >= 0 ? ((y - radius - 1) % ringRows) * width : -1;
+    for (let x = 0; x < width; x++) {
+      let sum = sums[x]!;
+      if (entering >= 0) sum += ring[entering + x]!;
+      if (leaving >= 0) sum -= ring[leaving + x]!;
+      sums[x] = sum;
+      mean[x] = sum * inverse;
     }
-    if (y - radius - 1 >= 0) {
-      const leaving = (y - radius - 1) * width;
-      for (let x = 0; x < width; x++) sums[x] = sums[x]! - rows[leaving + x]!;
-    }
-    for (let x = 0; x < width; x++) mean[base + x] = sums[x]! * inverse;
-  }
-  return mean;
+    return mean;
+  };
 };
 
 /** Payload and CRC, whitened with the key, convolutionally coded: the bits the message cells carry. */
@@ -305,22 +317,30 @@ const residualRadius = (scale: number): number => (scale < 0.7 ? 1 : 2);
 const ENERGY_RADIUS = 4;
 const FLAT_ENERGY = 1;
 
+
 /**
  * High-passed luma (luma minus its mean over a (2 radius + 1)^2 window), each pixel weighted by the
  * inverse of the local residual energy: the matched filter for a mark in noise of varying strength.
  * Flat areas, where the residual is mostly mark, count fully; text edges and texture hardly at all.
  */
-const weightedResidual = (image: RgbaImage, radius: number): Float64Array => {
-  const { width, height } = image;
-  const r = luma(image);
-  const mean = boxMean(r, width, height, radius);
-  const squares = new Float64Array(r.length);
-  for (let i = 0; i < r.length; i++) {
-    r[i] = r[i]! - mean[i]!;
-    squares[i] = r[i]! * r[i]!;
+const weightedResidual = (lumaValues: Float64Array, width: number, height: number, radius: number): Float64Array => {
+  const r = new Float64Array(lumaValues.length);
+  const lumaMean = boxMeanRows((y) => lumaValues.subarray(y * width, (y + 1) * width), width, height, radius);
+  // Row by row, a few rows ahead of the energy: residual into `r`, its square into one row.
+  const squares = new Float64Array(width);
+  const squaredResidualRow = (y: number): Float64Array => {
+    const mean = lumaMean(y);
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      r[i] = lumaValues[i]! - mean[x]!;
+      squares[x] = r[i]! * r[i]!;
+    }
+    return squares;
+  };
+  const energyMean = boxMeanRows(squaredResidualRow, width, height, ENERGY_RADIUS);
+  for (let y = 0; y < height; y++) {
+    const energy = energyMean(y);
+    for (let x = 0, i = y * width; x < width; x++, i++) r[i] = r[i]! / (energy[x]! + FLAT_ENERGY);
   }
-  const energy = boxMean(squares, width, height, ENERGY_RADIUS);
-  for (let i = 0; i < r.length; i++) r[i] = r[i]! / (energy[i]! + FLAT_ENERGY);
   return r;
 };
 
@@ -498,10 +518,12 @@ const fold = (r: Float64Array, width: number, height: number, sx: number, sy: nu
   const nominalHeight = Math.floor(height / sy);
   const left = new Int32Array(nominalWidth);
   const towardsRight = new Float64Array(nominalWidth);
+  const towardsLeft = new Float64Array(nominalWidth);
   for (let u = 0; u < nominalWidth; u++) {
     const x = Math.min(width - 1.001, Math.max(0, (u + 0.5) * sx - 0.5));
     left[u] = Math.floor(x);
     towardsRight[u] = x - left[u]!;
+    towardsLeft[u] = 1 - towardsRight[u]!;
   }
   // Image rows folded along x, two at a time: y0 only grows with v.
   const folded = [new Float64Array(TILE), new Float64Array(TILE)];
@@ -510,10 +532,12 @@ const fold = (r: Float64Array, width: number, height: number, sx: number, sy: nu
     const slot = y & 1;
     if (foldedRow[slot] === y) return folded[slot]!;
     const out = folded[slot]!.fill(0);
-    for (let u = 0, base = y * width; u < nominalWidth; u++) {
-      const i = base + left[u]!;
-      const t = u % TILE;
-      out[t] = out[t]! + (1 - towardsRight[u]!) * r[i]! + towardsRight[u]! * r[i + 1]!;
+    // A tile's width of the grid at a time: t runs on without a modulo.
+    for (let start = 0, base = y * width; start < nominalWidth; start += TILE) {
+      for (let u = start, t = 0, end = Math.min(nominalWidth, start + TILE); u < end; u++, t++) {
+        const i = base + left[u]!;
+        out[t] = out[t]! + towardsLeft[u]! * r[i]! + towardsRight[u]! * r[i + 1]!;
+      }
     }
     foldedRow[slot] = y;
     return out;
@@ -546,7 +570,7 @@ const syncSpectrum = (layout: KeyedLayout): { re: Float64Array; im: Float64Array
 /** Offsets (dx, dy) where the folded tile lines up with the sync pattern, best first. */
 const syncOffsets = (tile: Float64Array, layout: KeyedLayout, count: number): [number, number][] => {
   const { re: template, im: bIm } = syncSpectrum(layout);
-  const aRe = Float64Array.from(tile);
+  const aRe = tile.slice();
   const aIm = new Float64Array(TILE * TILE);
   fft2d(aRe, aIm, TILE, TILE);
   const re = new Float64Array(TILE * TILE);
@@ -668,7 +692,9 @@ const perRadius = <T>(compute: (radius: number) => T): ((radius: number) => T) =
  */
 function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
   const { width, height } = image;
-  const residual = perRadius((radius) => weightedResidual(image, radius));
+  // Both high-pass radii read the same luma.
+  const lumaValues = luma(image);
+  const residual = perRadius((radius) => weightedResidual(lumaValues, width, height, radius));
   const whitened = perRadius((radius) => whitenedResidual(residual(radius), width, height));
   const tried = new Set<string>();
   /** Soft bits at each offset of the folded tile, then at the best one of the whitened residual folded alike. */

@@ -62,15 +62,17 @@ export const decode = (soft: ArrayLike<number>, bits: number): number[] => decod
 export const decodeList = (soft: ArrayLike<number>, bits: number, size: number, known?: ArrayLike<number>): number[][] => {
   const steps = bits + 2 * WRAP;
   const at = (step: number) => (((step - WRAP) % bits) + bits) % bits;
-  // metric[state * size + rank], each state's ranks best first.
-  let metric = new Float64Array(STATES * size).fill(-Infinity);
+  // metric[state * size + rank], each state's ranks best first; two buffers, swapped each step.
+  const width = STATES * size;
+  let metric = new Float64Array(width).fill(-Infinity);
+  let next = new Float64Array(width);
   for (let state = 0; state < STATES; state++) metric[state * size] = 0;
-  const fromLow: Uint8Array[] = [];
-  const fromRank: Uint8Array[] = [];
+  // Per step, for each (state, rank): whether its path came from the odd predecessor, and that path's rank there.
+  const fromLow = new Uint8Array(steps * width);
+  const fromRank = new Uint8Array(steps * width);
   for (let step = 0; step < steps; step++) {
-    const next = new Float64Array(STATES * size).fill(-Infinity);
-    const low = new Uint8Array(STATES * size);
-    const rankOf = new Uint8Array(STATES * size);
+    next.fill(-Infinity);
+    const stepBase = step * width;
     const s1 = soft[2 * at(step)]!;
     const s2 = soft[2 * at(step) + 1]!;
     const knownBit = known ? known[at(step)]! : -1;
@@ -91,33 +93,48 @@ export const decodeList = (soft: ArrayLike<number>, bits: number, size: number, 
         const index = to * size + rank;
         if (va >= vb) {
           next[index] = va;
-          rankOf[index] = a++;
+          fromRank[stepBase + index] = a++;
         } else {
           next[index] = vb;
-          low[index] = 1;
-          rankOf[index] = b++;
+          fromLow[stepBase + index] = 1;
+          fromRank[stepBase + index] = b++;
         }
       }
     }
-    fromLow.push(low);
-    fromRank.push(rankOf);
+    const previous = metric;
     metric = next;
+    next = previous;
   }
   const ends = Array.from(metric.keys()).filter((i) => metric[i]! > -Infinity).sort((i, j) => metric[j]! - metric[i]!);
   const messages: number[][] = [];
   const seen = new Set<string>();
   const decoded = new Uint8Array(steps);
+  // A path's message is fixed by its node at the message's last step: an end whose path meets one
+  // already walked carries a message already seen, and many do (most differ only in the unrolled tail).
+  const lastMessageStep = WRAP + bits - 1;
+  const walked = new Uint8Array(width);
+  const chunks = new Array<number>(Math.ceil(bits / 16));
   for (const end of ends) {
     let state = Math.floor(end / size);
     let rank = end % size;
-    for (let step = steps - 1; step >= 0; step--) {
-      decoded[step] = (state >> (MEMORY - 1)) & 1;
-      const index = state * size + rank;
-      rank = fromRank[step]![index]!;
-      state = ((state << 1) & (STATES - 1)) | fromLow[step]![index]!;
+    for (let step = steps - 1; step > lastMessageStep; step--) {
+      const index = step * width + state * size + rank;
+      rank = fromRank[index]!;
+      state = ((state << 1) & (STATES - 1)) | fromLow[index]!;
     }
-    // Paths that differ only in the unrolled ends carry the same message.
-    const id = String.fromCharCode(...decoded.subarray(WRAP, WRAP + bits));
+    if (walked[state * size + rank]) continue;
+    walked[state * size + rank] = 1;
+    chunks.fill(0);
+    for (let step = lastMessageStep; step >= WRAP; step--) {
+      const bit = (state >> (MEMORY - 1)) & 1;
+      decoded[step] = bit;
+      chunks[(step - WRAP) >> 4] = chunks[(step - WRAP) >> 4]! | (bit << ((step - WRAP) & 15));
+      const index = step * width + state * size + rank;
+      rank = fromRank[index]!;
+      state = ((state << 1) & (STATES - 1)) | fromLow[index]!;
+    }
+    // Paths that differ only in the unrolled ends carry the same message; 16 bits per character name it.
+    const id = String.fromCharCode(...chunks);
     if (seen.has(id)) continue;
     seen.add(id);
     messages.push(Array.from(decoded.subarray(WRAP, WRAP + bits)));
