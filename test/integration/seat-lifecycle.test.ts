@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ControllableClock } from '../../local/clock.ts';
 import { orderPaidEvent } from '../fixtures.ts';
-import { startTemplateTable } from '../support/table.ts';
+import { domainCodeOf, startTemplateTable } from '../support/table.ts';
 import { DynamoOrderBook } from '#adapters/dynamodb/order-book';
 import { DynamoMemberDirectory } from '#adapters/dynamodb/member-directory';
 import { DynamoSeatLedger } from '#adapters/dynamodb/seat-ledger';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DomainError } from '#core/errors';
 import type { Ports } from '#ports/ports';
 import { allocateSeats, getAllocation, revokeSeat } from '#use-cases/allocations';
 import { applyScheduledDeparture, cancelDeparture, departMember, getMemberView, upsertMember } from '#use-cases/members';
@@ -53,15 +52,6 @@ const pay = (orderId: string, seats: number, term = { start: '2026-01-01T00:00:0
 const hire = (...memberIds: string[]) =>
   Promise.all(memberIds.map((memberId) => upsertMember(ports, { corpId, memberId, name: memberId, managerId: null })));
 
-const problemCode = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-    return 'OK';
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-};
 
 describe('seat lifecycle on DynamoDB Local', () => {
   it('counts a paid order once however often it is recorded', async () => {
@@ -74,7 +64,7 @@ describe('seat lifecycle on DynamoDB Local', () => {
     await pay('o-1', 20);
     const members = Array.from({ length: 50 }, (_, i) => `m-${i}`);
     await hire(...members);
-    const outcomes = await Promise.all(members.map((m) => problemCode(allocateSeats(ports, corpId, [m]))));
+    const outcomes = await Promise.all(members.map((m) => domainCodeOf(allocateSeats(ports, corpId, [m]))));
     expect(outcomes.filter((o) => o === 'OK')).toHaveLength(20);
     expect(outcomes.filter((o) => o === 'SEATS_EXHAUSTED')).toHaveLength(30);
     expect(await currentPool(ports, corpId)).toEqual({ purchased: 20, allocated: 20, available: 0 });
@@ -84,7 +74,7 @@ describe('seat lifecycle on DynamoDB Local', () => {
     await pay('o-1', 2);
     await hire('a', 'b', 'c');
     const [first] = await allocateSeats(ports, corpId, ['a']);
-    expect(await problemCode(allocateSeats(ports, corpId, ['b', 'c']))).toBe('SEATS_EXHAUSTED');
+    expect(await domainCodeOf(allocateSeats(ports, corpId, ['b', 'c']))).toBe('SEATS_EXHAUSTED');
     expect(await currentPool(ports, corpId)).toMatchObject({ allocated: 1, available: 1 });
     clock.advance(90_000);
     const again = await allocateSeats(ports, corpId, ['a', 'b']);
@@ -104,10 +94,10 @@ describe('seat lifecycle on DynamoDB Local', () => {
     await pay('o-1', 5);
     await hire('a', 'gone');
     await departMember(ports, { corpId, memberId: 'gone', departedAt: '2026-03-02T09:00:00Z' });
-    expect(await problemCode(allocateSeats(ports, corpId, ['a', 'nobody']))).toBe('MEMBER_NOT_FOUND');
-    expect(await problemCode(allocateSeats(ports, corpId, ['a', 'gone']))).toBe('MEMBER_DEPARTED');
+    expect(await domainCodeOf(allocateSeats(ports, corpId, ['a', 'nobody']))).toBe('MEMBER_NOT_FOUND');
+    expect(await domainCodeOf(allocateSeats(ports, corpId, ['a', 'gone']))).toBe('MEMBER_DEPARTED');
     expect(await currentPool(ports, corpId)).toMatchObject({ allocated: 0, available: 5 });
-    expect(await problemCode(getAllocation(ports, corpId, 'a'))).toBe('ALLOCATION_NOT_FOUND');
+    expect(await domainCodeOf(getAllocation(ports, corpId, 'a'))).toBe('ALLOCATION_NOT_FOUND');
   });
 
   it('revokes until a minute before revocableUntil, then locks; departure still releases', async () => {
@@ -123,7 +113,7 @@ describe('seat lifecycle on DynamoDB Local', () => {
     clock.set(new Date('2026-03-02T09:15:30Z'));
     const [second] = await allocateSeats(ports, corpId, ['b']);
     clock.set(new Date(second!.revocableUntil));
-    expect(await problemCode(revokeSeat(ports, corpId, 'b'))).toBe('REVOCATION_LOCKED');
+    expect(await domainCodeOf(revokeSeat(ports, corpId, 'b'))).toBe('REVOCATION_LOCKED');
     expect((await getAllocation(ports, corpId, 'b')).status).toBe('locked');
 
     await departMember(ports, { corpId, memberId: 'b', departedAt: clock.now().toISOString() });
@@ -141,21 +131,21 @@ describe('seat lifecycle on DynamoDB Local', () => {
     await allocateSeats(ports, corpId, ['a', 'b', 'c']);
     await refundOrder(ports, { corpId, orderId: 'o-1', refundedAt: '2026-03-03T00:00:00Z' });
     expect(await currentPool(ports, corpId)).toEqual({ purchased: 2, allocated: 3, available: -1 });
-    expect(await problemCode(allocateSeats(ports, corpId, ['d']))).toBe('SEATS_EXHAUSTED');
+    expect(await domainCodeOf(allocateSeats(ports, corpId, ['d']))).toBe('SEATS_EXHAUSTED');
     expect((await getAllocation(ports, corpId, 'a')).memberId).toBe('a');
 
     clock.set(new Date('2026-04-01T00:00:00Z'));
     expect(await currentPool(ports, corpId)).toEqual({ purchased: 0, allocated: 3, available: -3 });
-    expect(await problemCode(allocateSeats(ports, corpId, ['e']))).toBe('SEATS_EXHAUSTED');
+    expect(await domainCodeOf(allocateSeats(ports, corpId, ['e']))).toBe('SEATS_EXHAUSTED');
   });
 
   it('counts an order only from the start of its term', async () => {
     await pay('o-1', 10, { start: '2026-04-01T00:00:00Z', end: '2027-04-01T00:00:00Z' });
     await hire('a');
     expect(await currentPool(ports, corpId)).toEqual({ purchased: 0, allocated: 0, available: 0 });
-    expect(await problemCode(allocateSeats(ports, corpId, ['a']))).toBe('SEATS_EXHAUSTED');
+    expect(await domainCodeOf(allocateSeats(ports, corpId, ['a']))).toBe('SEATS_EXHAUSTED');
     clock.set(new Date('2026-04-01T00:00:00Z'));
-    expect(await problemCode(allocateSeats(ports, corpId, ['a']))).toBe('OK');
+    expect(await domainCodeOf(allocateSeats(ports, corpId, ['a']))).toBe('OK');
     expect(await currentPool(ports, corpId)).toEqual({ purchased: 10, allocated: 1, available: 9 });
   });
 
@@ -225,7 +215,7 @@ describe('seat lifecycle on DynamoDB Local', () => {
     expect(view).toMatchObject({ status: 'active', scheduledDeparture: { departedAt: '2026-03-10T00:00:00Z' }, departedAt: null });
     expect(view.seat?.memberId).toBe('a');
     // Still active until then: may even get a seat.
-    expect(await problemCode(allocateSeats(ports, corpId, ['a', 'c']))).toBe('OK');
+    expect(await domainCodeOf(allocateSeats(ports, corpId, ['a', 'c']))).toBe('OK');
 
     // Rescheduled: the first execution finds another schedule and applies nothing.
     await departMember(ports, { corpId, memberId: 'a', departedAt: '2026-03-12T00:00:00Z' });
@@ -256,6 +246,6 @@ describe('seat lifecycle on DynamoDB Local', () => {
     expect(await getMemberView(ports, corpId, 'b')).toMatchObject({ status: 'active', scheduledDeparture: null, seat: { memberId: 'b', status: 'locked' } });
 
     // More than 364 days ahead cannot be scheduled.
-    expect(await problemCode(departMember(ports, { corpId, memberId: 'c', departedAt: '2027-03-21T00:00:01Z' }))).toBe('VALIDATION_FAILED');
+    expect(await domainCodeOf(departMember(ports, { corpId, memberId: 'c', departedAt: '2027-03-21T00:00:01Z' }))).toBe('VALIDATION_FAILED');
   });
 });

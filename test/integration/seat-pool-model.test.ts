@@ -2,11 +2,10 @@ import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderPaidEvent } from '../fixtures.ts';
-import { startTemplateTable } from '../support/table.ts';
+import { domainCodeOf, startTemplateTable } from '../support/table.ts';
 import { DynamoOrderBook } from '#adapters/dynamodb/order-book';
 import { DynamoMemberDirectory } from '#adapters/dynamodb/member-directory';
 import { DynamoSeatLedger } from '#adapters/dynamodb/seat-ledger';
-import { DomainError } from '#core/errors';
 import { revocableUntil } from '#core/revocation';
 import { formatInstant, type Instant } from '#core/time';
 import type { Ports } from '#ports/ports';
@@ -57,15 +56,6 @@ const nowInstant = () => formatInstant(clock.now());
 const purchased = (m: Model) => m.orders.filter((o) => !o.refunded && o.start <= m.nowMs && m.nowMs < o.end).reduce((n, o) => n + o.seats, 0);
 const allocated = (m: Model) => [...m.members.values()].filter((x) => x.seatUntil).length;
 const available = (m: Model) => purchased(m) - allocated(m);
-const codeOf = async (promise: Promise<unknown>): Promise<string> => {
-  try {
-    await promise;
-    return 'OK';
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-};
 
 /** What the use case must answer for an allocation, per the contract, and the seats it grants. */
 const expectedAllocation = (m: Model, ids: string[]): { code: string; granted: string[] } => {
@@ -152,7 +142,7 @@ class Allocate implements Command {
   async run(m: Model, r: Real) {
     const ids = [...new Set(this.members.map(memberId))];
     const expected = expectedAllocation(m, ids);
-    expect(await codeOf(allocateSeats(r.ports, r.corpId, ids))).toBe(expected.code);
+    expect(await domainCodeOf(allocateSeats(r.ports, r.corpId, ids))).toBe(expected.code);
     for (const id of expected.granted) m.members.get(id)!.seatUntil = revocableUntil(clock.now());
     await checkInvariants(m, r);
   }
@@ -171,7 +161,7 @@ class AllocateBatch implements Command {
   async run(m: Model, r: Real) {
     const ids = seatlessBatch(m, this.offset);
     const expected = expectedAllocation(m, ids);
-    expect(await codeOf(allocateSeats(r.ports, r.corpId, ids))).toBe(expected.code);
+    expect(await domainCodeOf(allocateSeats(r.ports, r.corpId, ids))).toBe(expected.code);
     for (const id of expected.granted) m.members.get(id)!.seatUntil = revocableUntil(clock.now());
     await checkInvariants(m, r);
   }
@@ -185,7 +175,7 @@ class Revoke implements Command {
     const id = memberId(this.member);
     const until = m.members.get(id)?.seatUntil ?? null;
     const expected = !until ? 'ALLOCATION_NOT_FOUND' : m.nowMs < Date.parse(until) ? 'OK' : 'REVOCATION_LOCKED';
-    expect(await codeOf(revokeSeat(r.ports, r.corpId, id))).toBe(expected);
+    expect(await domainCodeOf(revokeSeat(r.ports, r.corpId, id))).toBe(expected);
     if (expected === 'OK') m.members.get(id)!.seatUntil = null;
     await checkInvariants(m, r);
   }
@@ -282,7 +272,7 @@ class BatchRacingDepartures implements Command {
     let unexpected: unknown = null;
     const attempt = async (ports: Ledger) => {
       try {
-        return await codeOf(allocateSeats(ports, r.corpId, batch));
+        return await domainCodeOf(allocateSeats(ports, r.corpId, batch));
       } catch (error) {
         unexpected = error;
         return 'ERROR';

@@ -4,6 +4,7 @@ import { buildApp } from '../../infra/app.ts';
 import { createTables, startDynamoDbLocal } from '../../local/dynamodb.ts';
 import type { CfnTemplate } from '../../local/template.ts';
 import { dynamoDocumentClient } from '#adapters/aws/dynamodb-client';
+import { DomainError } from '#core/errors';
 
 /**
  * AWS DynamoDB Local with the table the synthesised template declares, for suites that drive the
@@ -21,4 +22,15 @@ export const startTemplateTable = async (): Promise<{ db: DynamoDBDocumentClient
   const [tableName] = await createTables(new DynamoDBClient({}), template);
   process.env.TABLE_NAME = tableName;
   return { db: dynamoDocumentClient(), stop: dynamo.stop };
+};
+
+/** What a use case answered, as the code a client would switch on: `OK`, or its DomainError's code. */
+export const domainCodeOf = async (promise: Promise<unknown>): Promise<string> => {
+  try {
+    await promise;
+    return 'OK';
+  } catch (error) {
+    if (error instanceof DomainError) return error.code;
+    throw error;
+  }
 };
