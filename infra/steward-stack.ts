@@ -204,7 +204,7 @@ export class StewardStack extends Stack {
       nodeModules: 'native/watermarks/node_modules',
       memorySize: 2048,
       // A trace is an admin's investigation and an embed a second or so of CPU: 20 at once is 20 a second, far
-      // above the console's need, and a flood of images is throttled (429) there instead of taking the
+      // above the console's need, and a flood of images is throttled there (the HTTP API answers 500) instead of taking the
       // account's concurrency (1,000 by default) from the webhooks and workflows.
       reservedConcurrentExecutions: 20,
     });

@@ -37,6 +37,8 @@ export class StuckWorkSweeper extends Construct {
       timeout: Duration.minutes(5),
       environment: props.environment,
     });
+    // The scheduler invokes asynchronously; a failed sweep is made up by the next run, not retried.
+    this.fn.configureAsyncInvoke({ retryAttempts: 0 });
     props.table.grantReadWriteData(this.fn);
     // A handover closed by the sweeper gets its report, like one closed by its own workflow.
     this.fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(`${props.reportsPrefix}*`)] }));

@@ -39,8 +39,8 @@ export interface SecretSealer {
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
-/** Decoded pixels (perhaps downscaled, see `fitPixels`) and the size the image has. */
-export type DecodedImage = { format: ImageFormat; image: RgbaImage; source: { width: number; height: number } };
+/** Decoded pixels, perhaps downscaled (see `fitPixels`). */
+export type DecodedImage = { format: ImageFormat; image: RgbaImage };
 
 export type DecodeLimits = {
   /** More pixels than this is refused from the header, before anything is decoded. */

@@ -10,9 +10,15 @@ import { sweepStuckInvoices } from '#use-cases/invoices';
 
 const ports = portsFrom({ handovers, invoices, workflows, documents, alerts, clock });
 
-/** Run by EventBridge Scheduler: restarts or closes handovers and invoices whose workflow is not running. */
+/**
+ * Run by EventBridge Scheduler: restarts or closes handovers and invoices whose workflow is not
+ * running. Either sweep runs to its end whatever the other does; a sweep that could not list its
+ * records fails the call, for the function's error alarm.
+ */
 export const handler = async () => {
   const now = ports.clock.now();
-  const [swept, invoiceSweep] = await Promise.all([sweepStuckHandovers(ports, now), sweepStuckInvoices(ports, now)]);
-  return { handovers: swept, invoices: invoiceSweep };
+  const [handovers, invoices] = await Promise.allSettled([sweepStuckHandovers(ports, now), sweepStuckInvoices(ports, now)]);
+  if (handovers.status === 'rejected') throw handovers.reason;
+  if (invoices.status === 'rejected') throw invoices.reason;
+  return { handovers: handovers.value, invoices: invoices.value };
 };

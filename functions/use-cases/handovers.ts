@@ -34,7 +34,7 @@ const REPORT_LINK_SECONDS = 15 * 60;
 /** A manager chain longer than this is bad HR data; the walk stops and the fallback applies. */
 const MAX_CHAIN = 100;
 /** A handover running this long without a live execution is stuck; younger ones may be starting right now. */
-export const STUCK_AFTER_MS = 15 * 60 * 1000;
+const STUCK_AFTER_MS = 15 * 60 * 1000;
 const SWEEP_CONCURRENCY = 8;
 
 export class AssetServiceUnavailable extends Error {
@@ -230,7 +230,8 @@ export const startManualHandover = async (
 
 /**
  * A handover whose workflow did not start would hold the member's slot forever: it is closed
- * `failed` with the reason, and the error goes on to the caller, who may simply ask again.
+ * `failed` with the reason, and the error goes on to the caller, who may simply ask again. A start
+ * that threw after Step Functions took it (a timeout, a 5xx) is running: it is left to run.
  */
 const startOrClose = async (
   ports: Pick<Ports, 'handovers' | 'clock' | 'workflows'>,
@@ -240,6 +241,7 @@ const startOrClose = async (
   try {
     await ports.workflows.start(execution.workflow, execution.name, execution.input);
   } catch (error) {
+    if ((await ports.workflows.status(execution.workflow, execution.name).catch(() => 'missing' as const)) !== 'missing') return;
     const reason = `The handover workflow could not be started: ${(error as Error).message}`;
     logger.error('handover workflow not started', { ...handover, error: error as Error });
     await ports.handovers.finish(handover, { status: 'failed', counts: emptyCounts(), finishedAt: formatInstant(ports.clock.now()), reportKey: null, reason });
@@ -470,7 +472,16 @@ export const sweepStuckHandovers = async (
   const running = await ports.handovers.runningSince(formatInstant(new Date(now.getTime() - STUCK_AFTER_MS)));
   const result: SweepResult = { restarted: [], closed: [] };
   const limit = pLimit(SWEEP_CONCURRENCY);
-  await Promise.all(running.map((handover) => limit(() => sweepOne(ports, handover, result))));
+  await Promise.all(
+    running.map((handover) =>
+      limit(() =>
+        // One handover that cannot be looked at now (a throttled call) keeps none of the others from their sweep.
+        sweepOne(ports, handover, result).catch((error: unknown) =>
+          logger.error('handover not swept', { corpId: handover.corpId, handoverId: handover.handoverId, error: error as Error }),
+        ),
+      ),
+    ),
+  );
   if (result.restarted.length + result.closed.length > 0) logger.warn('stuck handovers swept', { ...result });
   return result;
 };

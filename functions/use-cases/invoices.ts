@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { ulid } from 'ulid';
 import type { z } from 'zod';
 import {
@@ -324,26 +325,42 @@ export const sweepStuckInvoices = async (ports: Pick<Ports, 'invoices' | 'workfl
   let cursor: string | null = null;
   do {
     const page: Page<{ corpId: string; invoiceId: string }> = await ports.invoices.listOpen(cursor);
-    for (const ref of page.items) {
-      // The index is eventually consistent: the invoice itself says whether it is still open.
-      const invoice = await ports.invoices.get(ref.corpId, ref.invoiceId);
-      if (!invoice || !isOpen(invoice.status)) continue;
-      sweep.open += 1;
-      const action = await reviveWorkflow(ports, invoice, now);
-      if (action.kind === 'live') sweep.live += 1;
-      else if (action.kind === 'start') sweep.started += 1;
-      else if (action.kind === 'restart') sweep.restarted += 1;
-      else {
-        const closed = await ports.invoices.close(invoice.corpId, invoice.invoiceId, { status: 'failed', reason: action.reason, at: formatInstant(now) });
-        if (!closed) continue;
-        logger.error('invoice failed', { alert: 'InvoiceFailed', corpId: closed.corpId, invoiceId: closed.invoiceId, reason: action.reason });
-        await ports.alerts.invoiceFailed(closed);
-        sweep.failed += 1;
-      }
-    }
+    const limit = pLimit(SWEEP_CONCURRENCY);
+    await Promise.all(
+      page.items.map((ref) =>
+        limit(async () => {
+          try {
+            await sweepOne(ports, ref, now, sweep);
+          } catch (error) {
+            // One invoice that cannot be looked at now (a throttled call) keeps none of the others from their sweep.
+            logger.error('invoice not swept', { ...ref, error: error as Error });
+          }
+        }),
+      ),
+    );
     cursor = page.nextCursor;
   } while (cursor);
   return sweep;
+};
+
+const SWEEP_CONCURRENCY = 8;
+
+const sweepOne = async (ports: Pick<Ports, 'invoices' | 'workflows' | 'alerts'>, ref: { corpId: string; invoiceId: string }, now: Date, sweep: InvoiceSweep) => {
+  // The index is eventually consistent: the invoice itself says whether it is still open.
+  const invoice = await ports.invoices.get(ref.corpId, ref.invoiceId);
+  if (!invoice || !isOpen(invoice.status)) return;
+  sweep.open += 1;
+  const action = await reviveWorkflow(ports, invoice, now);
+  if (action.kind === 'live') sweep.live += 1;
+  else if (action.kind === 'start') sweep.started += 1;
+  else if (action.kind === 'restart') sweep.restarted += 1;
+  else {
+    const closed = await ports.invoices.close(invoice.corpId, invoice.invoiceId, { status: 'failed', reason: action.reason, at: formatInstant(now) });
+    if (!closed) return;
+    logger.error('invoice failed', { alert: 'InvoiceFailed', corpId: closed.corpId, invoiceId: closed.invoiceId, reason: action.reason });
+    await ports.alerts.invoiceFailed(closed);
+    sweep.failed += 1;
+  }
 };
 
 /** The seller's invoice numbers for an auditor: every number drawn, to its invoice or void. */

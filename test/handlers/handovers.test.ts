@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, signedHeaders } from './helpers.ts';
@@ -56,6 +56,7 @@ describe('handover routes', () => {
   it('closes the handover failed and frees the member when its workflow cannot be started', async () => {
     directory('departed');
     sfn.on(StartExecutionCommand).rejects(new Error('Rate exceeded'));
+    sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
 
     const response = await postHandover();
     expect(response.statusCode).toBe(500);
@@ -68,6 +69,16 @@ describe('handover routes', () => {
       ExpressionAttributeValues: { ':status': 'failed', ':reason': expect.stringMatching(/could not be started: Rate exceeded/) },
     });
     expect(close![1]!.Delete).toMatchObject({ Key: { PK: 'CORP#acme', SK: 'OPEN_HANDOVER#m1' }, ExpressionAttributeValues: { ':id': handoverId } });
+  });
+
+  it('leaves a handover running when its start threw after Step Functions took it', async () => {
+    directory('departed');
+    sfn.on(StartExecutionCommand).rejects(new Error('socket hang up'));
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+
+    const response = await postHandover();
+    expect(response.statusCode).toBe(202);
+    expect(documents.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
   it("records an active member's handover in the audit list with the admin, and raises MemberAssetsHandedOver", async () => {

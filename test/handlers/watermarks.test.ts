@@ -201,7 +201,7 @@ describe('images too large for a Lambda payload go through an upload', () => {
     const { images } = await import('#providers/images');
     const size = 64;
     images.use({
-      decode: async () => ({ format: 'png', image: { width: size, height: size, data: new Uint8Array(size * size * 4).fill(128) }, source: { width: size, height: size } }),
+      decode: async () => ({ format: 'png', image: { width: size, height: size, data: new Uint8Array(size * size * 4).fill(128) } }),
       encode: async () => new Uint8Array(IMAGE_BODY_LIMIT + 1),
     });
     try {

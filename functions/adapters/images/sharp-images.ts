@@ -27,7 +27,6 @@ export const sharpImages: Images = {
       return {
         format,
         image: { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) },
-        source: { width, height },
       };
     } catch {
       return null;
