@@ -1,3 +1,4 @@
+import type { ExecutionStatus } from './workflow.ts';
 import type { Money } from './seat-pool.ts';
 
 /**
@@ -45,7 +46,6 @@ export const MAX_WORKFLOW_RUNS = 3;
 /** Execution names are unique per state machine for 90 days, so each restart needs a new one. */
 export const invoiceExecutionName = (invoiceId: string, run: number): string => (run === 0 ? invoiceId : `${invoiceId}-r${run}`);
 
-export type ExecutionState = 'running' | 'succeeded' | 'failed' | 'timed_out' | 'aborted' | 'missing';
 
 export type StuckInvoiceAction =
   | { kind: 'live' }
@@ -55,7 +55,7 @@ export type StuckInvoiceAction =
   | { kind: 'close'; reason: string };
 
 /** What to do for an open invoice, given the state of its current workflow run. */
-export const stuckInvoiceAction = (run: number, execution: ExecutionState): StuckInvoiceAction => {
+export const stuckInvoiceAction = (run: number, execution: ExecutionStatus): StuckInvoiceAction => {
   if (execution === 'running') return { kind: 'live' };
   if (execution === 'missing') return { kind: 'start' };
   if (run + 1 < MAX_WORKFLOW_RUNS) return { kind: 'restart', run: run + 1 };

@@ -1,7 +1,8 @@
 export type WorkflowName = 'purchase' | 'seatLock' | 'departure' | 'handover' | 'invoice';
 
-/** What Step Functions says of one named execution; `missing` when it was never started. */
-export type ExecutionStatus = 'running' | 'succeeded' | 'failed' | 'timed_out' | 'aborted' | 'missing';
+import type { ExecutionStatus } from '#core/workflow';
+
+export type { ExecutionStatus };
 
 export interface WorkflowStarter {
   /** Starts one execution; a second start with the same `executionName` is a no-op. */

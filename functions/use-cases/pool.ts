@@ -22,10 +22,13 @@ export const syncPool = async ({ orders, seats, clock }: PoolPorts, corpId: stri
   throw new Error(`Pool of ${corpId} kept changing during sync`);
 };
 
+/** Whether an order's term has started or ended since the pool record was last brought in line. */
+const boundaryPassed = (pool: { nextBoundaryAt: string }, now: Date): boolean => Date.parse(pool.nextBoundaryAt) <= now.getTime();
+
 /** The pool as of now, whether or not the purchase workflow has reached the latest boundary yet. */
 export const currentPool = async (ports: PoolPorts, corpId: string): Promise<SeatPool> => {
   let pool = await ports.seats.getPool(corpId);
-  if (pool && Date.parse(pool.nextBoundaryAt) <= ports.clock.now().getTime()) {
+  if (pool && boundaryPassed(pool, ports.clock.now())) {
     await syncPool(ports, corpId);
     pool = await ports.seats.getPool(corpId);
   }
@@ -40,9 +43,13 @@ export const currentPool = async (ports: PoolPorts, corpId: string): Promise<Sea
  * pool was read, and a recount that raced one counts again.
  */
 export const recountPool = async (ports: PoolPorts, corpId: string): Promise<{ before: SeatPool; after: SeatPool }> => {
-  await currentPool(ports, corpId);
   for (let round = 0; round < 8; round++) {
     const pool = await ports.seats.getPool(corpId);
+    // Orders past a term boundary count first, as in every read of the pool.
+    if (pool && boundaryPassed(pool, ports.clock.now())) {
+      await syncPool(ports, corpId);
+      continue;
+    }
     const before = { purchased: pool?.purchased ?? 0, allocated: pool?.allocated ?? 0, available: pool?.available ?? 0 };
     if (!pool) return { before, after: before };
     const holders = await ports.seats.countSeatHolders(corpId);

@@ -1,5 +1,6 @@
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Alerts, Invoice } from '#ports/invoices';
+import { putOnDefaultBus } from './default-bus.ts';
 
 /**
  * Alerts as events on the default bus (`source: steward`); operators route them to SNS, chat or
@@ -29,11 +30,8 @@ export class EventBridgeAlerts implements Alerts {
     return this.raise('HandoverFailed', { alertId: `handover-failed-${handoverId}`, corpId, handoverId, fromMemberId, reason });
   }
 
-  private async raise(detailType: string, detail: Record<string, unknown>): Promise<void> {
-    const result = await this.events.send(
-      new PutEventsCommand({ Entries: [{ Source: 'steward', DetailType: detailType, Detail: JSON.stringify(detail) }] }),
-    );
-    if (result.FailedEntryCount) throw new Error(`EventBridge refused the alert: ${result.Entries?.[0]?.ErrorMessage}`);
+  private raise(detailType: string, detail: Record<string, unknown>): Promise<void> {
+    return putOnDefaultBus(this.events, detailType, detail);
   }
 }
 

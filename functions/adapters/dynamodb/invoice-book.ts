@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chineseDaysSchedules } from '#adapters/calendar/chinese-days-schedule';
-import { formatInvoiceNumber, numberLedger, type LedgerEntry, type NumberLine } from '#core/invoice';
+import { formatInvoiceNumber, isOpen, numberLedger, type LedgerEntry, type NumberLine } from '#core/invoice';
 import type { Instant } from '#core/time';
 import type { DueDate, YearSchedule } from '#core/working-days';
 import type { Application, CalendarStore, Closing, Invoice, InvoiceBook, OpenInvoiceRef, Reversal } from '#ports/invoices';
@@ -144,7 +144,7 @@ export class DynamoInvoiceBook implements InvoiceBook {
   private async tryAssignNumber(sellerTaxId: string, corpId: string, invoiceId: string, at: Instant): Promise<string | null | 'contention'> {
     const invoice = await this.get(corpId, invoiceId);
     if (!invoice || invoice.invoiceNumber) return invoice?.invoiceNumber ?? null;
-    if (invoice.status !== 'requested' && invoice.status !== 'overdue') return null;
+    if (!isOpen(invoice.status)) return null;
     const { Item } = await this.db.send(new GetCommand({ TableName: tableName(), Key: invoiceSequenceKey(sellerTaxId), ConsistentRead: true }));
     const last = Number(Item?.lastNumber ?? 0);
     const invoiceNumber = formatInvoiceNumber(last + 1);
@@ -207,7 +207,7 @@ export class DynamoInvoiceBook implements InvoiceBook {
   async close(corpId: string, invoiceId: string, closing: Closing): Promise<Invoice | null> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const invoice = await this.get(corpId, invoiceId);
-      if (!invoice || (invoice.status !== 'requested' && invoice.status !== 'overdue')) return null;
+      if (!invoice || !isOpen(invoice.status)) return null;
       const holdsNumber = invoice.invoiceNumber !== null && invoice.sellerTaxId !== null;
       try {
         await this.db.send(
