@@ -484,7 +484,9 @@ describe('handovers that would stay running', () => {
     const failed = await corp.settledHandover('leaver');
     expect(failed).toMatchObject({ status: 'failed', reportUrl: null, counts: { doc: { transferred: 4, failed: 0 } } });
     expect(failed.reason).toMatch(/could not be finished: .*S3 is down/);
-    expect(await raisedAlerts()).toContainEqual(
+    // The alert follows the close, so the handover may read failed a moment before it is raised.
+    const raised = await eventually(raisedAlerts, (items) => items.some((a) => a.type === 'HandoverFailed' && a.handoverId === failed.handoverId));
+    expect(raised).toContainEqual(
       expect.objectContaining({ type: 'HandoverFailed', corpId: 'ho-nofinish', handoverId: failed.handoverId, reason: failed.reason }),
     );
 
