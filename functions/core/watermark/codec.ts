@@ -398,6 +398,29 @@ const whitenedResidual = (r: Float64Array, width: number, height: number): Float
   return out;
 };
 
+/** Lines sampled for the autocorrelation: about 160 evenly spaced rows or columns. */
+const AUTOCORRELATION_LINES = 160;
+
+/**
+ * The sampled lines of `r`, the j-th by `lineOf(j)`. Columns are copied out in bands of rows, so
+ * each cache line of the residual is read once for all the columns it holds, not once per column.
+ */
+const sampledLines = (r: Float64Array, width: number, height: number, alongRows: boolean) => {
+  const lines = alongRows ? height : width;
+  const step = Math.max(1, Math.floor(lines / AUTOCORRELATION_LINES));
+  const count = Math.ceil(lines / step);
+  if (alongRows) return Object.assign((j: number) => r.subarray(j * step * width, (j * step + 1) * width), { count });
+  const columns = new Float64Array(count * height);
+  const BAND = 64;
+  for (let y0 = 0; y0 < height; y0 += BAND) {
+    const y1 = Math.min(height, y0 + BAND);
+    for (let j = 0; j < count; j++) {
+      for (let y = y0, i = y0 * width + j * step, o = j * height + y0; y < y1; y++, i += width, o++) columns[o] = r[i]!;
+    }
+  }
+  return Object.assign((j: number) => columns.subarray(j * height, (j + 1) * height), { count });
+};
+
 /**
  * The residual's autocorrelation along rows or columns, normalised to 1 at lag 0, up to `maxLag`.
  * JPEG's 8 x 8 blocks add peaks at every multiple of 8 px in the attacked image; their typical
@@ -405,18 +428,23 @@ const whitenedResidual = (r: Float64Array, width: number, height: number): Float
  */
 const autocorrelation = (r: Float64Array, width: number, height: number, alongRows: boolean, maxLag: number): Float64Array => {
   const length = alongRows ? width : height;
-  const lines = alongRows ? height : width;
   const n = nextPowerOfTwo(2 * length);
   const power = new Float64Array(n);
   const re = new Float64Array(n);
   const im = new Float64Array(n);
-  const step = Math.max(1, Math.floor(lines / 160));
-  for (let line = 0; line < lines; line += step) {
+  const lineOf = sampledLines(r, width, height, alongRows);
+  // Two real lines per transform, one as the real part and one as the imaginary: their spectra's
+  // powers sum to (|Z(k)|^2 + |Z(n - k)|^2) / 2, half the transforms for the same figure.
+  for (let j = 0; j < lineOf.count; j += 2) {
     re.fill(0);
     im.fill(0);
-    for (let k = 0; k < length; k++) re[k] = r[alongRows ? line * width + k : k * width + line]!;
+    re.set(lineOf(j));
+    if (j + 1 < lineOf.count) im.set(lineOf(j + 1));
     fft(re, im);
-    for (let k = 0; k < n; k++) power[k] = power[k]! + re[k]! ** 2 + im[k]! ** 2;
+    for (let k = 0; k < n; k++) {
+      const mirror = (n - k) & (n - 1);
+      power[k] = power[k]! + (re[k]! ** 2 + im[k]! ** 2 + re[mirror]! ** 2 + im[mirror]! ** 2) / 2;
+    }
   }
   fft(power, new Float64Array(n), true);
   const raw = Float64Array.from({ length: Math.min(length, maxLag + 20) }, (_, lag) => power[lag]! / (length - lag) / (power[0]! / length || 1));
@@ -766,4 +794,3 @@ export const rawBitErrorRate = (image: RgbaImage, key: Uint8Array, payload: Mark
   }
   return best;
 };
-
