@@ -3,7 +3,7 @@ import { alerts } from '#providers/alerts';
 import { clock } from '#providers/clock';
 import { documents } from '#providers/documents';
 import { handovers } from '#providers/handover-book';
-import { closeUnfinishedHandover, finishHandover, type WorkflowError } from '#use-cases/handovers';
+import { finishHandover, type WorkflowError } from '#use-cases/handovers';
 
 const ports = portsFrom({ handovers, documents, clock, alerts });
 
@@ -12,4 +12,4 @@ const ports = portsFrom({ handovers, documents, clock, alerts });
  * `unfinished`, finishing kept failing and the handover is closed without its report.
  */
 export const handler = (input: { corpId: string; handoverId: string; error?: WorkflowError; unfinished?: string }) =>
-  input.unfinished && input.error ? closeUnfinishedHandover(ports, { ...input, error: input.error }) : finishHandover(ports, input);
+  finishHandover(ports, input.unfinished && input.error ? { ...input, error: input.error, withoutReport: true } : { corpId: input.corpId, handoverId: input.handoverId, error: input.error });

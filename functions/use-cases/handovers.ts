@@ -62,7 +62,7 @@ const handoverExecution = (corpId: string, handoverId: string): HandoverExecutio
   input: { corpId, handoverId },
 });
 
-const reportKey = (corpId: string, handoverId: string) => `reports/handovers/${corpId}/${handoverId}.json`;
+const reportKeyOf = (corpId: string, handoverId: string) => `reports/handovers/${corpId}/${handoverId}.json`;
 
 export const toHandoverView = async (ports: Pick<Ports, 'documents'>, handover: Handover): Promise<HandoverView> => ({
   handoverId: handover.handoverId,
@@ -406,10 +406,12 @@ export const failBatch = async (
 /**
  * Counts the outcome lines, stores the report and closes the handover; a repeat changes nothing.
  * With `error` the workflow broke down: the handover closes `failed` with why, and operators are alerted.
+ * With `withoutReport` as well, finishing itself kept failing (the report could not be stored, say):
+ * it closes with the counts and the cause but no report, so the member can be handed over again.
  */
 export const finishHandover = async (
   ports: Pick<Ports, 'handovers' | 'documents' | 'clock' | 'alerts'>,
-  input: { corpId: string; handoverId: string; error?: WorkflowError },
+  input: { corpId: string; handoverId: string } & ({ error?: WorkflowError; withoutReport?: false } | { error: WorkflowError; withoutReport: true }),
 ): Promise<{ status: Handover['status'] }> => {
   const handover = await ports.handovers.get(input.corpId, input.handoverId);
   if (!handover) throw new Error(`No handover ${input.handoverId}`);
@@ -418,42 +420,24 @@ export const finishHandover = async (
   const counts = countOutcomes(assets);
   const status = input.error ? 'failed' : finalStatus(counts);
   const failed = assets.filter((a) => a.result === 'failed').length;
-  const reason = input.error
-    ? `The handover stopped: ${causeOf(input.error)}`
-    : failed > 0
-      ? `${failed} assets could not be transferred; start the handover again to retry them.`
-      : null;
+  const reason = input.withoutReport
+    ? `The handover could not be finished: ${causeOf(input.error)}`
+    : input.error
+      ? `The handover stopped: ${causeOf(input.error)}`
+      : failed > 0
+        ? `${failed} assets could not be transferred; start the handover again to retry them.`
+        : null;
   const finishedAt = formatInstant(ports.clock.now());
-  const key = reportKey(input.corpId, input.handoverId);
-  const { reportKey: _key, corpId: _corp, ...summary } = handover;
-  await ports.documents.put(
-    key,
-    JSON.stringify({ ...summary, corpId: input.corpId, status, counts, finishedAt, reason, assets }),
-    'application/json',
-  );
-  const closed = await ports.handovers.finish(handover, { status, counts, finishedAt, reportKey: key, reason });
+  let reportKey: string | null = null;
+  if (!input.withoutReport) {
+    reportKey = reportKeyOf(input.corpId, input.handoverId);
+    const { reportKey: _key, corpId: _corp, ...summary } = handover;
+    await ports.documents.put(reportKey, JSON.stringify({ ...summary, corpId: input.corpId, status, counts, finishedAt, reason, assets }), 'application/json');
+  }
+  const closed = await ports.handovers.finish(handover, { status, counts, finishedAt, reportKey, reason });
   if (closed && reason && input.error) await ports.alerts.handoverFailed({ ...handover, reason });
-  logger.info('handover finished', { corpId: input.corpId, handoverId: input.handoverId, status, counts });
+  logger.info('handover finished', { corpId: input.corpId, handoverId: input.handoverId, status, counts, withReport: reportKey !== null });
   return { status };
-};
-
-/**
- * When finishing itself keeps failing (the report cannot be stored, say): close the handover
- * `failed` with the counts and the cause but no report, so the member can be handed over again.
- */
-export const closeUnfinishedHandover = async (
-  ports: Pick<Ports, 'handovers' | 'clock' | 'alerts'>,
-  input: { corpId: string; handoverId: string; error: WorkflowError },
-): Promise<{ status: Handover['status'] }> => {
-  const handover = await ports.handovers.get(input.corpId, input.handoverId);
-  if (!handover) throw new Error(`No handover ${input.handoverId}`);
-  if (handover.status !== 'running') return { status: handover.status };
-  const counts = countOutcomes(await ports.handovers.outcomes(input.corpId, input.handoverId));
-  const reason = `The handover could not be finished: ${causeOf(input.error)}`;
-  const closed = await ports.handovers.finish(handover, { status: 'failed', counts, finishedAt: formatInstant(ports.clock.now()), reportKey: null, reason });
-  if (closed) await ports.alerts.handoverFailed({ ...handover, reason });
-  logger.warn('handover closed unfinished', { corpId: input.corpId, handoverId: input.handoverId, reason });
-  return { status: 'failed' };
 };
 
 export type SweepResult = { restarted: string[]; closed: string[] };
@@ -503,7 +487,7 @@ const sweepOne = async (
     await finishHandover(ports, { corpId, handoverId, error });
   } catch (finishing) {
     logger.warn('stuck handover closed without its report', { corpId, handoverId, error: finishing as Error });
-    await closeUnfinishedHandover(ports, { corpId, handoverId, error });
+    await finishHandover(ports, { corpId, handoverId, error, withoutReport: true });
   }
   result.closed.push(handoverId);
 };
