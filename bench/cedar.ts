@@ -1,14 +1,10 @@
 /**
- * One-off measurement, not part of `npm run bench` and not a project dependency: AWS Cedar
- * (`@cedar-policy/cedar-wasm`, Node build) deciding Steward's v2 security-policy requests
- * in-process. Needs the package outside the shared node_modules first:
- *
- *   npm install --prefix /tmp/cedar @cedar-policy/cedar-wasm@4.13.0
- *
- * then `npx tsx bench/cedar.ts` (15-20 minutes, most of it variant a). Prints JSON; writes
- * nothing (not bench/results.json). Knobs: CEDAR_PREFIX (where the package is, default
- * /tmp/cedar), CEDAR_CALLS (measured calls for b, b0 and, up to 100k, a; default 200k),
- * CEDAR_A_CALLS, CEDAR_WARMUP, CEDAR_POOL (distinct requests), CEDAR_CHECK (requests whose
+ * `npm run bench -- cedar`: AWS Cedar (`@cedar-policy/cedar-wasm`, Node build, a devDependency)
+ * deciding Steward's v2 security-policy requests in-process, measured before choosing the policy
+ * engine (docs/decisions.md, "Security policies"). Prints its figures and writes section
+ * `policiesCedar` of bench/results.json; about 3 minutes. Knobs: CEDAR_CALLS (measured calls for
+ * b and b0; default 200k), CEDAR_A_CALLS (stateless calls, default 2,000: each re-parses the policy
+ * text, some 5 ms), CEDAR_WARMUP, CEDAR_POOL (distinct requests), CEDAR_CHECK (requests whose
  * decisions must agree across a, b, d), CEDAR_D_CALLS, CEDAR_FULL_CALLS, CEDAR_IP_CHAIN=1 (see anyOf).
  *
  * Workload (the HTTP contract, "v2 additions"): one corp, all eight policy types enabled,
@@ -28,7 +24,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { machine, percentile } from './results.ts';
+import { percentile, recordSection } from './results.ts';
 
 // ---------- loading cedar-wasm (and catching its linear memory to measure it) ----------
 
@@ -52,7 +48,6 @@ type Memory = { buffer: ArrayBuffer };
 type Wasm = { Instance: new (module: unknown, imports: unknown) => { exports: Record<string, unknown> } };
 
 const loadAtStart = loadavg().map((x) => +x.toFixed(2));
-const PREFIX = process.env.CEDAR_PREFIX ?? '/tmp/cedar';
 const CALLS = Number(process.env.CEDAR_CALLS ?? 200_000);
 const WARMUP = Number(process.env.CEDAR_WARMUP ?? 30_000);
 const mib = (bytes: number) => +(bytes / 2 ** 20).toFixed(1);
@@ -73,7 +68,7 @@ webAssembly.Instance = function (module: unknown, imports: unknown) {
 } as unknown as Wasm['Instance'];
 const beforeLoad = snapshot();
 const loadStarted = performance.now();
-const cedar = createRequire(`${PREFIX}/package.json`)('@cedar-policy/cedar-wasm/nodejs') as CedarWasm;
+const cedar = createRequire(import.meta.url)('@cedar-policy/cedar-wasm/nodejs') as CedarWasm;
 const inProcessLoadMs = performance.now() - loadStarted;
 webAssembly.Instance = OriginalInstance;
 const afterLoad = snapshot();
@@ -83,7 +78,7 @@ const coldLoadMs = Array.from({ length: 5 }, () =>
   Number(
     execFileSync(process.execPath, [
       '-e',
-      `const t=process.hrtime.bigint();require(${JSON.stringify(`${PREFIX}/node_modules/@cedar-policy/cedar-wasm/nodejs`)});console.log(Number(process.hrtime.bigint()-t)/1e6)`,
+      `const t=process.hrtime.bigint();require(${JSON.stringify(createRequire(import.meta.url).resolve('@cedar-policy/cedar-wasm/nodejs'))});console.log(Number(process.hrtime.bigint()-t)/1e6)`,
     ]).toString(),
   ),
 ).sort((x, y) => x - y);
@@ -447,7 +442,7 @@ check({ action: 'login', memberId: 'm-99', context: { platform: 'mac' } }, { dec
 check({ action: 'login', memberId: 'm-nobody', context: { platform: 'mac' } }, { decision: 'deny', reasons: ['MEMBER_NOT_FOUND'] });
 
 // a: stateless isAuthorized (policy text parsed on every call).
-const variantA = measure(Number(process.env.CEDAR_A_CALLS ?? Math.min(CALLS, 100_000)), Math.min(WARMUP, 5_000), (req) => ({
+const variantA = measure(Number(process.env.CEDAR_A_CALLS ?? 2_000), Math.min(WARMUP, 5_000), (req) => ({
   call: callFor(req, withScopes),
   run: (call) => cedar.isAuthorized({ ...call, policies: entityPolicies }),
 }));
@@ -484,12 +479,10 @@ const variantFull = measure(Number(process.env.CEDAR_FULL_CALLS ?? 50), 5, (req)
 const afterFull = snapshot();
 
 const ms = (x: number) => +x.toFixed(1);
-console.log(
-  JSON.stringify(
-    {
+const figures = {
       package: '@cedar-policy/cedar-wasm/nodejs',
       version: { sdk: cedar.getCedarSDKVersion(), cedar: cedar.getCedarVersion(), language: cedar.getCedarLangVersion() },
-      machine: { ...machine(), loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((x) => +x.toFixed(2)) } },
+      loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((x) => +x.toFixed(2)) },
       targets: { medianUs: 5, p99Us: 20 },
       workload: {
         members: MEMBERS,
@@ -531,8 +524,6 @@ console.log(
           ...variantFull,
         },
       },
-    },
-    null,
-    2,
-  ),
-);
+    };
+console.log(JSON.stringify(figures, null, 2));
+recordSection('policiesCedar', figures);
