@@ -185,12 +185,27 @@ const onLocalStack = async () => {
       const at = (p: number) => +sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!.toFixed(2);
       return { count, p50Ms: at(0.5), p99Ms: at(0.99) };
     };
+    // The stack's own cost of a call, and of one that reads only the epoch (the engine cached), to read the figures by.
+    const timedCalls = async (count: number, call: () => Promise<Response>) => {
+      const samples: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const start = performance.now();
+        const response = await call();
+        await response.arrayBuffer();
+        samples.push(performance.now() - start);
+      }
+      const sorted = samples.sort((a, b) => a - b);
+      const at = (p: number) => +sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!.toFixed(2);
+      return { count, p50Ms: at(0.5), p99Ms: at(0.99) };
+    };
     const withoutLogins = ACTIONS.filter((action) => action !== 'login');
     // First calls compile the corp in each container; they are timed apart.
     const cold = await timedBatches(3, () => requests(100, withoutLogins));
     const batches = await timedBatches(300, () => requests(100, withoutLogins));
     // Desktop logins also register their devices (one UpdateItem per device, in parallel).
     const withLogins = await timedBatches(200, () => requests(100));
+    const health = await timedCalls(300, () => fetch(`${stack.url}/health`));
+    const clientPolicy = await timedCalls(300, () => fetch(`${stack.url}/corps/bench/members/m-7/client-policy?platform=ios`, { headers: { authorization: `Bearer ${enforcer}` } }));
 
     // A change is visible when the next decision after the PUT's answer shows it; measured to the first such answer.
     const probe: DecisionRequest = { action: 'share.wechat', memberId: 'm-7', context: { platform: 'android' } };
@@ -212,6 +227,8 @@ const onLocalStack = async () => {
     }
     const sortedDelays = delays.sort((a, b) => a - b);
     return {
+      health,
+      clientPolicy,
       decisionsBatchOf100: batches,
       decisionsBatchOf100WithDesktopLogins: withLogins,
       firstBatchesCompilingMs: cold,
