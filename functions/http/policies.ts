@@ -2,7 +2,6 @@ import { adminCorpId, corpAdmin } from '#commons/auth';
 import { httpHandler, idParam, jsonBody, pageRequest, queryParam, type HttpRequest } from '#commons/http';
 import { portsFrom } from '#commons/provider';
 import { deviceRequest, id, policyRequest } from '#commons/schemas';
-import { DomainError } from '#core/errors';
 import type { PolicyState } from '#core/policies/model';
 import { clock } from '#providers/clock';
 import { devices } from '#providers/device-registry';
@@ -12,18 +11,15 @@ import { effectivePolicyOf, getPolicy, listDevices, listPolicies, listPolicyVers
 
 const ports = portsFrom({ policies, members, devices, clock });
 
-/**
- * `If-Match: "3"` (or `W/"3"`): the version the admin read. A header that names no version can match
- * none: it is stale by definition.
- */
-const ifMatchOf = (request: HttpRequest, current: () => Promise<number>): Promise<number | null> | number | null => {
+/** No policy has this version: an If-Match naming none can match none, and is answered as stale. */
+const NO_VERSION = -1;
+
+/** `If-Match: "3"` (or `W/"3"`, or `3`): the version the admin read; null when the header is absent. */
+const ifMatchOf = (request: HttpRequest): number | null => {
   const header = request.headers['if-match'];
   if (header === undefined) return null;
   const version = /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(header)?.[1];
-  if (version !== undefined) return Number(version);
-  return current().then((at) => {
-    throw new DomainError('VERSION_MISMATCH', `If-Match ${header} names no version; the policy is at version ${at}.`, { currentVersion: at });
-  });
+  return version === undefined ? NO_VERSION : Number(version);
 };
 
 /** Security policies and the device registry (admin). */
@@ -40,8 +36,7 @@ export const handler = httpHandler({
     const { corpId, adminId } = corpAdmin(request);
     const type = policyTypeOf(request.params.type ?? '');
     const body = jsonBody(request, policyRequest(type));
-    const ifMatch = await ifMatchOf(request, async () => (await getPolicy(ports, corpId, type)).version);
-    const policy = await putPolicy(ports, corpId, { type, ...body } as PolicyState, adminId, ifMatch);
+    const policy = await putPolicy(ports, corpId, { type, ...body } as PolicyState, adminId, ifMatchOf(request));
     return { status: 200, body: policy, headers: { etag: `"${policy.version}"` } };
   },
 
