@@ -117,4 +117,17 @@ describe('Steward stack', () => {
     expect(machines).toMatch(/WorkflowsInvoice/);
     expect(machines).not.toMatch(/WorkflowsPurchase|WorkflowsSeatLock/);
   });
+
+  it('lets the Decisions function read the table and write only with UpdateItem (device registrations), nothing else', () => {
+    const decisionsId = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith('Decisions'))!;
+    const role = (template.findResources('AWS::Lambda::Function')[decisionsId] as CfnResource).Properties.Role['Fn::GetAtt'][0];
+    const actions = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => (p as CfnResource).Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+      .flatMap((p) => (p as CfnResource).Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+      .flatMap((s) => [s.Action].flat());
+    const writes = actions.filter((a) => /^dynamodb:(Put|Delete|Update|BatchWrite|TransactWrite)/.test(a));
+    expect(writes).toEqual(['dynamodb:UpdateItem']);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']));
+    expect(actions.filter((a) => !/^(dynamodb|xray):/.test(a))).toEqual([]);
+  });
 });
