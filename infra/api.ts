@@ -6,10 +6,11 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
-export type RouteSpec = { method: HttpMethod; path: string; fn: IFunction; admin: boolean };
+/** `jwt`: behind the JWT authorizer (admin and enforcer tokens; the handler checks the role and corp). */
+export type RouteSpec = { method: HttpMethod; path: string; fn: IFunction; jwt: boolean };
 
 /**
- * The HTTP API of the contract. Admin routes sit behind a JWT authorizer (issuer and audience are
+ * The HTTP API of the contract. Admin and enforcer routes sit behind a JWT authorizer (issuer and audience are
  * deployment parameters); webhooks and /health are open at the gateway and verified in the handler.
  */
 export class Api extends Construct {
@@ -18,7 +19,7 @@ export class Api extends Construct {
   constructor(scope: Construct, id: string, props: { issuer: string; audience: string; routes: RouteSpec[] }) {
     super(scope, id);
     this.httpApi = new HttpApi(this, 'HttpApi', { createDefaultStage: true });
-    const admin: IHttpRouteAuthorizer = new HttpJwtAuthorizer('AdminJwt', props.issuer, {
+    const jwt: IHttpRouteAuthorizer = new HttpJwtAuthorizer('AdminJwt', props.issuer, {
       jwtAudience: [props.audience],
     });
     const integrations = new Map<IFunction, HttpLambdaIntegration>();
@@ -30,9 +31,9 @@ export class Api extends Construct {
         path: route.path,
         methods: [route.method],
         integration: integrations.get(route.fn)!,
-        authorizer: route.admin ? admin : new HttpNoneAuthorizer(),
+        authorizer: route.jwt ? jwt : new HttpNoneAuthorizer(),
       });
-      if (!route.admin && created) {
+      if (!route.jwt && created) {
         Validations.of(created).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason: 'Webhooks are authenticated by their Standard Webhooks HMAC signature in the handler; /health is public by contract.',

@@ -231,39 +231,57 @@ export class StewardStack extends Stack {
       },
       watched: [workflows.departure, workflows.handover, workflows.invoice],
     });
+    // Security policies (admin) and the device registry.
+    const policies = new StewardFunction(this, 'Policies', { entry: 'functions/http/policies.ts', environment: data });
+    table.grantReadWriteData(policies);
+    // Decisions and client bundles: on the suite's hot path, so each container keeps compiled engines
+    // (memory buys CPU too). It reads, and writes only device registrations (UpdateItem).
+    const decisions = new StewardFunction(this, 'Decisions', { entry: 'functions/http/decisions.ts', environment: data, memorySize: 1024 });
+    table.grantReadData(decisions);
+    table.grant(decisions, 'dynamodb:UpdateItem');
     const health = new StewardFunction(this, 'Health', { entry: 'functions/http/health.ts' });
 
     const api = new Api(this, 'Api', {
       issuer: issuer.valueAsString,
       audience: audience.valueAsString,
       routes: [
-        { method: HttpMethod.GET, path: '/health', fn: health, admin: false },
-        { method: HttpMethod.POST, path: '/webhooks/billing', fn: billing, admin: false },
-        { method: HttpMethod.POST, path: '/webhooks/hr', fn: hr, admin: false },
-        { method: HttpMethod.POST, path: '/webhooks/assets', fn: assets, admin: false },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/seats', fn: seats, admin: true },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/orders', fn: seats, admin: true },
-        { method: HttpMethod.POST, path: '/corps/{corpId}/seats/allocations', fn: seats, admin: true },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/seats/allocations', fn: seats, admin: true },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/seats/allocations/{memberId}', fn: seats, admin: true },
-        { method: HttpMethod.DELETE, path: '/corps/{corpId}/seats/allocations/{memberId}', fn: seats, admin: true },
-        { method: HttpMethod.POST, path: '/corps/{corpId}/seats/recount', fn: seats, admin: true },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/members/{memberId}', fn: seats, admin: true },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/members/{memberId}/assets', fn: handovers, admin: true },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/settings/handover', fn: handovers, admin: true },
-        { method: HttpMethod.PUT, path: '/corps/{corpId}/settings/handover', fn: handovers, admin: true },
-        { method: HttpMethod.POST, path: '/corps/{corpId}/handovers', fn: handovers, admin: true },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/handovers', fn: handovers, admin: true },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/handovers/{handoverId}', fn: handovers, admin: true },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/audit', fn: handovers, admin: true },
-        { method: HttpMethod.POST, path: '/corps/{corpId}/orders/{orderId}/invoices', fn: invoices, admin: true },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/invoices', fn: invoices, admin: true },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/invoices/{invoiceId}', fn: invoices, admin: true },
-        { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/embed', fn: watermarks, admin: true },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/watermarks/overlay', fn: watermarks, admin: true },
-        { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/trace', fn: watermarks, admin: true },
-        { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/uploads', fn: watermarks, admin: true },
-        { method: HttpMethod.GET, path: '/corps/{corpId}/watermarks/traces', fn: watermarks, admin: true },
+        { method: HttpMethod.GET, path: '/health', fn: health, jwt: false },
+        { method: HttpMethod.POST, path: '/webhooks/billing', fn: billing, jwt: false },
+        { method: HttpMethod.POST, path: '/webhooks/hr', fn: hr, jwt: false },
+        { method: HttpMethod.POST, path: '/webhooks/assets', fn: assets, jwt: false },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/seats', fn: seats, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/orders', fn: seats, jwt: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/seats/allocations', fn: seats, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/seats/allocations', fn: seats, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/seats/allocations/{memberId}', fn: seats, jwt: true },
+        { method: HttpMethod.DELETE, path: '/corps/{corpId}/seats/allocations/{memberId}', fn: seats, jwt: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/seats/recount', fn: seats, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/members/{memberId}', fn: seats, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/members/{memberId}/assets', fn: handovers, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/settings/handover', fn: handovers, jwt: true },
+        { method: HttpMethod.PUT, path: '/corps/{corpId}/settings/handover', fn: handovers, jwt: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/handovers', fn: handovers, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/handovers', fn: handovers, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/handovers/{handoverId}', fn: handovers, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/audit', fn: handovers, jwt: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/orders/{orderId}/invoices', fn: invoices, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/invoices', fn: invoices, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/invoices/{invoiceId}', fn: invoices, jwt: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/embed', fn: watermarks, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/watermarks/overlay', fn: watermarks, jwt: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/trace', fn: watermarks, jwt: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/uploads', fn: watermarks, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/watermarks/traces', fn: watermarks, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/policies', fn: policies, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/policies/{type}', fn: policies, jwt: true },
+        { method: HttpMethod.PUT, path: '/corps/{corpId}/policies/{type}', fn: policies, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/policies/{type}/versions', fn: policies, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/members/{memberId}/effective-policy', fn: policies, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/devices', fn: policies, jwt: true },
+        { method: HttpMethod.PUT, path: '/corps/{corpId}/devices/{deviceId}', fn: policies, jwt: true },
+        // Enforcer tokens come through the same JWT authorizer; the handler checks the role.
+        { method: HttpMethod.POST, path: '/corps/{corpId}/decisions', fn: decisions, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/members/{memberId}/client-policy', fn: decisions, jwt: true },
       ],
     });
 

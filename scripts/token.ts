@@ -26,14 +26,25 @@ export const adminToken = (corpId: string, sub = 'admin-1', ttl = '12h', options
     .sign(new TextEncoder().encode(jwt.secret));
 };
 
-/** Prints an HS256 admin token for the local stack: `npm run token -- --corp acme [--sub admin-1] [--ttl 12h]`. */
+/** A token of the suite's enforcement points: `roles: ["enforcer"]`, for one corp or every corp (`*`). */
+export const enforcerToken = (corpId = '*', sub = 'enforcer-1', ttl = '12h') => adminToken(corpId, sub, ttl, { roles: ['enforcer'] });
+
+/**
+ * Prints an HS256 token for the local stack: `npm run token -- --corp acme [--sub admin-1] [--ttl 12h]`
+ * for an admin, `npm run token -- --enforcer [--corp acme]` for an enforcer (every corp by default).
+ */
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
-      corp: { type: 'string', default: 'acme' },
-      sub: { type: 'string', default: 'admin-1' },
+      corp: { type: 'string' },
+      sub: { type: 'string' },
       ttl: { type: 'string', default: '12h' },
+      enforcer: { type: 'boolean', default: false },
     },
   });
-  console.log(await adminToken(values.corp!, values.sub!, values.ttl!));
+  console.log(
+    values.enforcer
+      ? await enforcerToken(values.corp ?? '*', values.sub ?? 'enforcer-1', values.ttl!)
+      : await adminToken(values.corp ?? 'acme', values.sub ?? 'admin-1', values.ttl!),
+  );
 }

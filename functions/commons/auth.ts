@@ -41,3 +41,33 @@ export const corpAdmin = (request: HttpRequest): { corpId: string; adminId: stri
 };
 
 export const adminCorpId = (request: HttpRequest): string => corpAdmin(request).corpId;
+
+/** Enforcer tokens serve one corp, or every corp with `corpId: "*"`. */
+const enforcerServes = (request: HttpRequest, claims: Record<string, unknown>, corpId: string): boolean =>
+  rolesOf(request, claims).includes('enforcer') && (claims.corpId === corpId || claims.corpId === '*');
+
+const claimsOf = (request: HttpRequest): Record<string, unknown> => {
+  const claims = request.claims;
+  if (!claims || typeof claims.sub !== 'string') throw new Problem(401, 'UNAUTHENTICATED', 'A bearer token is required.');
+  return claims;
+};
+
+/** The suite's enforcement points (decisions): the `enforcer` role, for this corp or "*". */
+export const enforcerCorpId = (request: HttpRequest): string => {
+  const claims = claimsOf(request);
+  const corpId = request.params.corpId ?? '';
+  if (!rolesOf(request, claims).includes('enforcer')) throw new Problem(403, 'FORBIDDEN', 'The token lacks the enforcer role.');
+  if (!enforcerServes(request, claims, corpId)) throw new Problem(403, 'FORBIDDEN', `The token is not for corp ${corpId}.`);
+  return idParam(request, 'corpId');
+};
+
+/** Routes both may call (client-policy): the corp's admin, or an enforcer serving it. */
+export const adminOrEnforcerCorpId = (request: HttpRequest): string => {
+  const claims = claimsOf(request);
+  const corpId = request.params.corpId ?? '';
+  const admin = rolesOf(request, claims).includes('admin') && claims.corpId === corpId;
+  if (!admin && !enforcerServes(request, claims, corpId)) {
+    throw new Problem(403, 'FORBIDDEN', `The token is neither an admin's of corp ${corpId} nor an enforcer's serving it.`);
+  }
+  return idParam(request, 'corpId');
+};

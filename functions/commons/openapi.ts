@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BINARY_BODY_LIMIT as IMAGE_BODY_LIMIT } from './http.ts';
 import * as s from './schemas.ts';
 import { MAX_IMAGE_PIXELS } from '#core/watermark/pixels';
+import { POLICY_TYPES } from '#core/policies/model';
 
 const schema = (t: z.ZodType) => z.toJSONSchema(t, { io: 'input', unrepresentable: 'any' });
 const problemResponse = (description: string) => ({
@@ -24,9 +25,12 @@ const paging = [
   { name: 'cursor', in: 'query', schema: { type: 'string' } },
 ];
 const admin = { security: [{ adminJwt: [] }] };
+const enforcer = { security: [{ enforcerJwt: [] }] };
+const policyType = { name: 'type', in: 'path', required: true, schema: schema(s.policyType) };
 const imageContent = Object.fromEntries(['image/png', 'image/jpeg', 'image/webp'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }]));
 const imageBody = { required: true, content: imageContent };
 const memberQuery = { name: 'memberId', in: 'query', required: true, schema: schema(s.id) };
+const surfaceQuery = { name: 'surface', in: 'query', schema: schema(s.surfaceQuery), description: "Once the corp set the dark-watermark policy: the surface the mark is for, which must be one of the policy's" };
 const json = (t: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(t) } } });
 const common = {
   '400': problemResponse('VALIDATION_FAILED'),
@@ -38,7 +42,12 @@ const common = {
 export const openApiDocument = () => ({
   openapi: '3.1.0',
   info: { title: 'Steward', version: '1.0.0', description: 'Seats, revocation lock, release, offboarding handover and invoices and the dark watermark for the security advanced features add-on.' },
-  components: { securitySchemes: { adminJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+  components: {
+    securitySchemes: {
+      adminJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'roles containing "admin", corpId the corp' },
+      enforcerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'roles containing "enforcer", corpId the corp or "*"' },
+    },
+  },
   paths: {
     '/health': { get: { responses: ok('200', z.object({ status: z.literal('ok') })) } },
     '/webhooks/billing': {
@@ -169,7 +178,7 @@ export const openApiDocument = () => ({
     '/corps/{corpId}/watermarks/embed': {
       post: {
         ...admin,
-        parameters: [corpId, memberQuery, { name: 'uploadId', in: 'query', schema: schema(s.id), description: 'Mark an image uploaded through /watermarks/uploads instead of the body; the answer is then a download link' }],
+        parameters: [corpId, memberQuery, surfaceQuery, { name: 'uploadId', in: 'query', schema: schema(s.id), description: 'Mark an image uploaded through /watermarks/uploads instead of the body; the answer is then a download link' }],
         requestBody: { ...imageBody, required: false },
         responses: {
           '200': {
@@ -178,7 +187,7 @@ export const openApiDocument = () => ({
           },
           ...common,
           '404': problemResponse('MEMBER_NOT_FOUND, UPLOAD_NOT_FOUND'),
-          '409': problemResponse('NOT_ENTITLED (the member holds no seat)'),
+          '409': problemResponse('NOT_ENTITLED (the member holds no seat, or, once the corp set it, the dark-watermark policy does not apply to them or the surface)'),
           '413': problemResponse(`PAYLOAD_TOO_LARGE (a body, or the marked image, over ${IMAGE_BODY_LIMIT} bytes: use /watermarks/uploads; an upload over 10 MB; an image over ${MAX_IMAGE_PIXELS} pixels)`),
           '415': problemResponse('UNSUPPORTED_MEDIA_TYPE (not a PNG, JPEG or WebP image)'),
         },
@@ -187,12 +196,12 @@ export const openApiDocument = () => ({
     '/corps/{corpId}/watermarks/overlay': {
       get: {
         ...admin,
-        parameters: [corpId, memberQuery],
+        parameters: [corpId, memberQuery, surfaceQuery],
         responses: {
           '200': { description: 'A 256x256 RGBA PNG tile to composite over the UI', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } },
           ...common,
           '404': problemResponse('MEMBER_NOT_FOUND'),
-          '409': problemResponse('NOT_ENTITLED (the member holds no seat)'),
+          '409': problemResponse('NOT_ENTITLED (the member holds no seat, or, once the corp set it, the dark-watermark policy does not apply to them or the surface)'),
         },
       },
     },
@@ -218,6 +227,70 @@ export const openApiDocument = () => ({
           '413': problemResponse(`PAYLOAD_TOO_LARGE (a body over ${IMAGE_BODY_LIMIT} bytes: use /watermarks/uploads; an upload over 10 MB; an image over ${MAX_IMAGE_PIXELS} pixels)`),
           '404': problemResponse('UPLOAD_NOT_FOUND'),
           '415': problemResponse('UNSUPPORTED_MEDIA_TYPE (not a PNG, JPEG or WebP image)'),
+        },
+      },
+    },
+    '/corps/{corpId}/policies': {
+      get: { ...admin, parameters: [corpId], responses: { ...ok('200', z.object({ items: z.array(s.policyView) }), 'Every type, in the contract order; defaults (version 0, disabled) for types never set'), ...common } },
+    },
+    '/corps/{corpId}/policies/{type}': {
+      get: {
+        ...admin,
+        parameters: [corpId, policyType],
+        responses: { ...ok('200', s.policyView, 'With ETag: "<version>"'), ...common, '404': problemResponse('POLICY_TYPE_NOT_FOUND') },
+      },
+      put: {
+        ...admin,
+        parameters: [corpId, policyType, { name: 'If-Match', in: 'header', schema: { type: 'string' }, description: 'The version read, as "<version>" ("0" for a type never set)' }],
+        requestBody: { required: true, description: 'settings per type: see the policy types (fields left out take their defaults)', content: { 'application/json': { schema: { oneOf: POLICY_TYPES.map((type) => schema(s.policyRequest(type))) } } } },
+        responses: {
+          ...ok('200', s.policyView, 'The new version, with ETag'),
+          ...common,
+          '404': problemResponse('POLICY_TYPE_NOT_FOUND'),
+          '409': problemResponse('CONFLICT (the policy kept changing without If-Match; send it again)'),
+          '412': problemResponse('VERSION_MISMATCH (with currentVersion)'),
+        },
+      },
+    },
+    '/corps/{corpId}/policies/{type}/versions': {
+      get: { ...admin, parameters: [corpId, policyType, ...paging], responses: { ...ok('200', s.page(s.policyVersionView), 'Newest first'), ...common, '404': problemResponse('POLICY_TYPE_NOT_FOUND') } },
+    },
+    '/corps/{corpId}/members/{memberId}/effective-policy': {
+      get: { ...admin, parameters: [corpId, memberId], responses: { ...ok('200', s.effectivePolicyView, 'Per type: whether it applies, and why'), ...common, '404': problemResponse('MEMBER_NOT_FOUND') } },
+    },
+    '/corps/{corpId}/devices': {
+      get: {
+        ...admin,
+        parameters: [corpId, { name: 'memberId', in: 'query', schema: schema(s.id), description: 'Only devices this member logged in on (a page may then hold fewer than limit)' }, ...paging],
+        responses: { ...ok('200', s.page(s.deviceView)), ...common },
+      },
+    },
+    '/corps/{corpId}/devices/{deviceId}': {
+      put: {
+        ...admin,
+        parameters: [corpId, { name: 'deviceId', in: 'path', required: true, schema: schema(s.id) }],
+        requestBody: json(s.deviceRequest),
+        responses: { ...ok('200', s.deviceView), ...common, '404': problemResponse('DEVICE_NOT_FOUND') },
+      },
+    },
+    '/corps/{corpId}/decisions': {
+      post: {
+        ...enforcer,
+        parameters: [corpId],
+        requestBody: json(s.decisionsRequest),
+        responses: { ...ok('200', z.object({ results: z.array(s.decisionResult) }), 'One result per request, in order'), ...common },
+      },
+    },
+    '/corps/{corpId}/members/{memberId}/client-policy': {
+      get: {
+        security: [{ adminJwt: [] }, { enforcerJwt: [] }],
+        parameters: [corpId, memberId, { name: 'platform', in: 'query', required: true, schema: schema(s.platformQuery) }, { name: 'If-None-Match', in: 'header', schema: { type: 'string' } }],
+        responses: {
+          ...ok('200', s.clientPolicyView, 'With ETag: "<version>"'),
+          '304': { description: 'Not modified: If-None-Match holds the current ETag' },
+          ...common,
+          '404': problemResponse('MEMBER_NOT_FOUND'),
+          '409': problemResponse('MEMBER_DEPARTED'),
         },
       },
     },

@@ -2,6 +2,10 @@ import * as z from 'zod';
 import { ASSET_TYPES } from '#core/handover';
 import { ID_PATTERN } from '#core/ids';
 import { taxIdProblem } from '#core/tax-id';
+import { isCidr } from '#core/policies/cidr';
+import { ACTIONS, REASON_CODES } from '#core/policies/engine';
+import { MAX_SCOPE_IDS, PLATFORMS, POLICY_TYPES, SURFACES, type PolicyType } from '#core/policies/model';
+import { isClientVersion } from '#core/policies/version';
 
 /** Request and event schemas: they validate input and generate docs/openapi.json. */
 export const id = z.string().regex(ID_PATTERN, 'Must match ^[A-Za-z0-9_.:-]{1,64}$');
@@ -298,3 +302,116 @@ export const problem = z.object({
 export const accepted = z.object({ accepted: z.literal(true), eventId: z.string() });
 
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+// Security policies (contract v2).
+
+const surface = z.enum(SURFACES);
+const platform = z.enum(PLATFORMS);
+const idList = z.array(id).max(MAX_SCOPE_IDS, `At most ${MAX_SCOPE_IDS} ids`);
+
+export const scope = z.union([
+  z.strictObject({ all: z.literal(true) }),
+  z.strictObject({ memberIds: idList.default([]), departmentIds: idList.default([]) }),
+]);
+
+const cidr = z.string().max(64).refine(isCidr, { message: 'Must be an IPv4 or IPv6 CIDR with its host bits zero, such as 10.0.0.0/8 or 2001:db8::/32' });
+const cidrList = z.array(cidr).max(1000).default([]);
+const httpsUrl = z.url({ protocol: /^https$/, message: 'Must be an https URL' }).max(2048);
+
+/** Each type's settings; a field left out takes its default (`functions/core/policies/model.ts`), an unknown one is refused. */
+export const policySettings = {
+  'file-leak-prevention': z.strictObject({
+    blockExternalShare: z.boolean().default(false),
+    blockDownload: z.boolean().default(false),
+    trustedDeviceDownloadOnly: z.boolean().default(false),
+    minClientVersion: z.string().refine(isClientVersion, { message: 'Must be a dotted version such as 4.1.2' }).default('4.1.2'),
+  }),
+  'visible-watermark': z.strictObject({
+    surfaces: z.array(surface).max(SURFACES.length).default([...SURFACES]),
+    text: z.string().min(1).max(200).default('{name} {memberId} {date}').describe('Placeholders: {name}, {memberId}, {date} (Asia/Shanghai)'),
+  }),
+  'dark-watermark': z.strictObject({ surfaces: z.array(surface).max(SURFACES.length).default([...SURFACES]) }),
+  devices: z.strictObject({ trustedDeviceLoginOnly: z.boolean().default(false), enterpriseDeviceOwnCorpOnly: z.boolean().default(false) }),
+  'screen-capture': z.strictObject({ screenshot: z.enum(['allow', 'block', 'log']).default('allow'), screenRecording: z.enum(['allow', 'block']).default('allow') }),
+  'external-sharing': z.strictObject({ blockShareToWeChat: z.boolean().default(false), blockOpenInOtherApp: z.boolean().default(false) }),
+  'second-verification': z.strictObject({ url: httpsUrl, afterBackgroundSeconds: z.number().int().min(0).max(86_400).default(0) }),
+  'ip-access': z.strictObject({ mail: cidrList, drive: cidrList }),
+} satisfies { [T in PolicyType]: z.ZodType };
+
+export const policyRequest = <T extends PolicyType>(type: T) =>
+  z.strictObject({ enabled: z.boolean(), scope, settings: policySettings[type] });
+
+export const policyType = z.enum(POLICY_TYPES);
+
+export const policyView = z.object({
+  type: policyType,
+  enabled: z.boolean(),
+  scope,
+  settings: z.record(z.string(), z.unknown()),
+  version: z.number().int().describe('0: never set (the defaults)'),
+  changedBy: z.string().nullable(),
+  changedAt: instant.nullable(),
+});
+
+export const policyVersionView = z.object({ version: z.number().int(), changedBy: z.string(), changedAt: instant, policy: policyView });
+
+export const effectivePolicyView = z.record(
+  policyType,
+  z.object({ applies: z.boolean(), reason: z.enum(['NO_SEAT', 'OUT_OF_SCOPE', 'DISABLED', 'IN_SCOPE']), settings: z.record(z.string(), z.unknown()).nullable() }),
+);
+
+export const decisionRequest = z.object({
+  action: z.enum(ACTIONS),
+  memberId: id,
+  resource: z.object({ fileId: z.string().min(1).max(256).optional(), ownerId: id.optional(), ownerCorpId: id.optional() }).optional(),
+  context: z.object({
+    platform,
+    clientVersion: z.string().max(32).optional(),
+    deviceId: id.optional(),
+    ip: z.union([z.ipv4(), z.ipv6()], { message: 'Must be an IPv4 or IPv6 address' }).optional(),
+    surface: surface.optional(),
+    recipientCorpIds: z.array(id).max(100).optional(),
+  }),
+});
+
+export const MAX_DECISION_REQUESTS = 100;
+export const decisionsRequest = z.object({ requests: z.array(decisionRequest).min(1).max(MAX_DECISION_REQUESTS) });
+
+export const decisionResult = z.object({
+  decision: z.enum(['allow', 'deny']),
+  reasons: z.array(z.enum(REASON_CODES)),
+  obligations: z.array(
+    z.union([
+      z.object({ type: z.literal('log') }),
+      z.object({ type: z.literal('visible-watermark'), text: z.string() }),
+      z.object({ type: z.literal('dark-watermark') }),
+      z.object({ type: z.literal('second-verification'), url: z.string() }),
+    ]),
+  ),
+});
+
+export const clientPolicyView = z.object({
+  version: z.string().describe('Also the ETag'),
+  screenshot: z.enum(['allow', 'block', 'log']),
+  screenRecording: z.enum(['allow', 'block']),
+  blockShareToWeChat: z.boolean(),
+  blockOpenInOtherApp: z.boolean(),
+  secondVerification: z.object({ url: z.string(), afterBackgroundSeconds: z.number() }).nullable(),
+  visibleWatermark: z.object({ surfaces: z.array(surface), text: z.string().describe('{name} and {memberId} filled; {date} left for the client') }).nullable(),
+  darkWatermark: z.object({ surfaces: z.array(surface) }).nullable(),
+});
+
+export const platformQuery = platform;
+export const surfaceQuery = surface;
+
+export const deviceRequest = z.strictObject({ trusted: z.boolean(), kind: z.enum(['personal', 'enterprise']) });
+
+export const deviceView = z.object({
+  deviceId: id,
+  platform,
+  memberIds: z.array(id),
+  firstSeenAt: instant,
+  lastSeenAt: instant,
+  trusted: z.boolean(),
+  kind: z.enum(['personal', 'enterprise']),
+});

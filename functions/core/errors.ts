@@ -5,6 +5,7 @@
 export type DomainErrorCode =
   | 'ALLOCATION_NOT_FOUND'
   | 'CONFLICT'
+  | 'DEVICE_NOT_FOUND'
   | 'HANDOVER_NOT_FOUND'
   | 'HANDOVER_RUNNING'
   | 'INVOICE_EXISTS'
@@ -17,12 +18,14 @@ export type DomainErrorCode =
   | 'ORDER_NOT_PAID'
   | 'ORDER_REFUNDED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'POLICY_TYPE_NOT_FOUND'
   | 'RECIPIENT_NOT_ACTIVE'
   | 'REVOCATION_LOCKED'
   | 'SEATS_EXHAUSTED'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UPLOAD_NOT_FOUND'
-  | 'VALIDATION_FAILED';
+  | 'VALIDATION_FAILED'
+  | 'VERSION_MISMATCH';
 
 /** `extra` travels with the answer (e.g. `available` beside SEATS_EXHAUSTED). */
 export class DomainError extends Error {

@@ -2,11 +2,12 @@ import { adminCorpId, corpAdmin } from '#commons/auth';
 import { BINARY_BODY_LIMIT, httpHandler, jsonBody, pageRequest, queryParam, type HttpRequest } from '#commons/http';
 import { Problem } from '#commons/problem';
 import { portsFrom } from '#commons/provider';
-import { id, traceUploadRequest } from '#commons/schemas';
+import { id, surfaceQuery, traceUploadRequest } from '#commons/schemas';
 import { clock } from '#providers/clock';
 import { documents } from '#providers/documents';
 import { images } from '#providers/images';
 import { members } from '#providers/member-directory';
+import { policies } from '#providers/policy-book';
 import { watermarks } from '#providers/watermark-book';
 import {
   createImageUpload,
@@ -19,7 +20,7 @@ import {
   UPLOAD_LIMIT_BYTES,
 } from '#use-cases/watermarks';
 
-const ports = portsFrom({ members, watermarks, images, documents, clock });
+const ports = portsFrom({ members, policies, watermarks, images, documents, clock });
 
 /**
  * What a Lambda payload can carry (4,669,440 bytes): an image body larger than that could never reach the
@@ -60,15 +61,16 @@ export const handler = httpHandler({
     const memberId = memberOf(request);
     // An uploaded image is marked into S3 and answered as a download link: the result may not fit a response.
     const uploadId = queryParam(request, 'uploadId', id);
-    if (uploadId) return { status: 200, body: await embedUploadForMember(ports, corpId, memberId, uploadId) };
-    const marked = await embedForMember(ports, corpId, memberId, imageBody(request));
+    const surface = queryParam(request, 'surface', surfaceQuery);
+    if (uploadId) return { status: 200, body: await embedUploadForMember(ports, corpId, memberId, uploadId, surface) };
+    const marked = await embedForMember(ports, corpId, memberId, imageBody(request), surface);
     if (marked.bytes.length > IMAGE_BODY_LIMIT) throw tooLargeForBody('The marked image');
     return { status: 200, binary: marked.bytes, headers: { 'content-type': marked.contentType } };
   },
 
   'GET /corps/{corpId}/watermarks/overlay': async (request) => {
     const corpId = adminCorpId(request);
-    const tile = await overlayForMember(ports, corpId, memberOf(request));
+    const tile = await overlayForMember(ports, corpId, memberOf(request), queryParam(request, 'surface', surfaceQuery));
     return { status: 200, binary: tile.bytes, headers: { 'content-type': tile.contentType, 'cache-control': 'private, max-age=60' } };
   },
 

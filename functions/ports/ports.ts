@@ -2,6 +2,7 @@ import type { Clock } from './clock.ts';
 import type { DomainEvents } from './events.ts';
 import type { AssetCatalog, AssetProviders, DocumentStore, HandoverBook } from './handovers.ts';
 import type { Alerts, CalendarStore, InvoiceBook, InvoiceIssuer } from './invoices.ts';
+import type { DeviceRegistry, PolicyBook } from './policies.ts';
 import type { MemberDirectory, OrderBook, SeatLedger } from './stores.ts';
 import type { Images, WatermarkBook } from './watermarks.ts';
 import type { WorkflowStarter } from './workflows.ts';
@@ -22,6 +23,8 @@ export type Ports = {
   events: DomainEvents;
   watermarks: WatermarkBook;
   images: Images;
+  policies: PolicyBook;
+  devices: DeviceRegistry;
   clock: Clock;
   workflows: WorkflowStarter;
 };

@@ -58,6 +58,8 @@ export interface OrderBook {
 export interface MemberDirectory {
   getMember(corpId: string, memberId: string): Promise<Member | null>;
   getMembers(corpId: string, memberIds: readonly string[]): Promise<Map<string, Member>>;
+  /** Every member the corp's HR ever reported (strongly consistent: seats and departures as they are now). */
+  allMembers(corpId: string): Promise<Member[]>;
   /** Creates or updates a profile; never brings a departed member back nor clears a scheduled departure. */
   upsertMember(profile: MemberProfile): Promise<void>;
   /**

@@ -4,10 +4,13 @@ import { instantOfMinute, minuteOf } from '#core/watermark/payload';
 import { MAX_IMAGE_PIXELS, TRACE_PIXELS } from '#core/watermark/pixels';
 import { formatInstant } from '#core/time';
 import { DomainError } from '#core/errors';
+import { darkWatermarkEntitled } from '#core/policies/effective';
+import { defaultPolicy } from '#core/policies/model';
 import { logger } from '#commons/logger';
 import type { Ports } from '#ports/ports';
 import type { Page, PageRequest } from '#ports/stores';
 import type { ImageFormat, TraceRecord } from '#ports/watermarks';
+import { toPolicyMember } from './policies.ts';
 
 /** Trace ids keep their order within a minute of the stack's clock, which may stand still locally. */
 const traceUlid = monotonicFactory();
@@ -18,15 +21,19 @@ export type TraceResult =
   | { found: true; memberId: string; memberName: string; markedAt: string; confidence: number }
   | { found: false };
 
-/** What marking and tracing read: who holds a seat, the corp's keys and serials, pixels, the time. */
-type MarkPorts = Pick<Ports, 'members' | 'watermarks' | 'images' | 'clock'>;
+/** What marking and tracing read: who holds a seat, the dark-watermark policy, the corp's keys and serials, pixels, the time. */
+type MarkPorts = Pick<Ports, 'members' | 'policies' | 'watermarks' | 'images' | 'clock'>;
 
-/** The dark watermark is an advanced feature: only a member holding a seat gets one. */
-const entitledMarkFor = async (ports: Pick<Ports, 'members' | 'watermarks' | 'clock'>, corpId: string, memberId: string) => {
-  const member = await ports.members.getMember(corpId, memberId);
+/**
+ * The dark watermark is an advanced feature: a member holding a seat gets one, and once the corp set
+ * the dark-watermark policy, only while it applies to them (and on `surface`, when the client names one).
+ */
+const entitledMarkFor = async (ports: Pick<Ports, 'members' | 'policies' | 'watermarks' | 'clock'>, corpId: string, memberId: string, surface: string | null) => {
+  const [member, policy] = await Promise.all([ports.members.getMember(corpId, memberId), ports.policies.getPolicy(corpId, 'dark-watermark')]);
   if (!member) throw new DomainError('MEMBER_NOT_FOUND', `No member ${memberId} in corp ${corpId}.`, { memberId });
-  if (member.status !== 'active' || !member.seat) {
-    throw new DomainError('NOT_ENTITLED', `${memberId} holds no security advanced features seat; the dark watermark needs one.`, { memberId });
+  if (!darkWatermarkEntitled(policy ?? defaultPolicy('dark-watermark'), toPolicyMember(member), surface)) {
+    const why = !member.seat || member.status !== 'active' ? 'holds no security advanced features seat' : "is not covered by the corp's dark-watermark policy here";
+    throw new DomainError('NOT_ENTITLED', `${memberId} ${why}; the dark watermark needs both.`, { memberId });
   }
   const key = await ports.watermarks.currentKey(corpId);
   const serial = await ports.watermarks.serialOf(corpId, memberId);
@@ -56,8 +63,8 @@ const markImage = async (ports: Pick<Ports, 'images'>, { key, payload }: Awaited
 };
 
 /** Marks an image a member is about to see; answers it in the format it came in. */
-export const embedForMember = async (ports: MarkPorts, corpId: string, memberId: string, bytes: Uint8Array) =>
-  markImage(ports, await entitledMarkFor(ports, corpId, memberId), bytes);
+export const embedForMember = async (ports: MarkPorts, corpId: string, memberId: string, bytes: Uint8Array, surface: string | null = null) =>
+  markImage(ports, await entitledMarkFor(ports, corpId, memberId, surface), bytes);
 
 /**
  * Marks an uploaded image (`POST .../uploads`) and keeps the result under marked/ for a presigned download:
@@ -69,8 +76,9 @@ export const embedUploadForMember = async (
   corpId: string,
   memberId: string,
   uploadId: string,
+  surface: string | null = null,
 ): Promise<{ contentType: string; downloadUrl: string; expiresAt: string }> => {
-  const mark = await entitledMarkFor(ports, corpId, memberId); // refused before the upload is read
+  const mark = await entitledMarkFor(ports, corpId, memberId, surface); // refused before the upload is read
   const marked = await markImage(ports, mark, await uploadedImage(ports, corpId, uploadId));
   const key = markedKey(corpId, `mk_${ulid(ports.clock.now().getTime())}`);
   await ports.documents.put(key, marked.bytes, marked.contentType);
@@ -83,8 +91,8 @@ export const embedUploadForMember = async (
 };
 
 /** The tile a client composites over its UI, so that screenshots carry the mark. */
-export const overlayForMember = async (ports: MarkPorts, corpId: string, memberId: string) => {
-  const { key, payload } = await entitledMarkFor(ports, corpId, memberId);
+export const overlayForMember = async (ports: MarkPorts, corpId: string, memberId: string, surface: string | null = null) => {
+  const { key, payload } = await entitledMarkFor(ports, corpId, memberId, surface);
   return { contentType: CONTENT_TYPES.png, bytes: await ports.images.encode(overlayTile(key.secret, payload), 'png') };
 };
 
@@ -120,7 +128,7 @@ export const uploadedImage = async (ports: Pick<Ports, 'documents'>, corpId: str
 };
 
 /** Who leaked it, and when; every trace is recorded with who asked. Another corp's marks read as nothing. */
-export const traceImage = async (ports: MarkPorts, corpId: string, adminId: string, bytes: Uint8Array): Promise<TraceResult> => {
+export const traceImage = async (ports: Omit<MarkPorts, 'policies'>, corpId: string, adminId: string, bytes: Uint8Array): Promise<TraceResult> => {
   const { image } = await decodeOrRefuse(ports, bytes, TRACE_PIXELS);
   let result: TraceResult = { found: false };
   // Marks name a serial handed out before now, made before now: the decoder need not guess the rest.

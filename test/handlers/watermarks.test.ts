@@ -144,6 +144,8 @@ describe('images too large for a Lambda payload go through an upload', () => {
   const seatHolder = () => {
     const item = { PK: 'CORP#acme', SK: 'MEMBER#leaker', corpId: 'acme', memberId: 'leaker', name: 'Li Lei', memberStatus: 'active' };
     const seat = { allocatedAt: '2026-01-01T00:00:00Z', revocableUntil: '2026-01-08T00:00:00Z' };
+    // The corp never set the dark-watermark policy: the seat alone entitles.
+    documentClient.on(GetCommand).resolves({});
     documentClient.on(GetCommand, { Key: { PK: 'CORP#acme', SK: 'MEMBER#leaker' } }).resolves({ Item: { ...item, seat } });
     documentClient.on(GetCommand, { Key: { PK: 'CORP#acme', SK: 'WATERMARK_SERIAL#leaker' } }).resolves({ Item: { serial: 1 } });
     documentClient.on(QueryCommand).resolves({ Items: [{ version: 1, sealed: `plain:${Buffer.from(secret).toString('base64')}` }] });

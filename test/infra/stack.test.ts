@@ -40,7 +40,7 @@ describe('Steward stack', () => {
 
   it('runs every function on Node 22, arm64', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions.length).toBe(19);
+    expect(functions.length).toBe(21);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -54,12 +54,12 @@ describe('Steward stack', () => {
     expect(reserved.map((fn) => [fn.Metadata['steward:entry'], fn.Properties.ReservedConcurrentExecutions])).toEqual([['functions/http/watermarks.ts', 20]]);
   });
 
-  it('puts every admin route behind the JWT authorizer and leaves only webhooks and health open', () => {
+  it('puts every admin and enforcer route behind the JWT authorizer and leaves only webhooks and health open', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
     const open = routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey).sort();
     expect(open).toEqual(['GET /health', 'POST /webhooks/assets', 'POST /webhooks/billing', 'POST /webhooks/hr']);
     const admin = routes.filter((r) => r.AuthorizationType !== 'NONE');
-    expect(admin.length).toBe(23);
+    expect(admin.length).toBe(32);
     for (const route of admin) {
       expect(route.AuthorizationType).toBe('JWT');
       expect(route.RouteKey).toMatch(/ \/corps\/\{corpId\}\//);
@@ -116,5 +116,18 @@ describe('Steward stack', () => {
     expect(machines).toMatch(/WorkflowsHandover/);
     expect(machines).toMatch(/WorkflowsInvoice/);
     expect(machines).not.toMatch(/WorkflowsPurchase|WorkflowsSeatLock/);
+  });
+
+  it('lets the Decisions function read the table and write only with UpdateItem (device registrations), nothing else', () => {
+    const decisionsId = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith('Decisions'))!;
+    const role = (template.findResources('AWS::Lambda::Function')[decisionsId] as CfnResource).Properties.Role['Fn::GetAtt'][0];
+    const actions = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => (p as CfnResource).Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+      .flatMap((p) => (p as CfnResource).Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+      .flatMap((s) => [s.Action].flat());
+    const writes = actions.filter((a) => /^dynamodb:(Put|Delete|Update|BatchWrite|TransactWrite)/.test(a));
+    expect(writes).toEqual(['dynamodb:UpdateItem']);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']));
+    expect(actions.filter((a) => !/^(dynamodb|xray):/.test(a))).toEqual([]);
   });
 });

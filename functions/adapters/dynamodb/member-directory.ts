@@ -1,7 +1,7 @@
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Instant } from '#core/time';
 import type { Member, MemberDirectory, MemberProfile, ScheduledDeparture } from '#ports/stores';
-import { conditionally, memberKey, tableName } from './table.ts';
+import { bumpPolicyEpoch, conditionally, corpKey, memberKey, tableName } from './table.ts';
 
 export type MemberItem = Omit<Member, 'status'> & { PK: string; SK: string; memberStatus: Member['status'] };
 
@@ -55,6 +55,27 @@ export class DynamoMemberDirectory implements MemberDirectory {
     return found;
   }
 
+  async allMembers(corpId: string): Promise<Member[]> {
+    const members: Member[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ProjectionExpression: 'corpId, memberId, #name, departmentId, memberStatus, seat',
+          ExpressionAttributeNames: { '#name': 'name' },
+          ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'MEMBER#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const item of result.Items ?? []) members.push(toMember(item));
+      cursor = result.LastEvaluatedKey;
+    } while (cursor);
+    return members;
+  }
+
   async upsertMember(profile: MemberProfile): Promise<void> {
     await this.db.send(
       new UpdateCommand({
@@ -74,6 +95,8 @@ export class DynamoMemberDirectory implements MemberDirectory {
         },
       }),
     );
+    // A new member, a new name or department changes what policies decide.
+    await bumpPolicyEpoch(this.db, profile.corpId, 'members');
   }
 
   async scheduleDeparture(corpId: string, memberId: string, departedAt: Instant, newScheduleId: string): Promise<ScheduledDeparture | null> {
@@ -97,7 +120,11 @@ export class DynamoMemberDirectory implements MemberDirectory {
           }),
         ),
       );
-      if (scheduled) return { departedAt, scheduleId: newScheduleId };
+      if (scheduled) {
+        // The schedule may have created the member.
+        await bumpPolicyEpoch(this.db, corpId, 'members');
+        return { departedAt, scheduleId: newScheduleId };
+      }
       const member = await this.getMember(corpId, memberId);
       if (member?.status === 'departed') return null;
       if (member?.scheduledDeparture?.departedAt === departedAt) return member.scheduledDeparture;

@@ -15,6 +15,7 @@ import type {
 import { toMember } from './member-directory.ts';
 import {
   MAX_TRANSACTION_ITEMS,
+  bumpPolicyEpoch,
   INDEX_GSI1,
   cancellationReasons,
   conditionally,
@@ -268,6 +269,8 @@ export class DynamoSeatLedger implements SeatLedger {
             TransactItems: member?.seat ? [markDeparted, poolDelta(corpId, -1)] : [markDeparted],
           }),
         );
+        // A released seat is seen at once through the pool's seatChanges; the departure itself through the epoch.
+        await bumpPolicyEpoch(this.db, corpId, 'members');
         return { alreadyDeparted: false, releasedSeat: member?.seat ?? null, scheduleId };
       } catch (error) {
         if (!cancellationReasons(error)) throw error;

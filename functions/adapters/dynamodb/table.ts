@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '#core/errors';
 
 /*
@@ -24,6 +25,11 @@ import { DomainError } from '#core/errors';
  *   PK SELLER#<taxId> SK NUMBER#<number>       one drawn number: its invoice, or void
  *   PK CALENDAR#CN    SK YEAR#<year>           a holiday schedule loaded by an operator
  *   PK IDEMPOTENCY    SK <webhook key>        Powertools idempotency records, expired by TTL
+ *   PK CORP#<corpId>  SK POLICY#<type>          a security policy in force (its latest version)
+ *   PK CORP#<corpId>  SK POLICY_VERSION#<type>#<version, 10 digits>  every version of it, kept
+ *   PK CORP#<corpId>  SK POLICY_EPOCH           counters bumped by every change a compiled engine depends on
+ *   PK CORP#<corpId>  SK DEVICE#<deviceId>      a desktop device seen at login: trust, kind, members
+ *   PK DEVICE#<deviceId> SK ENTERPRISE          the corps that marked the device enterprise (the rule spans corps)
  */
 export const tableName = (): string => {
   const name = process.env.TABLE_NAME;
@@ -72,6 +78,34 @@ export const invoiceSequenceKey = (sellerTaxId: string) => ({ PK: sellerKey(sell
 export const NUMBER_PREFIX = 'NUMBER#';
 export const numberLineKey = (sellerTaxId: string, invoiceNumber: string) => ({ PK: sellerKey(sellerTaxId), SK: `${NUMBER_PREFIX}${invoiceNumber}` });
 export const CALENDAR_PARTITION = 'CALENDAR#CN';
+
+export const policyKey = (corpId: string, type: string) => ({ PK: corpKey(corpId), SK: `POLICY#${type}` });
+export const policyVersionPrefix = (type: string) => `POLICY_VERSION#${type}#`;
+export const policyVersionKey = (corpId: string, type: string, version: number) => ({
+  PK: corpKey(corpId),
+  SK: `${policyVersionPrefix(type)}${String(version).padStart(10, '0')}`,
+});
+export const policyEpochKey = (corpId: string) => ({ PK: corpKey(corpId), SK: 'POLICY_EPOCH' });
+export const deviceKey = (corpId: string, deviceId: string) => ({ PK: corpKey(corpId), SK: `DEVICE#${deviceId}` });
+export const enterpriseMarkKey = (deviceId: string) => ({ PK: `DEVICE#${deviceId}`, SK: 'ENTERPRISE' });
+
+export type EpochPart = 'policies' | 'members' | 'devices';
+
+/**
+ * Tells compiled policy engines that what they were made from changed. A plain update after the
+ * change it announces (never inside a transaction, where concurrent bumps would conflict): a
+ * decision that reads the new epoch reads the change too.
+ */
+export const bumpPolicyEpoch = (db: DynamoDBDocumentClient, corpId: string, part: EpochPart) =>
+  db.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: policyEpochKey(corpId),
+      UpdateExpression: 'ADD #part :one',
+      ExpressionAttributeNames: { '#part': part },
+      ExpressionAttributeValues: { ':one': 1 },
+    }),
+  );
 
 /** Cursors are the opaque LastEvaluatedKey of the list's query. */
 export const encodeCursor = (key: Record<string, unknown> | undefined): string | null =>
