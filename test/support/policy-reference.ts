@@ -104,8 +104,8 @@ export const referenceDecide = (world: ReferenceWorld, request: DecisionRequest)
     const ownerCorp = request.resource?.ownerCorpId ?? world.corpId;
     const ownerId = request.resource?.ownerId ?? request.memberId;
     const ownerInScope = ownerCorp === world.corpId && inScope(find(ownerId), 'file-leak-prevention');
-    if (ownerInScope && flp.blockExternalShare && action === 'file.share' && (context.recipientCorpIds ?? []).some((c) => c !== ownerCorp)) reasons.push('EXTERNAL_SHARE_BLOCKED');
-    if (ownerInScope && flp.blockExternalShare && action === 'file.preview' && !member) reasons.push('EXTERNAL_SHARE_BLOCKED');
+    const sharedOut = action === 'file.share' && (context.recipientCorpIds ?? []).some((c) => c !== ownerCorp);
+    if (ownerInScope && flp.blockExternalShare && (sharedOut || !member)) reasons.push('EXTERNAL_SHARE_BLOCKED');
     if (ownerInScope && flp.blockDownload && (action === 'file.download' || action === 'file.export') && request.memberId !== ownerId) reasons.push('DOWNLOAD_BLOCKED');
     if (ownerInScope && flp.trustedDeviceDownloadOnly && action === 'file.download' && !(member && trusted(context.deviceId))) reasons.push('UNTRUSTED_DEVICE');
     if (ownerInScope && olderThan(context.clientVersion, flp.minClientVersion)) reasons.push('CLIENT_TOO_OLD');
@@ -126,15 +126,12 @@ export const referenceDecide = (world: ReferenceWorld, request: DecisionRequest)
   }
   const screen = world.policies['screen-capture'].settings;
   const mobile = context.platform === 'ios' || context.platform === 'android';
-  if (action === 'screenshot' && inScope(member, 'screen-capture') && screen.screenshot !== 'allow') {
+  if ((action === 'screenshot' || action === 'screen.record') && !mobile) info.push('PLATFORM_NOT_COVERED');
+  if (action === 'screenshot' && mobile && inScope(member, 'screen-capture') && screen.screenshot !== 'allow') {
     if (context.platform === 'android' && screen.screenshot === 'block') reasons.push('SCREENSHOT_BLOCKED');
-    else if (mobile) log = true;
-    else info.push('PLATFORM_NOT_COVERED');
+    else log = true;
   }
-  if (action === 'screen.record' && inScope(member, 'screen-capture') && screen.screenRecording === 'block') {
-    if (mobile) reasons.push('SCREEN_RECORDING_BLOCKED');
-    else info.push('PLATFORM_NOT_COVERED');
-  }
+  if (action === 'screen.record' && mobile && inScope(member, 'screen-capture') && screen.screenRecording === 'block') reasons.push('SCREEN_RECORDING_BLOCKED');
   const sharing = world.policies['external-sharing'].settings;
   if (action === 'share.wechat' && inScope(member, 'external-sharing') && sharing.blockShareToWeChat) reasons.push('SHARE_TO_WECHAT_BLOCKED');
   if (action === 'open.in.other.app' && inScope(member, 'external-sharing') && sharing.blockOpenInOtherApp) reasons.push('OPEN_IN_OTHER_APP_BLOCKED');

@@ -156,8 +156,10 @@ describe('decisions', () => {
       expect(e.decide(request('file.share', 'owner', file(), { recipientCorpIds: ['acme'] }), facts)).toEqual({ decision: 'allow', reasons: [], obligations: [{ type: 'log' }] });
     });
 
-    it("denies another corp's member a preview of the file, and judges them by the file's rules only", () => {
-      expect(e.decide(request('file.preview', 'stranger', file('owner', CORP)), facts)).toEqual({ decision: 'deny', reasons: ['EXTERNAL_SHARE_BLOCKED'], obligations: [] });
+    it("denies another corp's member a preview of the file, or any other way to take it, and judges them by the file's rules only", () => {
+      for (const action of ['file.preview', 'file.download', 'file.export', 'file.share'] as const) {
+        expect(e.decide(request(action, 'stranger', file('owner', CORP)), facts)).toEqual({ decision: 'deny', reasons: expect.arrayContaining(['EXTERNAL_SHARE_BLOCKED']), obligations: [] });
+      }
       expect(e.decide(request('file.preview', 'stranger', file('seated-out', CORP)), facts)).toEqual({ decision: 'allow', reasons: [], obligations: [] });
       expect(e.decide(request('file.preview', 'stranger', file('owner', 'globex')), facts).reasons).toEqual(['MEMBER_NOT_FOUND']);
     });
@@ -224,6 +226,10 @@ describe('decisions', () => {
     expect(e.decide(request('screen.record', 'seated', {}, { platform: 'mac' }), facts).reasons).toEqual(['PLATFORM_NOT_COVERED']);
     expect(e.decide(request('screenshot', 'seated-out', {}, { platform: 'android' }), facts).decision).toBe('allow');
     expect(e.decide(request('screenshot', 'seatless', {}, { platform: 'android' }), facts)).toEqual({ decision: 'allow', reasons: ['NO_SEAT'], obligations: [] });
+    // Not covered on desktop and web whatever the setting, and for members it does not apply to.
+    expect(e.decide(request('screenshot', 'seated-out', {}, { platform: 'windows' }), facts)).toEqual({ decision: 'allow', reasons: ['PLATFORM_NOT_COVERED'], obligations: [] });
+    expect(e.decide(request('screen.record', 'seatless', {}, { platform: 'web' }), facts)).toEqual({ decision: 'allow', reasons: ['NO_SEAT', 'PLATFORM_NOT_COVERED'], obligations: [] });
+    expect(engine([]).decide(request('screenshot', 'seated', {}, { platform: 'mac' }), facts).reasons).toEqual(['PLATFORM_NOT_COVERED']);
     const logOnly = engine([set('screen-capture', { screenshot: 'log' })]);
     expect(logOnly.decide(request('screenshot', 'seated', {}, { platform: 'android' }), facts)).toEqual({ decision: 'allow', reasons: [], obligations: [{ type: 'log' }] });
   });

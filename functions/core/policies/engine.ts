@@ -237,11 +237,8 @@ export class PolicyEngine {
         const owner = ownerId === null ? undefined : this.members.get(ownerId);
         const rules = owner?.departed === false ? owner.profile.files : null;
         if (rules) {
-          if (
-            rules.blockExternalShare &&
-            ((action === 'file.share' && (context.recipientCorpIds ?? []).some((corpId) => corpId !== ownerCorpId)) ||
-              (action === 'file.preview' && !entry))
-          ) {
+          // A member of another corp (no entry here) may not preview such a file, nor so take it any other way.
+          if (rules.blockExternalShare && (!entry || (action === 'file.share' && (context.recipientCorpIds ?? []).some((corpId) => corpId !== ownerCorpId)))) {
             reasons.push('EXTERNAL_SHARE_BLOCKED');
           }
           if (rules.blockDownload && (action === 'file.download' || action === 'file.export') && request.memberId !== ownerId) {
@@ -276,20 +273,17 @@ export class PolicyEngine {
         break;
       }
       case 'screenshot': {
+        // Screen capture is controlled on iOS and Android only: elsewhere it is allowed as not covered, whatever the setting.
+        if (!isMobile(context.platform)) return this.allow(entry!, ['PLATFORM_NOT_COVERED'], false, request, facts);
         const setting = profile?.screen?.screenshot ?? 'allow';
-        if (setting !== 'allow') {
-          if (context.platform === 'android' && setting === 'block') reasons.push('SCREENSHOT_BLOCKED');
-          // iOS cannot block: a blocked screenshot there is logged, as is any under "log".
-          else if (isMobile(context.platform)) log = true;
-          else return this.allow(entry!, ['PLATFORM_NOT_COVERED'], false, request, facts);
-        }
+        if (context.platform === 'android' && setting === 'block') reasons.push('SCREENSHOT_BLOCKED');
+        // iOS cannot block: a blocked screenshot there is logged, as is any under "log".
+        else if (setting !== 'allow') log = true;
         break;
       }
       case 'screen.record': {
-        if (profile?.screen?.screenRecording === 'block') {
-          if (isMobile(context.platform)) reasons.push('SCREEN_RECORDING_BLOCKED');
-          else return this.allow(entry!, ['PLATFORM_NOT_COVERED'], false, request, facts);
-        }
+        if (!isMobile(context.platform)) return this.allow(entry!, ['PLATFORM_NOT_COVERED'], false, request, facts);
+        if (profile?.screen?.screenRecording === 'block') reasons.push('SCREEN_RECORDING_BLOCKED');
         break;
       }
       case 'share.wechat':
