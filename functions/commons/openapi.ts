@@ -231,7 +231,7 @@ export const openApiDocument = () => ({
       },
     },
     '/corps/{corpId}/policies': {
-      get: { ...admin, parameters: [corpId], responses: { ...ok('200', z.object({ items: z.array(s.policyView) }), 'Every type, in the contract order; defaults (version 0, disabled) for types never set'), ...common } },
+      get: { ...admin, parameters: [corpId], responses: { ...ok('200', s.page(s.policyView), 'Every type, in the contract order, in one page (nextCursor null); defaults (version 0, disabled) for types never set'), ...common } },
     },
     '/corps/{corpId}/policies/{type}': {
       get: {

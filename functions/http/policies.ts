@@ -24,7 +24,8 @@ const ifMatchOf = (request: HttpRequest): number | null => {
 
 /** Security policies and the device registry (admin). */
 export const handler = httpHandler({
-  'GET /corps/{corpId}/policies': async (request) => ({ status: 200, body: { items: await listPolicies(ports, adminCorpId(request)) } }),
+  // Eight types at most: one page, in the list convention's shape.
+  'GET /corps/{corpId}/policies': async (request) => ({ status: 200, body: { items: await listPolicies(ports, adminCorpId(request)), nextCursor: null } }),
 
   'GET /corps/{corpId}/policies/{type}': async (request) => {
     const corpId = adminCorpId(request);

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { context, httpEvent, viaAuthorizer } from './helpers.ts';
@@ -104,5 +104,16 @@ describe('policies API', () => {
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body!)).toMatchObject({ type: 'screen-capture', enabled: false, version: 0 });
     expect(response.headers?.etag).toBe('"0"');
+  });
+
+  it('lists every type in one page of the list convention, defaults for those never set', async () => {
+    documents.on(QueryCommand).resolves({ Items: [stored(2).Item] });
+    const response = await handler(httpEvent({ routeKey: 'GET /corps/{corpId}/policies', params: { corpId: 'acme' }, ...(await admin()) }), context);
+    const body = JSON.parse(response.body!);
+    expect(response.statusCode).toBe(200);
+    expect(body.nextCursor).toBeNull();
+    expect(body.items).toHaveLength(8);
+    expect(body.items.find((p: { type: string }) => p.type === 'ip-access')).toMatchObject({ version: 2, enabled: true });
+    expect(body.items.filter((p: { version: number }) => p.version === 0)).toHaveLength(7);
   });
 });
