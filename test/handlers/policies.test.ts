@@ -40,15 +40,18 @@ describe('policies API', () => {
     documents.on(GetCommand).resolves({});
   });
 
-  it('sets a policy as version 1, writing the policy and its version in one transaction, and answers its ETag', async () => {
+  it('sets a policy as version 1, writing the policy, its version and the epoch bump in one transaction, and answers its ETag', async () => {
     documents.on(TransactWriteCommand).resolves({});
     documents.on(UpdateCommand).resolves({});
     const answer = await put('ip-access', ipAccess(['10.0.0.0/8', '2001:db8::/32']));
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ type: 'ip-access', version: 1, changedBy: 'admin-1', settings: { mail: ['10.0.0.0/8', '2001:db8::/32'] } });
     expect(answer.headers.etag).toBe('"1"');
+    // The policy, its version and the epoch decisions revalidate by land together or not at all.
     const [transaction] = documents.commandCalls(TransactWriteCommand);
-    expect(transaction!.args[0].input.TransactItems).toHaveLength(2);
+    const actions = transaction!.args[0].input.TransactItems!;
+    expect(actions.map((a) => a.Put?.Item?.SK ?? a.Update?.Key?.SK)).toEqual(['POLICY#ip-access', 'POLICY_VERSION#ip-access#0000000001', 'POLICY_EPOCH']);
+    expect(documents.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it.each([
@@ -87,6 +90,16 @@ describe('policies API', () => {
     expect(answer.status).toBe(412);
     expect(answer.body.code).toBe('VERSION_MISMATCH');
     expect(documents.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('saves through a transaction conflict on the epoch (another change bumping it) instead of failing', async () => {
+    documents.on(TransactWriteCommand)
+      .rejectsOnce(new TransactionCanceledException({ message: 'conflict', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'None' }, { Code: 'TransactionConflict' }] }))
+      .resolves({});
+    const answer = await put('ip-access', ipAccess([]));
+    expect(answer.status).toBe(200);
+    expect(answer.body.version).toBe(1);
+    expect(documents.commandCalls(TransactWriteCommand)).toHaveLength(2);
   });
 
   it('answers 403 to an enforcer token on an admin route and reads nothing', async () => {

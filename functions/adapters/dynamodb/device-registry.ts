@@ -3,7 +3,7 @@ import type { DeviceKind, DeviceTrust } from '#core/policies/model';
 import type { Instant } from '#core/time';
 import type { Device, DeviceLogin, DeviceRegistry } from '#ports/policies';
 import type { Page, PageRequest } from '#ports/stores';
-import { bumpPolicyEpoch, conditionally, corpKey, deviceKey, encodeCursor, enterpriseMarkKey, pageQuery, tableName } from './table.ts';
+import { conditionallyDespiteContention, corpKey, deviceKey, encodeCursor, enterpriseMarkKey, pageQuery, policyEpochBump, tableName } from './table.ts';
 
 const toDevice = (item: Record<string, unknown>): Device => ({
   deviceId: item.deviceId as string,
@@ -88,7 +88,7 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
   }
 
   async setDevice(corpId: string, deviceId: string, trust: { trusted: boolean; kind: DeviceKind }): Promise<Device | null> {
-    const set = await conditionally(
+    const set = await conditionallyDespiteContention(() =>
       this.db.send(
         new TransactWriteCommand({
           TransactItems: [
@@ -110,12 +110,12 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
                 ExpressionAttributeValues: { ':device': deviceId, ':corp': new Set([corpId]) },
               },
             },
+            policyEpochBump(corpId, 'devices'),
           ],
         }),
       ),
     );
     if (!set) return null;
-    await bumpPolicyEpoch(this.db, corpId, 'devices');
     const { Item } = await this.db.send(new GetCommand({ TableName: tableName(), Key: deviceKey(corpId, deviceId), ConsistentRead: true }));
     return Item ? toDevice(Item) : null;
   }

@@ -3,11 +3,11 @@ import type { Policy, PolicyType } from '#core/policies/model';
 import type { PolicyBook, PolicyEpoch, PolicyVersion } from '#ports/policies';
 import type { Page, PageRequest } from '#ports/stores';
 import {
-  bumpPolicyEpoch,
-  conditionally,
+  conditionallyDespiteContention,
   corpKey,
   encodeCursor,
   pageQuery,
+  policyEpochBump,
   policyEpochKey,
   policyKey,
   policyVersionKey,
@@ -58,7 +58,7 @@ export class DynamoPolicyBook implements PolicyBook {
   }
 
   async savePolicy(corpId: string, policy: Policy, previousVersion: number): Promise<boolean> {
-    const saved = await conditionally(
+    return conditionallyDespiteContention(() =>
       this.db.send(
         new TransactWriteCommand({
           TransactItems: [
@@ -77,12 +77,11 @@ export class DynamoPolicyBook implements PolicyBook {
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
+            policyEpochBump(corpId, 'policies'),
           ],
         }),
       ),
     );
-    if (saved) await bumpPolicyEpoch(this.db, corpId, 'policies');
-    return saved;
   }
 
   async listVersions(corpId: string, type: PolicyType, page: PageRequest): Promise<Page<PolicyVersion>> {

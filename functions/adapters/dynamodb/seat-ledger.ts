@@ -233,7 +233,11 @@ export class DynamoSeatLedger implements SeatLedger {
         new GetCommand({ TableName: tableName(), Key: memberKey(corpId, memberId), ConsistentRead: true }),
       );
       const member = Item ? toMember(Item) : null;
-      if (member?.status === 'departed') return { alreadyDeparted: true, releasedSeat: null, scheduleId: member.departureScheduleId };
+      if (member?.status === 'departed') {
+        // A redelivery, perhaps of a departure whose bump was lost: engines must not go on deciding for an active member.
+        await bumpPolicyEpoch(this.db, corpId, 'members');
+        return { alreadyDeparted: true, releasedSeat: null, scheduleId: member.departureScheduleId };
+      }
       if (scheduleId && member?.scheduledDeparture?.scheduleId !== scheduleId) return null;
       const departedAt = 'departedAt' in departure ? departure.departedAt : member!.scheduledDeparture!.departedAt;
       const markDeparted: TransactItem = {

@@ -92,20 +92,22 @@ export const enterpriseMarkKey = (deviceId: string) => ({ PK: `DEVICE#${deviceId
 export type EpochPart = 'policies' | 'members' | 'devices';
 
 /**
- * Tells compiled policy engines that what they were made from changed. A plain update after the
- * change it announces (never inside a transaction, where concurrent bumps would conflict): a
- * decision that reads the new epoch reads the change too.
+ * Tells compiled policy engines that what they were made from changed: a decision that reads the new
+ * epoch reads the change too. Rare admin changes (policies, devices) bump inside their own transaction;
+ * member changes, which HR sends in bursts, bump with a plain update after the change (in a
+ * transaction the bursts would conflict on this one item), and again on a redelivery.
  */
-export const bumpPolicyEpoch = (db: DynamoDBDocumentClient, corpId: string, part: EpochPart) =>
-  db.send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: policyEpochKey(corpId),
-      UpdateExpression: 'ADD #part :one',
-      ExpressionAttributeNames: { '#part': part },
-      ExpressionAttributeValues: { ':one': 1 },
-    }),
-  );
+export const policyEpochBump = (corpId: string, part: EpochPart) => ({
+  Update: {
+    TableName: tableName(),
+    Key: policyEpochKey(corpId),
+    UpdateExpression: 'ADD #part :one',
+    ExpressionAttributeNames: { '#part': part },
+    ExpressionAttributeValues: { ':one': 1 },
+  },
+});
+
+export const bumpPolicyEpoch = (db: DynamoDBDocumentClient, corpId: string, part: EpochPart) => db.send(new UpdateCommand(policyEpochBump(corpId, part).Update));
 
 /** Cursors are the opaque LastEvaluatedKey of the list's query. */
 export const encodeCursor = (key: Record<string, unknown> | undefined): string | null =>
@@ -194,4 +196,22 @@ export const retryOnContention = async <T>(
     await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 10 * 2 ** i)));
   }
   return 'contention';
+};
+
+/**
+ * `conditionally` for a transaction that also bumps a shared counter (the policy epoch): run again
+ * while it meets another writer there, never reported as a failed condition.
+ */
+export const conditionallyDespiteContention = async (write: () => Promise<unknown>): Promise<boolean> => {
+  const result = await retryOnContention(async () => {
+    try {
+      return await conditionally(write());
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (reasons && isContention(reasons)) return 'contention' as const;
+      throw error;
+    }
+  });
+  if (result === 'contention') throw new Error('The write kept meeting other writers');
+  return result;
 };
