@@ -75,6 +75,12 @@ describe('CIDR sets', () => {
     expect(has('192.168.2.200')).toBe(true);
     expect(has('192.168.3.1')).toBe(false);
     expect(has('::ffff:10.1.2.3')).toBe(true);
+    // A mapped prefix names the IPv4 prefix: it matches plain and mapped IPv4 addresses alike.
+    const mapped = new CidrSet(['::ffff:172.16.0.0/108']);
+    expect(mapped.contains(parseIp('172.31.255.255')!)).toBe(true);
+    expect(mapped.contains(parseIp('::ffff:172.16.0.1')!)).toBe(true);
+    expect(mapped.contains(parseIp('172.32.0.0')!)).toBe(false);
+    expect(isCidr('::ffff:172.16.0.1/108')).toBe(false);
     expect(has('2001:db8:ffff:ffff::1')).toBe(true);
     expect(has('2001:db9::')).toBe(false);
     expect(has('febf:ffff::1')).toBe(true);

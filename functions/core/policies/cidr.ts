@@ -72,9 +72,16 @@ const compareWords = (a: readonly number[], b: readonly number[]): number => {
   return 0;
 };
 
+const ipv4Range = (start: number, prefix: number): { family: 4; range: Range4 } | null => {
+  if (prefix > 32) return null;
+  const size = 2 ** (32 - prefix);
+  return start % size === 0 ? { family: 4, range: { start, end: start + size - 1 } } : null;
+};
+
 /**
  * A CIDR with its host bits zero (`10.0.0.0/8`, `2001:db8::/32`); `10.0.0.1/8` is refused as a
- * likely mistake. A mapped IPv4 prefix stays IPv6.
+ * likely mistake. A mapped IPv4 prefix (`::ffff:10.0.0.0/104`) is the IPv4 prefix it names, since
+ * mapped addresses are matched as IPv4: kept as IPv6 it would match nothing.
  */
 export const parseCidr = (text: string): { family: 4; range: Range4 } | { family: 6; range: Range6 } | null => {
   const match = /^([^/]+)\/(\d{1,3})$/.exec(text);
@@ -82,12 +89,11 @@ export const parseCidr = (text: string): { family: 4; range: Range4 } | { family
   const prefix = Number(match[2]);
   if (!match[1]!.includes(':')) {
     const start = parseIpv4(match[1]!);
-    if (start === null || prefix > 32) return null;
-    const size = 2 ** (32 - prefix);
-    return start % size === 0 ? { family: 4, range: { start, end: start + size - 1 } } : null;
+    return start === null ? null : ipv4Range(start, prefix);
   }
   const start = parseIpv6(match[1]!);
   if (!start || prefix > 128) return null;
+  if (start[0] === 0 && start[1] === 0 && start[2] === 0xffff && prefix >= 96) return ipv4Range(start[3], prefix - 96);
   const end = [...start] as Words;
   for (let i = 0; i < 4; i++) {
     const hostBits = Math.min(32, Math.max(0, 32 * (i + 1) - prefix));
