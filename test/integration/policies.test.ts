@@ -150,11 +150,14 @@ describe('security policies on the local stack', () => {
         no('OPEN_IN_OTHER_APP_BLOCKED'),
       ],
       // Out of scope: only the owner's file rules reach them.
-      out: [ok(), no('DOWNLOAD_BLOCKED', 'UNTRUSTED_DEVICE'), ok([], [log]), no('CLIENT_TOO_OLD'), ok([], [log]), ok([], [log]), ok(), ok(), ok(), ok(), ok(), ok(), ok(), ok(), ok(), ok(), ok()],
+      // A desktop screenshot is not covered whoever takes it.
+      out: [ok(), no('DOWNLOAD_BLOCKED', 'UNTRUSTED_DEVICE'), ok([], [log]), no('CLIENT_TOO_OLD'), ok([], [log]), ok([], [log]), ok(), ok(), ok(), ok(), ok(), ok(), ok(), ok(['PLATFORM_NOT_COVERED']), ok(), ok(), ok()],
       // No seat: the basic behaviour (visible watermark on chat), and the owner's file rules.
       noseat: [
         ok(['NO_SEAT']), no('DOWNLOAD_BLOCKED', 'UNTRUSTED_DEVICE'), ok([], [log]), no('CLIENT_TOO_OLD'), ok(['NO_SEAT'], [log]), ok(['NO_SEAT'], [log, text('noseat')]),
-        ...Array.from({ length: 11 }, () => ok(['NO_SEAT'])),
+        ...Array.from({ length: 7 }, () => ok(['NO_SEAT'])),
+        ok(['NO_SEAT', 'PLATFORM_NOT_COVERED']),
+        ...Array.from({ length: 3 }, () => ok(['NO_SEAT'])),
       ],
       gone: [...Array.from({ length: 2 }, () => no('MEMBER_DEPARTED')), ok([], [log]), ...Array.from({ length: 14 }, () => no('MEMBER_DEPARTED'))],
     };
@@ -166,8 +169,9 @@ describe('security policies on the local stack', () => {
     const strangers = await decide('pol', [
       { action: 'login', memberId: 'nobody', context: { platform: 'mac' } },
       { action: 'file.preview', memberId: 'visitor', resource: { ...file, ownerCorpId: 'pol' }, context: { platform: 'web', clientVersion: '4.2' } },
+      { action: 'file.export', memberId: 'visitor', resource: { ...file, ownerCorpId: 'pol' }, context: { platform: 'web', clientVersion: '4.2' } },
     ]);
-    expect(strangers.body.results).toEqual([no('MEMBER_NOT_FOUND'), no('EXTERNAL_SHARE_BLOCKED')]);
+    expect(strangers.body.results).toEqual([no('MEMBER_NOT_FOUND'), no('EXTERNAL_SHARE_BLOCKED'), no('EXTERNAL_SHARE_BLOCKED', 'DOWNLOAD_BLOCKED')]);
   });
 
   it('registers desktop logins, lets admins trust a device, and decides by it at once', async () => {
