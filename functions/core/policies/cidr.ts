@@ -142,10 +142,6 @@ export class CidrSet {
     this.ranges6 = merged6;
   }
 
-  get size(): number {
-    return this.starts4.length + this.ranges6.length;
-  }
-
   contains(address: IpAddress): boolean {
     if (address.family === 4) {
       const { starts4, ends4 } = this;

@@ -1,4 +1,4 @@
-import { BASIC_SURFACES, POLICY_TYPES, type PoliciesByType, type Policy, type PolicyMember, type PolicyType, type Scope, type Settings } from './model.ts';
+import { appliesWithoutSeat, basicSurfaces, POLICY_TYPES, type PoliciesByType, type Policy, type PolicyMember, type PolicyType, type Scope, type Settings } from './model.ts';
 
 export type EffectiveReason = 'NO_SEAT' | 'DISABLED' | 'OUT_OF_SCOPE' | 'IN_SCOPE';
 export type Effective<T extends PolicyType = PolicyType> = { applies: boolean; reason: EffectiveReason; settings: Settings[T] | null };
@@ -18,14 +18,12 @@ export const holdsSeat = (member: Pick<PolicyMember, 'seat' | 'departed'>): bool
  */
 export const effectivePolicy = <T extends PolicyType>(policy: Policy<T>, member: PolicyMember): Effective<T> => {
   const seat = holdsSeat(member);
-  const visible = policy.type === 'visible-watermark';
-  if (!seat && !visible) return { applies: false, reason: 'NO_SEAT', settings: null };
+  if (!seat && !appliesWithoutSeat(policy.type)) return { applies: false, reason: 'NO_SEAT', settings: null };
   if (!policy.enabled) return { applies: false, reason: 'DISABLED', settings: null };
   if (!covers(policy.scope, member)) return { applies: false, reason: 'OUT_OF_SCOPE', settings: null };
-  if (visible && !seat) {
+  if (!seat) {
     const settings = policy.settings as Settings['visible-watermark'];
-    const basic = { ...settings, surfaces: settings.surfaces.filter((surface) => BASIC_SURFACES.includes(surface)) };
-    return { applies: true, reason: 'IN_SCOPE', settings: basic as Settings[T] };
+    return { applies: true, reason: 'IN_SCOPE', settings: { ...settings, surfaces: basicSurfaces(settings.surfaces) } as Settings[T] };
   }
   return { applies: true, reason: 'IN_SCOPE', settings: policy.settings };
 };

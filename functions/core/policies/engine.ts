@@ -1,7 +1,8 @@
 import { CidrSet, parseIp } from './cidr.ts';
 import { holdsSeat } from './effective.ts';
 import {
-  BASIC_SURFACES,
+  appliesWithoutSeat,
+  basicSurfaces,
   DESKTOP_PLATFORMS,
   MOBILE_PLATFORMS,
   POLICY_TYPES,
@@ -85,7 +86,6 @@ export const decisionFacts = (now: Date, enterpriseElsewhere: ReadonlySet<string
 });
 
 /** Watermark text placeholders, filled per decision. */
-export const TEXT_PLACEHOLDERS = ['{name}', '{memberId}', '{date}'] as const;
 const PLACEHOLDER = /(\{name\}|\{memberId\}|\{date\})/;
 
 export type ClientPolicy = {
@@ -164,7 +164,7 @@ export class PolicyEngine {
       text: visibleSettings.text,
     });
     const seatMark = visibleMark(visibleSettings.surfaces);
-    const basicMark = visibleMark(visibleSettings.surfaces.filter((surface) => BASIC_SURFACES.includes(surface)));
+    const basicMark = visibleMark(basicSurfaces(visibleSettings.surfaces));
     const darkSurfaces = policies['dark-watermark'].settings.surfaces;
     const dark = { surfaces: darkSurfaces, surfaceSet: new Set<string>(darkSurfaces) };
 
@@ -194,8 +194,7 @@ export class PolicyEngine {
       const seat = holdsSeat(member);
       let applying = 0;
       scopes.forEach((scope, i) => {
-        // Without a seat only the visible watermark applies (the basic behaviour).
-        if (!seat && POLICY_TYPES[i] !== 'visible-watermark') return;
+        if (!seat && !appliesWithoutSeat(POLICY_TYPES[i]!)) return;
         const covered =
           scope.all || scope.members.has(member.memberId) || (member.departmentId !== null && scope.departments.has(member.departmentId));
         if (scope.enabled && covered) applying |= 1 << i;

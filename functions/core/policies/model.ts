@@ -21,6 +21,10 @@ export type Surface = (typeof SURFACES)[number];
 /** The visible watermark of a member without a seat (the basic behaviour) shows on these only. */
 export const BASIC_SURFACES: readonly Surface[] = ['chat', 'contacts'];
 
+/** The basic behaviour: without a seat only the visible watermark applies, and only on the basic surfaces. */
+export const appliesWithoutSeat = (type: PolicyType): boolean => type === 'visible-watermark';
+export const basicSurfaces = (surfaces: readonly Surface[]): Surface[] => surfaces.filter((surface) => BASIC_SURFACES.includes(surface));
+
 export const PLATFORMS = ['windows', 'mac', 'linux', 'ios', 'android', 'web'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 /** The `devices` rules and the device registry cover desktop clients on these only. */
