@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -138,6 +139,49 @@ const memory = () => {
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as ReturnType<typeof measureMemory>;
 };
 
+/**
+ * CPU time and run-queue wait (ms, all threads, from /proc/<pid>/task/<tid>/schedstat) of this process
+ * and of its children: DynamoDB Local and the Decisions containers. On a machine shared with others,
+ * wall-clock percentiles follow their load; CPU time per batch does much less. Linux only (null elsewhere).
+ */
+const processTimes = (): Record<string, { cpuMs: number; waitMs: number }> | null => {
+  try {
+    const times = (pid: number) =>
+      readdirSync(`/proc/${pid}/task`).reduce(
+        (sum, tid) => {
+          const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+          return { cpuMs: sum.cpuMs + run! / 1e6, waitMs: sum.waitMs + wait! / 1e6 };
+        },
+        { cpuMs: 0, waitMs: 0 },
+      );
+    const result: Record<string, { cpuMs: number; waitMs: number }> = { 'stack process (router, endpoint, IAM; and this bench client)': times(process.pid) };
+    for (const line of execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).trim().split('\n')) {
+      const [pid, ...args] = line.trim().split(/\s+/);
+      const command = args.join(' ');
+      let name: string | null = null;
+      if (command.includes('DynamoDBLocal.jar')) name = 'DynamoDB Local (JVM)';
+      else if (command.includes('bootstrap.mjs') && /AWS_LAMBDA_FUNCTION_NAME=Decisions/.test(readFileSync(`/proc/${pid}/environ`, 'latin1').replaceAll('\0', '\n'))) name = 'Decisions container';
+      if (!name) continue;
+      const t = times(Number(pid));
+      const before = result[name] ?? { cpuMs: 0, waitMs: 0 };
+      result[name] = { cpuMs: before.cpuMs + t.cpuMs, waitMs: before.waitMs + t.waitMs };
+    }
+    return result;
+  } catch {
+    return null;
+  }
+};
+
+const perBatch = (before: ReturnType<typeof processTimes>, after: ReturnType<typeof processTimes>, batches: number) =>
+  before && after
+    ? Object.fromEntries(
+        Object.entries(after).map(([name, t]) => [
+          name,
+          { cpuMs: +((t.cpuMs - (before[name]?.cpuMs ?? 0)) / batches).toFixed(2), runQueueWaitMs: +((t.waitMs - (before[name]?.waitMs ?? 0)) / batches).toFixed(2) },
+        ]),
+      )
+    : null;
+
 const onLocalStack = async () => {
   const { startLocalStack } = await import('../local/stack.ts');
   const { adminToken, enforcerToken } = await import('../scripts/token.ts');
@@ -201,7 +245,9 @@ const onLocalStack = async () => {
     const withoutLogins = ACTIONS.filter((action) => action !== 'login');
     // First calls compile the corp in each container; they are timed apart.
     const cold = await timedBatches(3, () => requests(100, withoutLogins));
+    const timesBefore = processTimes();
     const batches = await timedBatches(300, () => requests(100, withoutLogins));
+    const cpuPerBatch = perBatch(timesBefore, processTimes(), 300);
     // Desktop logins also register their devices (one UpdateItem per device, in parallel).
     const withLogins = await timedBatches(200, () => requests(100));
     const health = await timedCalls(300, () => fetch(`${stack.url}/health`));
@@ -230,6 +276,7 @@ const onLocalStack = async () => {
       health,
       clientPolicy,
       decisionsBatchOf100: batches,
+      decisionsBatchOf100CpuPerBatch: cpuPerBatch,
       decisionsBatchOf100WithDesktopLogins: withLogins,
       firstBatchesCompilingMs: cold,
       policyChangeVisibleMs: { p50: +sortedDelays[9]!.toFixed(1), max: +sortedDelays.at(-1)!.toFixed(1), decisionsNeeded },

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { LocalFaults } from './faults.ts';
 import type { LocalIam } from './iam.ts';
 import { LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION } from './resources.ts';
@@ -135,15 +135,17 @@ const jsonError = (protocol: string, status: number, type: string, message: stri
  */
 export const startAwsEndpoint = async (options: AwsEndpointOptions, port: number): Promise<{ url: string; server: Server }> => {
   const kmsKey = randomBytes(32);
+  const agent = upstreamAgent();
   const server = createServer(async (request, response) => {
     try {
-      await handle(options, kmsKey, request, response);
+      await handle(options, kmsKey, agent, request, response);
     } catch (error) {
       // A failure after a forwarded answer began can only cut that answer short.
       if (response.headersSent) response.destroy();
       else send(response, jsonError('application/x-amz-json-1.0', 500, 'InternalFailure', String(error)));
     }
   });
+  server.on('close', () => agent.destroy());
   await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
   return { url: `http://127.0.0.1:${port}`, server };
 };
@@ -156,7 +158,7 @@ const send = (response: ServerResponse, answer: Answer) => {
 const denial = (caller: string, check: Check) =>
   `User: ${caller} is not authorized to perform: ${check.action} on resource: ${check.resource} because no identity-based policy allows the ${check.action} action`;
 
-const handle = async (options: AwsEndpointOptions, kmsKey: Buffer, request: IncomingMessage, response: ServerResponse) => {
+const handle = async (options: AwsEndpointOptions, kmsKey: Buffer, agent: Agent, request: IncomingMessage, response: ServerResponse) => {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const credential = credentialOf(request, url);
   const functionId = credential ? options.callers.get(credential.accessKeyId) : undefined;
@@ -188,7 +190,7 @@ const handle = async (options: AwsEndpointOptions, kmsKey: Buffer, request: Inco
     if (denied) return send(response, s3Error(403, 'AccessDenied', functionId ? denial(caller, denied) : 'Access Denied'));
     for (const name of S3_AUTH_PARAMS) url.searchParams.delete(name);
     const { authorization: _signature, host: _host, ...headers } = request.headers;
-    return forward(options.s3Endpoint, request, response, `${url.pathname}${url.search}`, headers);
+    return forward(agent, options.s3Endpoint, request, response, `${url.pathname}${url.search}`, headers);
   }
 
   const body = await readAll(request);
@@ -201,7 +203,7 @@ const handle = async (options: AwsEndpointOptions, kmsKey: Buffer, request: Inco
   if (service === 'dynamodb') {
     const denied = await firstDenied(dynamoChecks(operation, input));
     if (denied) return refuse(denied);
-    return forward(options.dynamoDbEndpoint, request, response, url.pathname, request.headers, body);
+    return forward(agent, options.dynamoDbEndpoint, request, response, url.pathname, request.headers, body);
   }
 
   const answer = async (check: Check, reply: () => Answer) => {
@@ -282,7 +284,18 @@ const handle = async (options: AwsEndpointOptions, kmsKey: Buffer, request: Inco
   }
 };
 
+/**
+ * Connections to DynamoDB Local and s3rver are kept open and reused, as the SDK keeps its own to
+ * AWS: a new TCP connection per call cost both the endpoint and DynamoDB Local's Jetty an accept
+ * and a handshake on every call, time that no AWS call pays. What is forwarded is unchanged.
+ */
+const upstreamAgent = () => new Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 });
+
+/** Hop-by-hop headers (RFC 9110 7.6.1) belong to each connection, not to the forwarded message. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
 const forward = (
+  agent: Agent,
   endpoint: string,
   request: IncomingMessage,
   response: ServerResponse,
@@ -292,11 +305,17 @@ const forward = (
 ): Promise<void> =>
   new Promise((resolve, reject) => {
     const target = new URL(endpoint);
-    const { host: _host, ...rest } = headers;
+    const forwarded: IncomingMessage['headers'] = { host: target.host };
+    for (const [name, value] of Object.entries(headers)) if (name !== 'host' && !HOP_BY_HOP.has(name)) forwarded[name] = value;
+    // A streamed body without a length goes on chunked, as it came.
+    if (headers['transfer-encoding'] && !headers['content-length']) forwarded['transfer-encoding'] = headers['transfer-encoding'];
     const upstream = httpRequest(
-      { host: target.hostname, port: target.port, method: request.method, path, headers: { ...rest, host: target.host } },
+      { host: target.hostname, port: target.port, method: request.method, path, headers: forwarded, agent },
       (answer) => {
-        response.writeHead(answer.statusCode ?? 500, answer.headers);
+        const answered: IncomingMessage['headers'] = {};
+        for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name)) answered[name] = value;
+        if (answer.headers['transfer-encoding'] && !answer.headers['content-length']) answered['transfer-encoding'] = answer.headers['transfer-encoding'];
+        response.writeHead(answer.statusCode ?? 500, answered);
         answer.pipe(response);
         answer.on('end', resolve);
       },

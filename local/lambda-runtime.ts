@@ -114,11 +114,11 @@ export class LocalFunction {
       return this.failed((error as LambdaError).error ?? { errorType: 'Runtime.Unknown', errorMessage: String(error) });
     }
     try {
-      const result = await this.run(container, JSON.parse(payload));
-      if (Buffer.byteLength(JSON.stringify(result)) > SYNC_PAYLOAD_LIMIT) {
+      const resultJson = await this.run(container, payload);
+      if (Buffer.byteLength(resultJson) > SYNC_PAYLOAD_LIMIT) {
         return this.failed({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${SYNC_PAYLOAD_LIMIT} bytes).` });
       }
-      return { ok: true, result };
+      return { ok: true, result: JSON.parse(resultJson) };
     } catch (error) {
       return this.failed((error as LambdaError).error ?? { errorType: 'Runtime.Unknown', errorMessage: String(error) });
     } finally {
@@ -216,17 +216,18 @@ export class LocalFunction {
     return container;
   }
 
-  private run(container: Container, event: unknown): Promise<unknown> {
+  /** Runs one invocation: the event's JSON in, the result's JSON out. */
+  private run(container: Container, payload: string): Promise<string> {
     const { spec } = this;
     const requestId = randomUUID();
     const deadline = Date.now() + spec.timeoutSeconds * 1000;
     return new Promise((resolve, reject) => {
-      const settle = (error: InvokeError | null, result?: unknown) => {
+      const settle = (error: InvokeError | null, result?: string) => {
         clearTimeout(timer);
         container.child.off('message', onMessage);
         container.child.off('exit', onExit);
         if (error) reject(new LambdaError(error));
-        else resolve(result);
+        else resolve(result ?? "null");
       };
       const timer = setTimeout(() => {
         this.stats.timeouts++;
@@ -237,13 +238,13 @@ export class LocalFunction {
         this.retire(container);
         settle({ errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: exit status ${code}` });
       };
-      const onMessage = (message: { type: string; requestId?: string; result?: unknown; error?: InvokeError; maxRssKb?: number }) => {
+      const onMessage = (message: { type: string; requestId?: string; resultJson?: string; error?: InvokeError; maxRssKb?: number }) => {
         if (message.requestId !== requestId) return;
         if ((message.maxRssKb ?? 0) > spec.memoryMb * 1024) {
           this.retire(container);
           return settle({ errorType: 'Runtime.OutOfMemory', errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: signal: killed (peak ${Math.round(message.maxRssKb! / 1024)} MB of ${spec.memoryMb} MB)` });
         }
-        if (message.type === 'result') settle(null, message.result);
+        if (message.type === 'result') settle(null, message.resultJson);
         else settle(message.error ?? { errorType: 'Runtime.Unknown', errorMessage: 'unknown' });
       };
       container.child.on('message', onMessage);
@@ -251,7 +252,7 @@ export class LocalFunction {
       container.child.send({
         type: 'invoke',
         requestId,
-        event,
+        payload,
         deadline,
         clockOffsetMs: this.options.clockOffsetMs(),
         context: {

@@ -91,10 +91,37 @@ const gatewayClaims = (claims: Record<string, unknown>): Record<string, string> 
     ]),
   );
 
+/**
+ * The authorizer's check of a token: signature, algorithm, issuer, audience and required `exp` by
+ * jose once per token; a token seen before is answered from what that check found, with its time
+ * claims (`exp`, `nbf`) checked again against the current time as jose checks them (no clock
+ * tolerance). A token is accepted or refused exactly as a fresh check would, without a signature
+ * verification (a thread-pool round trip in WebCrypto) per request.
+ */
+const jwtVerifier = (authorizer: JwtAuthorizer) => {
+  const key = new TextEncoder().encode(authorizer.secret);
+  const passed = new Map<string, Record<string, unknown>>();
+  return async (token: string): Promise<Record<string, unknown>> => {
+    const known = passed.get(token);
+    if (known) {
+      const now = Math.floor(Date.now() / 1000);
+      if (typeof known.nbf === 'number' && known.nbf > now) throw new Error('not yet valid');
+      if ((known.exp as number) <= now) throw new Error('expired');
+      return known;
+    }
+    const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: authorizer.issuer, audience: authorizer.audience, requiredClaims: ['exp'] });
+    if (passed.size >= 1024) passed.clear();
+    passed.set(token, payload);
+    return payload;
+  };
+};
+const verifiedTokens = new WeakMap<JwtAuthorizer, (token: string) => Promise<Record<string, unknown>>>();
+
 /** Plays API Gateway: matches the route, checks the JWT like the authorizer would, and builds a v2 event. */
 export const apiGateway =
   (routes: LocalRoute[], invoke: RouteInvoke, authorizer: JwtAuthorizer) =>
   async (request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): Promise<boolean> => {
+    const verified = verifiedTokens.get(authorizer) ?? verifiedTokens.set(authorizer, jwtVerifier(authorizer)).get(authorizer)!;
     const candidates = routes.filter((r) => r.pattern.test(url.pathname));
     if (candidates.length === 0) return false;
     const route = candidates.find((r) => r.method === request.method);
@@ -108,14 +135,7 @@ export const apiGateway =
       const token = /^(?:Bearer\s+)?(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
       try {
         if (!token) throw new Error('missing');
-        claims = (
-          await jwtVerify(token, new TextEncoder().encode(authorizer.secret), {
-            algorithms: ['HS256'],
-            issuer: authorizer.issuer,
-            audience: authorizer.audience,
-            requiredClaims: ['exp'],
-          })
-        ).payload;
+        claims = await verified(token);
       } catch {
         sendProblem(response, new Problem(401, 'UNAUTHENTICATED', 'A valid bearer token is required.'));
         return true;

@@ -52,8 +52,10 @@ process.on('message', async (message) => {
     succeed: () => {},
   };
   try {
-    const result = await handler(message.event, context);
-    process.send({ type: 'result', requestId: message.requestId, result: result === undefined ? null : result, maxRssKb: process.resourceUsage().maxRSS });
+    // The event arrives as the JSON text Lambda would hand over, and the result leaves as the JSON text
+    // Lambda would make of it: each crosses the channel as one string, parsed or made once.
+    const result = await handler(JSON.parse(message.payload), context);
+    process.send({ type: 'result', requestId: message.requestId, resultJson: JSON.stringify(result === undefined ? null : result), maxRssKb: process.resourceUsage().maxRSS });
   } catch (error) {
     process.send({ type: 'error', requestId: message.requestId, error: errorOf(error), maxRssKb: process.resourceUsage().maxRSS });
   }
