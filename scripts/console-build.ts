@@ -11,11 +11,11 @@ const ROOT = resolve(import.meta.dirname, '..');
  * `npm run console:build`: the typed client from docs/openapi.json (so an API change breaks this build),
  * the console's own strict type check, then Vite's production build into console/dist.
  */
-export const buildConsole = () => {
+export const buildConsole = (outDir = CONSOLE_DIST) => {
   const bin = (name: string) => join(ROOT, 'node_modules/.bin', name);
   execFileSync(bin('openapi-typescript'), ['docs/openapi.json', '-o', 'console/src/api-schema.d.ts'], { cwd: ROOT, stdio: 'pipe' });
   execFileSync(bin('tsc'), ['-p', 'console', '--noEmit'], { cwd: ROOT, stdio: 'inherit' });
-  execFileSync(bin('vite'), ['build', 'console', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(bin('vite'), ['build', 'console', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], { cwd: ROOT, stdio: 'inherit' });
 };
 
 const newest = (dir: string): number =>
@@ -37,6 +37,11 @@ export const firstLoadJs = () => {
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // `console-build.ts [OUTDIR]`: the CDK asset bundling builds into its own directory.
+  if (process.argv[2]) {
+    buildConsole(resolve(process.argv[2]));
+    process.exit(0);
+  }
   buildConsole();
   const { files, gzipBytes } = firstLoadJs();
   console.log(`console/dist built; first load: ${files.join(', ')}: ${(gzipBytes / 1024).toFixed(1)} KB of JavaScript gzipped (limit 150 KB)`);
