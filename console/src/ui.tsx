@@ -43,9 +43,9 @@ export const ProblemText = ({ error }: { error: unknown }) => {
 
 export const Notice = ({ text }: { text: string | null }) => (text ? <p class="notice" role="status">{text}</p> : null);
 
-export const Section = ({ title, children, id }: { title: string; children: ComponentChildren; id?: string }) => (
-  <section aria-labelledby={id ?? title}>
-    <h2 id={id ?? title}>{title}</h2>
+export const Section = ({ title, children, id }: { title: string; children: ComponentChildren; id: string }) => (
+  <section id={id} aria-labelledby={`${id}-title`}>
+    <h2 id={`${id}-title`}>{title}</h2>
     {children}
   </section>
 );
