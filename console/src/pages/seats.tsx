@@ -4,7 +4,7 @@ import { ids, Loading, Notice, ProblemText, Section, useLoad, useMinute, type Pa
 
 /** Time left until `until`, to the minute (a seat is revocable until, not at, that minute). */
 const countdown = (lang: Lang, until: string, now: number) => {
-  const minutes = Math.max(0, Math.ceil((Date.parse(until) - now) / 60_000));
+  const minutes = Math.max(0, Math.floor((Date.parse(until) - now) / 60_000));
   const d = Math.floor(minutes / 1440);
   const h = Math.floor((minutes % 1440) / 60);
   const m = minutes % 60;
