@@ -67,6 +67,7 @@ export const Invoices = ({ api, corpId }: PageProps) => {
       </Section>
 
       <Section title={t('inv.list')} id="invoices">
+        <button type="button" class="secondary" onClick={() => void invoices.reload()}>{t('common.refresh')}</button>
         <ProblemText error={invoices.error} />
         {!invoices.data ? <Loading /> : invoices.data.items.length === 0 ? <p>{t('common.none')}</p> : (
           <table>

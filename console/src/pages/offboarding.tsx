@@ -82,6 +82,7 @@ export const Offboarding = ({ api, corpId }: PageProps) => {
       <Notice text={notice} />
       <ProblemText error={problem} />
       <Section title={t('off.handovers')} id="handovers">
+        <button type="button" class="secondary" onClick={() => void handovers.reload()}>{t('common.refresh')}</button>
         <ProblemText error={handovers.error} />
         {!handovers.data ? <Loading /> : list.length === 0 ? <p>{t('common.none')}</p> : (
           <table>
