@@ -40,7 +40,8 @@ export const Offboarding = ({ api, corpId }: PageProps) => {
   const handovers = useLoad(
     () => api.GET('/corps/{corpId}/handovers', { params: { path: { corpId }, query: { limit: 200 } } }),
     [corpId],
-    { every: 1500, while: (page) => page.items.some((h) => h.status === 'running') },
+    // A live page: departures start handovers at any time (HR's webhook answers before the handover is planned).
+    { every: 2000, while: () => true },
   );
   const [auto, setAuto] = useState(true);
   const [fallback, setFallback] = useState('');
