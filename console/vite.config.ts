@@ -7,4 +7,10 @@ export default defineConfig({
   base: '/console/',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', sourcemap: false },
+  // `npm run console:dev`: Vite's dev server in front of a running `npm start` (STEWARD_URL, default port 3000).
+  server: {
+    proxy: Object.fromEntries(
+      ['/corps', '/local', '/console/config.json'].map((path) => [path, { target: process.env.STEWARD_URL ?? 'http://127.0.0.1:3000', changeOrigin: true }]),
+    ),
+  },
 });
