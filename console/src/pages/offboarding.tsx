@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { formatTime, useI18n } from '../i18n.ts';
 import { Loading, Notice, ProblemText, Section, useLoad, type PageProps } from '../ui.tsx';
@@ -92,8 +93,8 @@ export const Offboarding = ({ api, corpId }: PageProps) => {
               {list.map((h) => {
                 const done = TYPES.reduce((n, type) => n + h.counts[type].transferred + h.counts[type].failed + h.counts[type].skipped, 0);
                 return (
-                  <>
-                    <tr key={h.handoverId} data-handover={h.handoverId} data-status={h.status}>
+                  <Fragment key={h.handoverId}>
+                    <tr data-handover={h.handoverId} data-status={h.status}>
                       <td>{h.fromMemberId}</td>
                       <td>{h.toMemberId ?? '—'}</td>
                       <td>{t(`mode.${h.mode}`)}</td>
@@ -120,9 +121,9 @@ export const Offboarding = ({ api, corpId }: PageProps) => {
                       </td>
                     </tr>
                     {open === h.handoverId && h.reportUrl && (
-                      <tr key={`${h.handoverId}-report`}><td colSpan={7}><Report url={h.reportUrl} /></td></tr>
+                      <tr><td colSpan={7}><Report url={h.reportUrl} /></td></tr>
                     )}
-                  </>
+                  </Fragment>
                 );
               })}
             </tbody>
