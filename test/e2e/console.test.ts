@@ -178,7 +178,9 @@ describe('admin console in Chromium', () => {
     await editor.getByLabel('Members (comma-separated)').fill('m-1');
     await editor.getByLabel('blockDownload').check();
     await editor.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toContain('Saved as version 1');
+    // The outcome, or the problem explained (which then shows in the failure).
+    const outcome = editor.locator('[role="status"], [role="alert"]').first();
+    await expect.poll(() => outcome.textContent({ timeout: 1_000 }).catch(() => null), { timeout: 60_000 }).toContain('Saved as version 1');
     await expect.poll(() => editor.textContent()).toContain('Version history');
 
     const effective = async (memberId: string) => {

@@ -18,7 +18,8 @@ const SettingField = ({ name, value, onChange }: { name: string; value: unknown;
   return <label>{name}<input name={name} value={String(value ?? '')} onInput={(e) => onChange(e.currentTarget.value)} /></label>;
 };
 
-const Editor = ({ api, corpId, policy, saved }: PageProps & { policy: Policy; saved: () => void }) => {
+/** `notice` lives in the page: saving bumps the version, which mounts a fresh editor for it. */
+const Editor = ({ api, corpId, policy, saved, notice }: PageProps & { policy: Policy; saved: (version: number) => void; notice: string | null }) => {
   const { lang, t } = useI18n();
   const type = policy.type as 'devices';
   const [enabled, setEnabled] = useState(policy.enabled);
@@ -27,7 +28,6 @@ const Editor = ({ api, corpId, policy, saved }: PageProps & { policy: Policy; sa
   const [departmentIds, setDepartmentIds] = useState('all' in policy.scope ? '' : (policy.scope.departmentIds ?? []).join(', '));
   const [settings, setSettings] = useState<Record<string, unknown>>(policy.settings);
   const [problem, setProblem] = useState<unknown>(undefined);
-  const [notice, setNotice] = useState<string | null>(null);
   const versions = useLoad(() => api.GET('/corps/{corpId}/policies/{type}/versions', { params: { path: { corpId, type } } }), [corpId, type, policy.version]);
 
   const save = async (event: Event) => {
@@ -41,8 +41,7 @@ const Editor = ({ api, corpId, policy, saved }: PageProps & { policy: Policy; sa
       },
     });
     setProblem(error);
-    setNotice(data ? t('pol.savedVersion', { v: data.version }) : null);
-    if (data) saved();
+    if (data) saved(data.version);
   };
 
   return (
@@ -128,6 +127,7 @@ export const Policies = ({ api, corpId }: PageProps) => {
   const { lang, t } = useI18n();
   const policies = useLoad(() => api.GET('/corps/{corpId}/policies', { params: { path: { corpId } } }), [corpId]);
   const [selected, setSelected] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   useEffect(() => {
     if (!selected && policies.data?.items[0]) setSelected(policies.data.items[0].type);
   }, [policies.data]);
@@ -147,14 +147,14 @@ export const Policies = ({ api, corpId }: PageProps) => {
                   <td>{'all' in p.scope ? t('pol.scopeAll') : [...(p.scope.memberIds ?? []), ...(p.scope.departmentIds ?? [])].join(', ') || '—'}</td>
                   <td>{p.version}</td>
                   <td>{formatTime(lang, p.changedAt)}</td>
-                  <td><button type="button" aria-label={`${t('pol.edit')} ${t(`policy.${p.type}`)}`} onClick={() => setSelected(p.type)}>{t('pol.edit')}</button></td>
+                  <td><button type="button" aria-label={`${t('pol.edit')} ${t(`policy.${p.type}`)}`} onClick={() => (setSelected(p.type), setNotice(null))}>{t('pol.edit')}</button></td>
                 </tr>
               ))}
             </tbody>
           </table>
         )}
       </Section>
-      {policy && <Editor key={`${policy.type}-${policy.version}`} api={api} corpId={corpId} policy={policy} saved={() => void policies.reload()} />}
+      {policy && <Editor key={`${policy.type}-${policy.version}`} api={api} corpId={corpId} policy={policy} notice={notice} saved={(version) => (setNotice(t('pol.savedVersion', { v: version })), void policies.reload())} />}
       <Effective api={api} corpId={corpId} />
     </>
   );
