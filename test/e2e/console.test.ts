@@ -16,7 +16,8 @@ import { client } from '../integration/client.ts';
  * admin does goes through the pages. axe-core checks every page; screenshots go to docs/console/.
  */
 const CHROMIUM = process.env.STEWARD_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = resolve('docs/console');
+// Screenshots land in .steward-local/ on every run; STEWARD_CONSOLE_SCREENSHOTS=docs/console refreshes the docs' copies.
+const SHOTS = resolve(process.env.STEWARD_CONSOLE_SCREENSHOTS ?? '.steward-local/console-screenshots');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PAGES = ['seats', 'offboarding', 'invoices', 'policies', 'devices', 'leak', 'file-log'] as const;
 const NAV: Record<(typeof PAGES)[number], { 'zh-CN': string; en: string }> = {
@@ -34,6 +35,7 @@ let api: ReturnType<typeof client>;
 let browser: Browser;
 
 beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
   ensureConsoleBuilt();
   stack = await startLocalStack({ runtime: 'sources' });
   api = client(stack.url);
