@@ -1,9 +1,9 @@
-import { CfnStage, HttpApi, HttpMethod, HttpNoneAuthorizer, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 /** `jwt`: behind the JWT authorizer (admin and enforcer tokens; the handler checks the role and corp). */
@@ -16,9 +16,21 @@ export type RouteSpec = { method: HttpMethod; path: string; fn: IFunction; jwt: 
 export class Api extends Construct {
   readonly httpApi: HttpApi;
 
-  constructor(scope: Construct, id: string, props: { issuer: string; audience: string; routes: RouteSpec[] }) {
+  constructor(scope: Construct, id: string, props: { issuer: string; audience: string; routes: RouteSpec[]; corsOrigins?: string[] }) {
     super(scope, id);
-    this.httpApi = new HttpApi(this, 'HttpApi', { createDefaultStage: true });
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      createDefaultStage: true,
+      // The admin console, on its own origin, calls the API from the browser with a bearer token (no cookies).
+      ...(props.corsOrigins && {
+        corsPreflight: {
+          allowOrigins: props.corsOrigins,
+          allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
+          allowHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match'],
+          exposeHeaders: ['etag'],
+          maxAge: Duration.hours(1),
+        },
+      }),
+    });
     const jwt: IHttpRouteAuthorizer = new HttpJwtAuthorizer('AdminJwt', props.issuer, {
       jwtAudience: [props.audience],
     });

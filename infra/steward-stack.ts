@@ -44,14 +44,19 @@ const assetServiceUrls = (scope: Construct): Record<string, string> =>
 
 /** Composes storage, functions, workflows and the API; IAM grants are per function and per resource. */
 export class StewardStack extends Stack {
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  readonly apiUrl: string;
+  readonly issuer: string;
+  readonly audience: string;
+
+  /** `consoleOrigin`: where the admin console is served (its CloudFront domain), allowed by CORS on the API and the documents bucket. */
+  constructor(scope: Construct, id: string, props: StackProps & { consoleOrigin?: string } = {}) {
     super(scope, id, props);
     const issuer = new CfnParameter(this, 'AdminJwtIssuer', {
       description: 'Issuer (iss) of admin JWTs; its /.well-known/openid-configuration must be reachable.',
     });
     const audience = new CfnParameter(this, 'AdminJwtAudience', { description: 'Audience (aud) of admin JWTs.' });
 
-    const { table, bucket } = new Storage(this, 'Storage');
+    const { table, bucket } = new Storage(this, 'Storage', { ...(props.consoleOrigin && { consoleOrigin: props.consoleOrigin }) });
     const data = { TABLE_NAME: table.tableName };
     const documents = { ...data, DOCUMENTS_BUCKET: bucket.bucketName };
 
@@ -244,6 +249,7 @@ export class StewardStack extends Stack {
     const api = new Api(this, 'Api', {
       issuer: issuer.valueAsString,
       audience: audience.valueAsString,
+      ...(props.consoleOrigin && { corsOrigins: [props.consoleOrigin] }),
       routes: [
         { method: HttpMethod.GET, path: '/health', fn: health, jwt: false },
         { method: HttpMethod.POST, path: '/webhooks/billing', fn: billing, jwt: false },
@@ -304,6 +310,9 @@ export class StewardStack extends Stack {
       reason: 'Invoice PDFs are one object per invoice under invoices/; the grant covers that prefix only.',
     });
     new CfnOutput(this, 'ApiUrl', { value: api.httpApi.apiEndpoint });
+    this.apiUrl = api.httpApi.apiEndpoint;
+    this.issuer = issuer.valueAsString;
+    this.audience = audience.valueAsString;
   }
 
   /** Findings that come from AWS-managed building blocks, each with its reason. */

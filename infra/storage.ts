@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 /** The single table (key design in docs/data-model.md) and the bucket for reports and invoice PDFs. */
@@ -8,7 +8,8 @@ export class Storage extends Construct {
   readonly table: TableV2;
   readonly bucket: Bucket;
 
-  constructor(scope: Construct, id: string) {
+  /** `consoleOrigin`: the admin console's origin, which reads handover reports through their presigned links. */
+  constructor(scope: Construct, id: string, props: { consoleOrigin?: string } = {}) {
     super(scope, id);
     this.table = new TableV2(this, 'Table', {
       partitionKey: { name: 'PK', type: AttributeType.STRING },
@@ -54,6 +55,7 @@ export class Storage extends Construct {
         { prefix: 'uploads/', expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) },
         { prefix: 'marked/', expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) },
       ],
+      ...(props.consoleOrigin && { cors: [{ allowedMethods: [HttpMethods.GET], allowedOrigins: [props.consoleOrigin], allowedHeaders: [], maxAge: 600 }] }),
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

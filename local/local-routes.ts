@@ -4,6 +4,7 @@ import { formatInstant, parseDurationMs } from '#core/time';
 import { Problem } from '#commons/problem';
 import { clockRequest } from '#commons/schemas';
 import { validate } from '#commons/http';
+import { adminToken } from '../scripts/token.ts';
 import type { ControllableClock } from './clock.ts';
 import type { LocalStepFunctions } from './step-functions.ts';
 import type { RecordingAlerts } from './alerts.ts';
@@ -26,12 +27,14 @@ const faultRequest = z.strictObject({
   hang: z.boolean().optional(),
 });
 
+const signInRequest = z.strictObject({ corpId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'Must match ^[A-Za-z0-9_.:-]{1,64}$'), sub: z.string().min(1).max(64).optional() });
+
 const json = (response: ServerResponse, status: number, body: unknown) => {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
 };
 
-/** `/local/*`: the movable clock, the executions' event logs, the schedules, the alerts raised, the functions' cold starts and injected faults. Absent on AWS. */
+/** `/local/*`: the console's sign-in, the movable clock, the executions' event logs, the schedules, the alerts raised, the functions' cold starts and injected faults. Absent on AWS. */
 export const localRoutes =
   ({ clock, stepFunctions, scheduler, alerts, functions, denials, faults }: {
     clock: ControllableClock;
@@ -45,6 +48,12 @@ export const localRoutes =
   async (request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): Promise<boolean> => {
     if (url.pathname === '/local/clock' && request.method === 'GET') {
       json(response, 200, { now: formatInstant(clock.now()) });
+      return true;
+    }
+    if (url.pathname === '/local/sign-in' && request.method === 'POST') {
+      // The console's local sign-in: an admin token for the chosen corp, as `npm run token` prints.
+      const { corpId, sub } = validate(signInRequest, parsedJson(body));
+      json(response, 200, { token: await adminToken(corpId, sub ?? 'console-admin') });
       return true;
     }
     if (url.pathname === '/local/schedules' && request.method === 'GET') {

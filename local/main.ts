@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 process.env.STEWARD_LOG_FORMAT ??= process.stdout.isTTY ? 'readable' : 'json';
 const { startLocalStack } = await import('./stack.ts');
 const { adminToken } = await import('../scripts/token.ts');
+const { ensureConsoleBuilt } = await import('../scripts/console-build.ts');
+// The admin console at /console/, built from console/ when its sources changed since the last build.
+ensureConsoleBuilt();
 
 /**
  * `npm start`: synthesise (bundling only what changed) and run every function's bundle in its own
@@ -29,6 +32,8 @@ console.log(`
 Steward local stack on ${stack.url}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   (${values.sources ? 'handlers in-process' : `${stack.functions.size} functions from their bundles, each in its own containers`};
    DynamoDB Local, s3rver, aws-local-stepfunctions; IAM checked per function: see README "Local fidelity")
+
+Admin console: ${stack.url}/console/  (sign in locally with a corp id)
 
 Admin token for corp acme (npm run token -- --corp acme):
   export TOKEN=${token}

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import S3rver from 's3rver';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Problem } from '#commons/problem';
 import { signingKeys } from '#commons/webhook-signature';
 import { localRoutes } from './local-routes.ts';
+import { consoleSite } from './console.ts';
 import { readAssembly, synthesizeAssembly, type AssemblyFunction } from './assembly.ts';
 import { buildApp } from '../infra/app.ts';
 import { ENTRY_METADATA } from '../infra/functions.ts';
@@ -180,6 +181,22 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     });
 
     const port = options.port ?? (await freePort());
+    // A bucket the console reads from (handover reports) allows the console's origin: on AWS its CloudFront
+    // domain, here the local stack's own origin, which serves /console/.
+    const s3Cors = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    for (const [logicalId, bucket] of resourcesOfType(template, 'AWS::S3::Bucket')) {
+      const rules = bucket.Properties?.CorsConfiguration?.CorsRules as { AllowedMethods: string[]; AllowedHeaders?: string[]; MaxAge?: number }[] | undefined;
+      if (!rules) continue;
+      await s3Cors.send(
+        new PutBucketCorsCommand({
+          Bucket: resources.ref(logicalId),
+          CORSConfiguration: {
+            CORSRules: rules.map((rule) => ({ AllowedMethods: rule.AllowedMethods, AllowedHeaders: rule.AllowedHeaders, MaxAgeSeconds: rule.MaxAge, AllowedOrigins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`] })),
+          },
+        }),
+      );
+    }
+    s3Cors.destroy();
     const functions = new Map<string, LocalFunction>();
     let invokeFunction: (functionId: string, event: unknown) => Promise<InvokeResult>;
     if (runtime === 'bundles') {
@@ -247,12 +264,15 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     });
 
     const api = apiGateway(routesOf(template), invoke as RouteInvoke, { secret: jwt.secret, issuer: jwt.issuer, audience: [jwt.audience] });
+    // Handover reports and invoice PDFs are presigned S3 links: the console fetches reports from s3rver.
+    const site = consoleSite({ connect: [s3Endpoint] });
     const server: Server = createServer(async (request, response) => {
       const url = new URL(request.url ?? '/', 'http://localhost');
       try {
         const body = await readBody(request);
         if (await localRoutes({ clock, stepFunctions: stepFunctions!, scheduler, alerts, functions, denials, faults })(request, response, url, body)) return;
         if (await api(request, response, url, body)) return;
+        if (await site(request, response, url)) return;
         sendProblem(response, new Problem(404, 'NOT_FOUND', `No route for ${url.pathname}.`));
       } catch (error) {
         sendProblem(response, error instanceof Problem ? error : new Problem(500, 'INTERNAL', String(error)));

@@ -5,9 +5,18 @@ import { MAX_IMAGE_PIXELS } from '#core/watermark/pixels';
 import { POLICY_TYPES } from '#core/policies/model';
 
 const schema = (t: z.ZodType) => z.toJSONSchema(t, { io: 'input', unrepresentable: 'any' });
+/** The extras some codes carry beside the problem's fields (clients, the console among them, explain them in words). */
+const problemExtras = s.problem.extend({
+  available: z.number().optional().describe('SEATS_EXHAUSTED: seats available now'),
+  revocableUntil: z.string().optional().describe('REVOCATION_LOCKED: the instant the seat stopped being revocable'),
+  invoiceId: z.string().optional().describe('INVOICE_EXISTS: the invoice already requested or issued'),
+  handoverId: z.string().optional().describe('HANDOVER_RUNNING: the handover running'),
+  reason: z.string().optional().describe('NO_RECIPIENT: why nobody could be resolved'),
+  currentVersion: z.number().optional().describe('VERSION_MISMATCH: the version in force'),
+});
 const problemResponse = (description: string) => ({
   description,
-  content: { 'application/problem+json': { schema: schema(s.problem) } },
+  content: { 'application/problem+json': { schema: schema(problemExtras) } },
 });
 const ok = (status: string, t: z.ZodType | null, description = 'OK') => ({
   [status]: t ? { description, content: { 'application/json': { schema: schema(t) } } } : { description },

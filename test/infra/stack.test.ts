@@ -131,3 +131,57 @@ describe('Steward stack', () => {
     expect(actions.filter((a) => !/^(dynamodb|xray):/.test(a))).toEqual([]);
   });
 });
+
+describe('console site', () => {
+  const assembly = app.synth();
+  const site = Template.fromJSON(assembly.getStackByName('StewardConsoleSite').template);
+  const deployment = Template.fromJSON(assembly.getStackByName('StewardConsole').template);
+
+  it('serves the console from a private bucket through CloudFront with origin access control', () => {
+    site.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    site.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'site/' }),
+    });
+    site.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' })]) },
+    });
+    site.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: 'console/index.html',
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https' }),
+        // SPA routing: any path the bucket does not hold answers the app.
+        CustomErrorResponses: [
+          { ErrorCode: 403, ResponseCode: 200, ResponsePagePath: '/console/index.html', ErrorCachingMinTTL: 10 },
+          { ErrorCode: 404, ResponseCode: 200, ResponsePagePath: '/console/index.html', ErrorCachingMinTTL: 10 },
+        ],
+        Logging: Match.objectLike({ Prefix: 'cloudfront/' }),
+      }),
+    });
+  });
+
+  it('sets security headers with a Content-Security-Policy allowing only its own scripts', () => {
+    const policy = Object.values(site.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]!;
+    const headers = policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const csp = JSON.stringify(headers.ContentSecurityPolicy.ContentSecurityPolicy);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(headers.StrictTransportSecurity).toMatchObject({ AccessControlMaxAgeSec: 31_536_000, Override: true });
+    expect(headers.FrameOptions).toEqual({ FrameOption: 'DENY', Override: true });
+    expect(headers.ContentTypeOptions).toEqual({ Override: true });
+  });
+
+  it('deploys the built console with its OpenID Connect config and invalidates the entry points', () => {
+    deployment.resourceCountIs('Custom::CDKBucketDeployment', 1);
+    deployment.hasResourceProperties('Custom::CDKBucketDeployment', { DistributionPaths: ['/console/index.html', '/console/config.json'], Prune: true });
+  });
+
+  it("allows the console's origin, and no other, on the HTTP API and the documents bucket", () => {
+    const origin = { 'Fn::Join': ['', ['https://', { 'Fn::ImportValue': Match.stringLikeRegexp('^StewardConsoleSite:.*DomainName') }]] };
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: [origin], AllowHeaders: Match.arrayWith(['authorization', 'if-match']) }),
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', { CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: ['GET'], AllowedOrigins: [origin] })] } });
+  });
+});
