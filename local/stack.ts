@@ -7,7 +7,7 @@ import S3rver from 's3rver';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Problem } from '#commons/problem';
-import { signingKeys } from '#commons/webhook-signature';
+import { LOCAL_FILES_SECRET, signingKeys } from '#commons/webhook-signature';
 import { localRoutes } from './local-routes.ts';
 import { readAssembly, synthesizeAssembly, type AssemblyFunction } from './assembly.ts';
 import { buildApp } from '../infra/app.ts';
@@ -89,13 +89,15 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
   env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
   for (const source of ['billing', 'hr', 'assets']) env[`STEWARD_${source.toUpperCase()}_WEBHOOK_SECRET`] ??= defaultSecret(`${source}-webhook`);
+  // The contract publishes this one (18 bytes); signingKeys accepts it, and no other short key, for the files source.
+  env.STEWARD_FILES_WEBHOOK_SECRET ??= LOCAL_FILES_SECRET;
   env.STEWARD_ASSET_SERVICE_SECRET ??= defaultSecret('asset-service');
   env.STEWARD_INVOICE_PROVIDER_SECRET ??= defaultSecret('invoice-provider');
   // A weak secret stops the stack before anything starts, naming the variable.
   for (const [name, value] of Object.entries(env)) {
     if (!/^STEWARD_\w+_SECRET$/.test(name) || name === 'STEWARD_ADMIN_JWT_SECRET') continue;
     try {
-      signingKeys(value ?? '');
+      signingKeys(value ?? '', { source: name === 'STEWARD_FILES_WEBHOOK_SECRET' ? 'files' : undefined });
     } catch (error) {
       throw new Error(`${name}: ${(error as Error).message}`);
     }
