@@ -67,6 +67,10 @@ export type LocalStack = {
   url: string;
   /** DynamoDB Local itself, behind no role: for tests that look at what was (not) written. */
   dynamoDbEndpoint: string;
+  /** s3rver itself, behind no role (path-style). */
+  s3Endpoint: string;
+  /** The local name of the template's resource whose logical id starts with `logicalIdPrefix` (tables, buckets). */
+  resourceName: (logicalIdPrefix: string) => string;
   /** AWS calls that reached the local endpoint, by `service:Operation` (`dynamodb:Query`, `s3:GET`...). */
   awsCalls: Map<string, number>;
   /** Calls that a function's role did not allow, oldest first. */
@@ -268,6 +272,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     return {
       url: `http://127.0.0.1:${port}`,
       dynamoDbEndpoint: dynamo.endpoint,
+      s3Endpoint,
+      resourceName: (prefix) => resources.ref(Object.keys(template.Resources).find((id) => id.startsWith(prefix))!),
       denials,
       awsCalls,
       clock,

@@ -1,6 +1,9 @@
 import { monotonicFactory } from 'ulid';
 import {
   chainSegment,
+  compareCopies,
+  verifyChain,
+  type Finding,
   csvHeader,
   csvRow,
   dayHead,
@@ -121,3 +124,31 @@ export const fileLogDigest = async (ports: Pick<Ports, 'fileLog'>, corpId: strin
   day,
   ...dayHead(corpId, day, await ports.fileLog.seals(corpId, day)),
 });
+
+export type DayVerdict = { corpId: string; day: string; count: number; headHash: string; finding: (Finding & { store: 'hot store' | 'archive' }) | null };
+
+/**
+ * Checks a corp-day end to end. The archive's seals (written first, locked on AWS) are the reference:
+ * the hot store's events and the archive's must each chain to them, agree with each other, and the
+ * hot store's seals (which the digest route reads) must match them.
+ */
+export const verifyFileLogDay = async (ports: Pick<Ports, 'fileLog' | 'fileArchive'>, corpId: string, day: string): Promise<DayVerdict> => {
+  const [archiveSeals, hotSeals, hot, archived] = await Promise.all([
+    ports.fileArchive.seals(corpId, day),
+    ports.fileLog.seals(corpId, day),
+    ports.fileLog.dayEvents(corpId, day),
+    ports.fileArchive.dayEvents(corpId, day),
+  ]);
+  const inHot = verifyChain(corpId, day, archiveSeals, hot);
+  const inArchive = verifyChain(corpId, day, archiveSeals, archived, { inWrittenOrder: true });
+  const sealed = new Map(archiveSeals.map((seal) => [seal.segment, seal]));
+  const forgedSeal = hotSeals.find((seal) => sealed.get(seal.segment)?.head !== seal.head || sealed.get(seal.segment)?.count !== seal.count);
+  const finding: DayVerdict['finding'] = inHot
+    ? { ...inHot, store: 'hot store' }
+    : inArchive
+      ? { ...inArchive, store: 'archive' }
+      : forgedSeal
+        ? { segment: forgedSeal.segment, position: -1, eventId: null, problem: `the seal of segment ${forgedSeal.segment} differs from the archive's`, store: 'hot store' }
+        : ((f) => (f ? { ...f, store: 'hot store' as const } : null))(compareCopies(hot, archived));
+  return { corpId, day, ...dayHead(corpId, day, archiveSeals), finding };
+};
