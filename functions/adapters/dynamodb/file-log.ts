@@ -79,7 +79,8 @@ export class DynamoFileLog implements FileLog {
       new UpdateCommand({
         TableName: fileLogTable(),
         Key: { PK: chainPartition(corpId, day), SK: 'COUNTER' },
-        UpdateExpression: 'ADD segments :one SET expiresAt = if_not_exists(expiresAt, :expires)',
+        UpdateExpression: 'ADD #segments :one SET expiresAt = if_not_exists(expiresAt, :expires)',
+        ExpressionAttributeNames: { '#segments': 'segments' },
         ExpressionAttributeValues: { ':one': 1, ':expires': expiresAt(`${day}T23:59:59Z`) },
         ReturnValues: 'UPDATED_NEW',
       }),
