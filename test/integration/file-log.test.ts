@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -88,13 +88,15 @@ const files = (body: unknown, id?: string) => api.webhook('files', body, id);
 const digest = async (corpId = CORP, day = DAY) => (await api.admin(corpId, 'GET', `/corps/${corpId}/file-events/digests?day=${day}`)).body;
 const list = async (query: string, corpId = CORP) => api.admin(corpId, 'GET', `/corps/${corpId}/file-events${query}`);
 
-const verify = (corp = CORP, day = DAY) => {
-  const run = spawnSync('node_modules/.bin/tsx', ['scripts/audit-verify.ts', '--corp', corp, '--day', day, '--table', table, '--bucket', bucket, '--dynamodb', stack.dynamoDbEndpoint, '--s3', stack.s3Endpoint], {
-    encoding: 'utf8',
-    env: { ...process.env, AWS_REGION: 'cn-north-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' },
+/** Runs `npm run audit:verify`'s script against this stack (asynchronously: s3rver runs in this process). */
+const verify = (corp = CORP, day = DAY) =>
+  new Promise<{ code: number; out: string }>((resolve) => {
+    const args = ['scripts/audit-verify.ts', '--corp', corp, '--day', day, '--table', table, '--bucket', bucket, '--dynamodb', stack.dynamoDbEndpoint, '--s3', stack.s3Endpoint];
+    const env = { ...process.env, AWS_REGION: 'cn-north-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+    execFile('node_modules/.bin/tsx', args, { env, timeout: 120_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
+    );
   });
-  return { code: run.status, out: `${run.stdout}${run.stderr}` };
-};
 
 describe('file events ingestion', () => {
   it('keeps only events of members in file-leak-prevention scope at occurredAt: 202 with the counts', async () => {
@@ -130,7 +132,7 @@ describe('file events ingestion', () => {
     const batch = Array.from({ length: 500 }, (_, i) => event(100 + i, i % 2 ? 'alice' : 'bob', `10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`, { fileId: 'bulk' }));
     expect(await files({ events: batch })).toMatchObject({ status: 202, body: { accepted: 500, ignored: 0 } });
     expect((await digest()).count).toBe(504);
-    expect(verify()).toMatchObject({ code: 0 });
+    expect(await verify()).toMatchObject({ code: 0 });
   });
 });
 
@@ -186,17 +188,17 @@ describe('tamper evidence: npm run audit:verify', () => {
   const expectCaught = async (tamper: () => Promise<() => Promise<void>>, named: string | RegExp) => {
     const restore = await tamper();
     try {
-      const { code, out } = verify();
+      const { code, out } = await verify();
       expect(code).toBe(1);
       expect(out).toMatch(typeof named === 'string' ? new RegExp(`first bad event ${named}\\b`) : named);
     } finally {
       await restore();
     }
-    expect(verify().code).toBe(0);
+    expect((await verify()).code).toBe(0);
   };
 
-  it('passes an untouched day and names its count and head', () => {
-    const { code, out } = verify();
+  it('passes an untouched day and names its count and head', async () => {
+    const { code, out } = await verify();
     expect(code).toBe(0);
     expect(out).toMatch(/OK fl-a 2026-06-01: 504 events, head [0-9a-f]{64}/);
   });
