@@ -38,6 +38,18 @@ export type SeatSpan = { from: Instant; until: Instant | null };
 
 const ms = (instant: Instant) => Date.parse(instant);
 
+/**
+ * Pairs the seat ledger's grants (`seatsFrom`) with its releases (`seatsUntil`), in order. The history
+ * began with issue 16: releases before the first recorded grant closed seats granted earlier (their
+ * start unknown, so dropped), and a seat held now with no open recorded grant counts from `heldSince`.
+ */
+export const seatSpans = (from: readonly Instant[], until: readonly Instant[], heldSince: Instant | null): SeatSpan[] => {
+  const unrecorded = from.length > 0 ? until.filter((release) => ms(release) < ms(from[0]!)).length : until.length;
+  const spans = from.map((start, i) => ({ from: start, until: until[i + unrecorded] ?? null }));
+  if (heldSince !== null && spans.every((span) => span.until !== null)) spans.push({ from: heldSince, until: null });
+  return spans;
+};
+
 export const heldSeatAt = (spans: readonly SeatSpan[], at: Instant): boolean =>
   spans.some((span) => ms(span.from) <= ms(at) && (span.until === null || ms(at) < ms(span.until)));
 

@@ -9,6 +9,7 @@ import {
   inFileLeakScopeAt,
   policyInForceAt,
   queryFor,
+  seatSpans,
   verifyChain,
   type FileEvent,
 } from '#core/file-log';
@@ -48,6 +49,19 @@ describe('in file-leak-prevention scope at t', () => {
     expect(heldSeatAt(member.seatSpans, '2026-06-01T05:59:59Z')).toBe(false);
     expect(heldSeatAt(member.seatSpans, '2026-06-01T18:00:00Z')).toBe(false);
     expect(heldSeatAt([{ from: '2026-06-01T06:00:00Z', until: null }], '2030-01-01T00:00:00Z')).toBe(true);
+  });
+
+  it("pairs the ledger's grants and releases, with seats from before the history began", () => {
+    expect(seatSpans(['2026-06-01T06:00:00Z', '2026-06-02T06:00:00Z'], ['2026-06-01T18:00:00Z'], '2026-06-02T06:00:00Z')).toEqual([
+      { from: '2026-06-01T06:00:00Z', until: '2026-06-01T18:00:00Z' },
+      { from: '2026-06-02T06:00:00Z', until: null },
+    ]);
+    // Held before the history began: counts from its own allocatedAt.
+    expect(seatSpans([], [], '2026-05-01T00:00:00Z')).toEqual([{ from: '2026-05-01T00:00:00Z', until: null }]);
+    // Granted before the history, released after, granted again: the first release closes the unrecorded seat.
+    expect(seatSpans(['2026-06-03T00:00:00Z'], ['2026-06-02T00:00:00Z'], '2026-06-03T00:00:00Z')).toEqual([{ from: '2026-06-03T00:00:00Z', until: null }]);
+    // An undone grant closes where it opened: held at no instant.
+    expect(heldSeatAt(seatSpans(['2026-06-01T06:00:00Z'], ['2026-06-01T06:00:00Z'], null), '2026-06-01T06:00:00Z')).toBe(false);
   });
 
   it('uses the policy version in force at t, with fractional instants compared as instants', () => {

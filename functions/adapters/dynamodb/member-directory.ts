@@ -1,5 +1,5 @@
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SeatSpan } from '#core/file-log';
+import { seatSpans } from '#core/file-log';
 import type { Instant } from '#core/time';
 import type { Member, MemberDirectory, MemberProfile, ScheduledDeparture } from '#ports/stores';
 import { bumpPolicyEpoch, conditionally, corpKey, memberKey, tableName } from './table.ts';
@@ -12,17 +12,6 @@ export type MemberItem = Omit<Member, 'status' | 'seatSpans'> & {
   seatsUntil?: Instant[];
 };
 
-/**
- * The seat history (see the seat ledger): grants paired with releases in order. A seat granted before
- * the history was kept has no `seatsFrom` entry; its own `allocatedAt` opens its span.
- */
-const seatSpansOf = (item: MemberItem): SeatSpan[] => {
-  const from = item.seatsFrom ?? [];
-  const until = item.seatsUntil ?? [];
-  const spans = from.map((start, i) => ({ from: start, until: until[i] ?? null }));
-  if (item.seat && from.length === until.length) spans.push({ from: item.seat.allocatedAt, until: null });
-  return spans;
-};
 
 export const toMember = (item: Record<string, unknown>): Member => {
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, memberStatus, seatsFrom: _from, seatsUntil: _until, ...rest } = item as MemberItem & Record<string, unknown>;
@@ -36,7 +25,7 @@ export const toMember = (item: Record<string, unknown>): Member => {
     departedAt: rest.departedAt ?? null,
     heldSeatAtDeparture: Boolean(rest.heldSeatAtDeparture),
     seat: rest.seat ? { ...rest.seat, lockedAt: rest.seat.lockedAt ?? null } : null,
-    seatSpans: seatSpansOf(item as MemberItem),
+    seatSpans: seatSpans(item.seatsFrom as string[] | undefined ?? [], item.seatsUntil as string[] | undefined ?? [], rest.seat?.allocatedAt ?? null),
     scheduledDeparture: rest.scheduledDeparture ?? null,
     departureScheduleId: rest.departureScheduleId ?? null,
   };
