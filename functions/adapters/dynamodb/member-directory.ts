@@ -12,9 +12,8 @@ export type MemberItem = Omit<Member, 'status' | 'seatSpans'> & {
   seatsUntil?: Instant[];
 };
 
-
 export const toMember = (item: Record<string, unknown>): Member => {
-  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, memberStatus, seatsFrom: _from, seatsUntil: _until, ...rest } = item as MemberItem & Record<string, unknown>;
+  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, memberStatus, seatsFrom, seatsUntil, ...rest } = item as MemberItem & Record<string, unknown>;
   return {
     corpId: rest.corpId,
     memberId: rest.memberId,
@@ -25,7 +24,7 @@ export const toMember = (item: Record<string, unknown>): Member => {
     departedAt: rest.departedAt ?? null,
     heldSeatAtDeparture: Boolean(rest.heldSeatAtDeparture),
     seat: rest.seat ? { ...rest.seat, lockedAt: rest.seat.lockedAt ?? null } : null,
-    seatSpans: seatSpans(item.seatsFrom as string[] | undefined ?? [], item.seatsUntil as string[] | undefined ?? [], rest.seat?.allocatedAt ?? null),
+    seatSpans: seatSpans(seatsFrom ?? [], seatsUntil ?? [], rest.seat?.allocatedAt ?? null),
     scheduledDeparture: rest.scheduledDeparture ?? null,
     departureScheduleId: rest.departureScheduleId ?? null,
   };
