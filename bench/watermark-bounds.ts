@@ -30,7 +30,8 @@ const ports = {
   clock: { now: () => new Date() },
   members: { getMember: async () => ({ name: 'Li Lei' }) },
   watermarks: { lastSerial: async () => 5000, keys: async () => [{ version: 1, secret: KEY }], memberOfSerial: async () => 'm-1', recordTrace: async () => {} },
-} as unknown as Pick<Ports, 'members' | 'watermarks' | 'images' | 'clock'>;
+  auditTrail: { record: async () => {} },
+} as unknown as Pick<Ports, 'members' | 'watermarks' | 'images' | 'clock' | 'auditTrail'>;
 
 /** The answer, its wall time and the process's CPU time (user + system, libvips' threads included) meanwhile. */
 const traceOnce = async (bytes: Uint8Array) => {

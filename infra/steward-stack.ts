@@ -16,6 +16,7 @@ const REPORTS_PREFIX = 'reports/';
 const INVOICES_PREFIX = 'invoices/';
 const UPLOADS_PREFIX = 'uploads/';
 const MARKED_PREFIX = 'marked/';
+const EXPORTS_PREFIX = 'exports/';
 const PDF_FONT = 'node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf';
 
 /** Context `sellerName`, `sellerTaxId`, `invoiceProviderUrl`: who issues invoices (defaults: Steward itself). */
@@ -56,7 +57,7 @@ export class StewardStack extends Stack {
     });
     const audience = new CfnParameter(this, 'AdminJwtAudience', { description: 'Audience (aud) of admin JWTs.' });
 
-    const { table, bucket } = new Storage(this, 'Storage', { ...(props.consoleOrigin && { consoleOrigin: props.consoleOrigin }) });
+    const { table, bucket, fileLogTable, fileLogBucket } = new Storage(this, 'Storage', { ...(props.consoleOrigin && { consoleOrigin: props.consoleOrigin }) });
     const data = { TABLE_NAME: table.tableName };
     const documents = { ...data, DOCUMENTS_BUCKET: bucket.bucketName };
 
@@ -149,7 +150,7 @@ export class StewardStack extends Stack {
       INVOICE_STATE_MACHINE_ARN: workflows.invoice.stateMachineArn,
     };
 
-    const webhook = (name: 'billing' | 'hr' | 'assets', fnId: string) => {
+    const webhook = (name: 'billing' | 'hr' | 'assets' | 'files', fnId: string, environment: Record<string, string> = flows) => {
       const secret = new Secret(this, `${fnId}Secret`, {
         description: `Standard Webhooks secret (whsec_...) shared with the ${name} sender`,
       });
@@ -159,7 +160,7 @@ export class StewardStack extends Stack {
       });
       const fn = new StewardFunction(this, fnId, {
         entry: `functions/http/${name}-webhook.ts`,
-        environment: { ...data, ...flows, [`STEWARD_${name.toUpperCase()}_WEBHOOK_SECRET_ARN`]: secret.secretArn },
+        environment: { ...data, ...environment, [`STEWARD_${name.toUpperCase()}_WEBHOOK_SECRET_ARN`]: secret.secretArn },
       });
       secret.grantRead(fn);
       table.grantReadWriteData(fn);
@@ -168,6 +169,24 @@ export class StewardStack extends Stack {
     const billing = webhook('billing', 'BillingWebhook');
     const hr = webhook('hr', 'HrWebhook');
     const assets = webhook('assets', 'AssetsWebhook');
+    const fileLogData = { FILE_LOG_TABLE: fileLogTable.tableName };
+    // File events: reads members and policies (and keeps webhook ids) in the main table; in the file log it
+    // checks, counts segments and appends, and in the archive it only adds objects (no delete, no overwrite grant needed).
+    const files = webhook('files', 'FilesWebhook', { ...fileLogData, FILE_LOG_BUCKET: fileLogBucket.bucketName });
+    fileLogTable.grant(files, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem');
+    files.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [fileLogBucket.arnForObjects('archive/*'), fileLogBucket.arnForObjects('seals/*')] }),
+    );
+    // The file log's queries, CSV and digests: reads the file log; large CSVs go to exports/ as links.
+    const fileEvents = new StewardFunction(this, 'FileEvents', {
+      entry: 'functions/http/file-log.ts',
+      environment: { ...fileLogData, DOCUMENTS_BUCKET: bucket.bucketName },
+      memorySize: 1024,
+    });
+    fileLogTable.grantReadData(fileEvents);
+    fileEvents.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects(`${EXPORTS_PREFIX}*`)] }),
+    );
     workflows.purchase.grantStartExecution(billing);
     // A refund after issuance starts the red-letter invoice's workflow.
     workflows.invoice.grantStartExecution(billing);
@@ -202,7 +221,7 @@ export class StewardStack extends Stack {
     });
     const watermarks = new StewardFunction(this, 'Watermarks', {
       entry: 'functions/http/watermarks.ts',
-      environment: { ...documents, WATERMARK_KMS_KEY_ARN: watermarkKey.keyArn },
+      environment: { ...documents, WATERMARK_KMS_KEY_ARN: watermarkKey.keyArn, FILE_LOG_TABLE: fileLogTable.tableName },
       // libvips (sharp) is native code: npm ci installs its linux-arm64 build in native/watermarks (the root
       // postinstall) and synth copies it to /var/task/node_modules, where the bundle's require finds it.
       external: ['sharp'],
@@ -214,6 +233,8 @@ export class StewardStack extends Stack {
       reservedConcurrentExecutions: 20,
     });
     table.grantReadWriteData(watermarks);
+    // An investigation reads the member's file events around the leak.
+    fileLogTable.grant(watermarks, 'dynamodb:Query');
     // Exactly the two calls the sealer makes (grantEncryptDecrypt would add ReEncrypt* and GenerateDataKey*).
     watermarkKey.grant(watermarks, 'kms:Encrypt', 'kms:Decrypt');
     // Images too large for a request body arrive through presigned PUTs under uploads/ (expired after a day).
@@ -278,6 +299,12 @@ export class StewardStack extends Stack {
         { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/trace', fn: watermarks, jwt: true },
         { method: HttpMethod.POST, path: '/corps/{corpId}/watermarks/uploads', fn: watermarks, jwt: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/watermarks/traces', fn: watermarks, jwt: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/investigations', fn: watermarks, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/investigations', fn: watermarks, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/investigations/{investigationId}', fn: watermarks, jwt: true },
+        { method: HttpMethod.POST, path: '/webhooks/files', fn: files, jwt: false },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/file-events', fn: fileEvents, jwt: true },
+        { method: HttpMethod.GET, path: '/corps/{corpId}/file-events/digests', fn: fileEvents, jwt: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/policies', fn: policies, jwt: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/policies/{type}', fn: policies, jwt: true },
         { method: HttpMethod.PUT, path: '/corps/{corpId}/policies/{type}', fn: policies, jwt: true },
@@ -291,7 +318,7 @@ export class StewardStack extends Stack {
       ],
     });
 
-    this.acknowledgeManagedFindings(table, Object.values(taskFunctions));
+    this.acknowledgeManagedFindings(table, Object.values(taskFunctions), fileLogTable);
     const bucketArn = `<${this.getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>`;
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${REPORTS_PREFIX}*]`,
@@ -306,6 +333,17 @@ export class StewardStack extends Stack {
       reason: 'Images marked from an upload are one object per embed under marked/; the grant covers that prefix only.',
     });
     Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${EXPORTS_PREFIX}*]`,
+      reason: 'File log CSV exports are one object per export under exports/; the grant covers that prefix only.',
+    });
+    const fileLogBucketArn = `<${this.getLogicalId(fileLogBucket.node.defaultChild as CfnElement)}.Arn>`;
+    for (const prefix of ['archive/', 'seals/']) {
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${fileLogBucketArn}/${prefix}*]`,
+        reason: 'The file log archive holds one object per corp, day, hour and segment, and one seal per segment; the grant adds objects under that prefix only.',
+      });
+    }
+    Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${INVOICES_PREFIX}*]`,
       reason: 'Invoice PDFs are one object per invoice under invoices/; the grant covers that prefix only.',
     });
@@ -316,7 +354,7 @@ export class StewardStack extends Stack {
   }
 
   /** Findings that come from AWS-managed building blocks, each with its reason. */
-  private acknowledgeManagedFindings(table: TableV2, taskFunctions: StewardFunction[]): void {
+  private acknowledgeManagedFindings(table: TableV2, taskFunctions: StewardFunction[], fileLogTable: TableV2): void {
     const stack = Validations.of(this);
     const arnOf = (resource: Construct) => `<${this.getLogicalId(resource.node.defaultChild as CfnElement)}.Arn>`;
     stack.acknowledge({
@@ -326,6 +364,10 @@ export class StewardStack extends Stack {
     stack.acknowledge({
       id: `AwsSolutions-IAM5[Resource::${arnOf(table)}/index/*]`,
       reason: "Grants cover the table's own indexes (GSI1, the seat-holder index), nothing else.",
+    });
+    stack.acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${arnOf(fileLogTable)}/index/*]`,
+      reason: "Grants cover the file log table's own indexes (by file, by action, by corp), nothing else.",
     });
     for (const fn of taskFunctions) {
       stack.acknowledge({

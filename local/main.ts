@@ -27,6 +27,18 @@ const stack = await startLocalStack({
   ...(values.from && { from: values.from }),
   logs: values['quiet-functions'] ? 'file' : 'inherit',
 });
+// Where `npm run audit:verify` finds this stack's file log (DynamoDB Local and s3rver, behind no role).
+const { mkdirSync, writeFileSync } = await import('node:fs');
+mkdirSync('.steward-local', { recursive: true });
+writeFileSync(
+  '.steward-local/endpoints.json',
+  JSON.stringify({
+    dynamoDbEndpoint: stack.dynamoDbEndpoint,
+    s3Endpoint: stack.s3Endpoint,
+    fileLogTable: stack.resourceName('StorageFileLogTable'),
+    fileLogBucket: stack.resourceName('StorageFileLogArchive'),
+  }),
+);
 const token = await adminToken('acme');
 console.log(`
 Steward local stack on ${stack.url}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s

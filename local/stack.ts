@@ -7,7 +7,7 @@ import S3rver from 's3rver';
 import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Problem } from '#commons/problem';
-import { signingKeys } from '#commons/webhook-signature';
+import { LOCAL_FILES_SECRET, signingKeys } from '#commons/webhook-signature';
 import { localRoutes } from './local-routes.ts';
 import { consoleSite } from './console.ts';
 import { readAssembly, synthesizeAssembly, type AssemblyFunction } from './assembly.ts';
@@ -68,6 +68,10 @@ export type LocalStack = {
   url: string;
   /** DynamoDB Local itself, behind no role: for tests that look at what was (not) written. */
   dynamoDbEndpoint: string;
+  /** s3rver itself, behind no role (path-style). */
+  s3Endpoint: string;
+  /** The local name of the template's resource whose logical id starts with `logicalIdPrefix` (tables, buckets). */
+  resourceName: (logicalIdPrefix: string) => string;
   /** AWS calls that reached the local endpoint, by `service:Operation` (`dynamodb:Query`, `s3:GET`...). */
   awsCalls: Map<string, number>;
   /** Calls that a function's role did not allow, oldest first. */
@@ -90,13 +94,15 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
   env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
   for (const source of ['billing', 'hr', 'assets']) env[`STEWARD_${source.toUpperCase()}_WEBHOOK_SECRET`] ??= defaultSecret(`${source}-webhook`);
+  // The contract publishes this one (18 bytes); signingKeys accepts it, and no other short key, for the files source.
+  env.STEWARD_FILES_WEBHOOK_SECRET ??= LOCAL_FILES_SECRET;
   env.STEWARD_ASSET_SERVICE_SECRET ??= defaultSecret('asset-service');
   env.STEWARD_INVOICE_PROVIDER_SECRET ??= defaultSecret('invoice-provider');
   // A weak secret stops the stack before anything starts, naming the variable.
   for (const [name, value] of Object.entries(env)) {
     if (!/^STEWARD_\w+_SECRET$/.test(name) || name === 'STEWARD_ADMIN_JWT_SECRET') continue;
     try {
-      signingKeys(value ?? '');
+      signingKeys(value ?? '', { source: name === 'STEWARD_FILES_WEBHOOK_SECRET' ? 'files' : undefined });
     } catch (error) {
       throw new Error(`${name}: ${(error as Error).message}`);
     }
@@ -286,6 +292,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     return {
       url: `http://127.0.0.1:${port}`,
       dynamoDbEndpoint: dynamo.endpoint,
+      s3Endpoint,
+      resourceName: (prefix) => resources.ref(Object.keys(template.Resources).find((id) => id.startsWith(prefix))!),
       denials,
       awsCalls,
       clock,

@@ -71,6 +71,7 @@ const STATUS_OF: Record<DomainErrorCode, number> = {
   HANDOVER_NOT_FOUND: 404,
   INVOICE_NOT_FOUND: 404,
   MEMBER_NOT_FOUND: 404,
+  NOT_FOUND: 404,
   ORDER_NOT_FOUND: 404,
   POLICY_TYPE_NOT_FOUND: 404,
   UPLOAD_NOT_FOUND: 404,
@@ -116,13 +117,13 @@ export const fieldErrors = (error: z.ZodError): FieldError[] =>
   error.issues.map((issue) => ({ path: `/${issue.path.join('/')}`, message: issue.message }));
 
 /** Refuses non-JSON, oversized or malformed bodies before any work: a rejected request changes nothing. */
-export const parseJson = (request: HttpRequest): unknown => {
+export const parseJson = (request: HttpRequest, limit = JSON_BODY_LIMIT): unknown => {
   const type = request.headers['content-type'];
   if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
     throw new Problem(415, 'UNSUPPORTED_MEDIA_TYPE', `Expected application/json, got ${type}`);
   }
-  if (request.rawBody.length > JSON_BODY_LIMIT) {
-    throw new Problem(413, 'PAYLOAD_TOO_LARGE', `Bodies are limited to ${JSON_BODY_LIMIT} bytes`);
+  if (request.rawBody.length > limit) {
+    throw new Problem(413, 'PAYLOAD_TOO_LARGE', `Bodies are limited to ${limit} bytes`);
   }
   try {
     return JSON.parse(request.rawBody.toString('utf8'));
@@ -137,8 +138,8 @@ export const validate = <S extends z.ZodType>(schema: S, value: unknown): z.infe
   return result.data;
 };
 
-export const jsonBody = <S extends z.ZodType>(request: HttpRequest, schema: S): z.infer<S> =>
-  validate(schema, parseJson(request));
+export const jsonBody = <S extends z.ZodType>(request: HttpRequest, schema: S, limit = JSON_BODY_LIMIT): z.infer<S> =>
+  validate(schema, parseJson(request, limit));
 
 export const idParam = (request: HttpRequest, name: string): string => {
   const value = request.params[name] ?? '';

@@ -73,6 +73,19 @@ export const openApiDocument = () => ({
         responses: { ...ok('202', s.accepted), '400': common['400'], '401': problemResponse('INVALID_SIGNATURE'), '413': problemResponse('PAYLOAD_TOO_LARGE'), '415': problemResponse('UNSUPPORTED_MEDIA_TYPE') },
       },
     },
+    '/webhooks/files': {
+      post: {
+        parameters: webhookHeaders,
+        requestBody: json(s.fileEventsBatch),
+        responses: {
+          ...ok('202', s.fileEventsAccepted, 'Events of members out of file-leak-prevention scope at occurredAt, and events already stored, are ignored'),
+          '400': common['400'],
+          '401': problemResponse('INVALID_SIGNATURE'),
+          '413': problemResponse('PAYLOAD_TOO_LARGE'),
+          '415': problemResponse('UNSUPPORTED_MEDIA_TYPE'),
+        },
+      },
+    },
     '/webhooks/assets': {
       post: {
         parameters: webhookHeaders,
@@ -159,7 +172,7 @@ export const openApiDocument = () => ({
       get: {
         ...admin,
         parameters: [corpId, ...paging],
-        responses: { ...ok('200', s.page(s.auditEntry), 'What admins did, newest first: handovers of members who still work here'), ...common },
+        responses: { ...ok('200', s.page(s.auditEntry), 'What admins did, newest first: handovers of members who still work here, traces and leak investigations'), ...common },
       },
     },
     '/corps/{corpId}/orders/{orderId}/invoices': {
@@ -223,6 +236,57 @@ export const openApiDocument = () => ({
         parameters: [corpId],
         requestBody: json(s.traceUploadRequest),
         responses: { ...ok('201', s.traceUpload, 'PUT the image (up to 10 MB) to uploadUrl within 15 minutes, then embed or trace it with ?uploadId='), ...common },
+      },
+    },
+    '/corps/{corpId}/investigations': {
+      post: {
+        ...admin,
+        parameters: [corpId, { name: 'uploadId', in: 'query', schema: schema(s.id), description: 'Investigate an image uploaded through /watermarks/uploads instead of the body' }],
+        requestBody: { ...imageBody, required: false },
+        responses: {
+          ...ok('201', s.investigationView, "The trace and the member's file events from markedAt - 1 h to markedAt + 1 h, oldest first; recorded in the audit list"),
+          ...common,
+          '413': problemResponse(`PAYLOAD_TOO_LARGE (a body over ${IMAGE_BODY_LIMIT} bytes: use /watermarks/uploads)`),
+          '404': problemResponse('UPLOAD_NOT_FOUND'),
+          '415': problemResponse('UNSUPPORTED_MEDIA_TYPE (not a PNG, JPEG or WebP image)'),
+        },
+      },
+      get: { ...admin, parameters: [corpId, ...paging], responses: { ...ok('200', s.page(s.investigationSummary), 'Investigations, newest first, without their timelines'), ...common } },
+    },
+    '/corps/{corpId}/investigations/{investigationId}': {
+      get: {
+        ...admin,
+        parameters: [corpId, { name: 'investigationId', in: 'path', required: true, schema: schema(s.id) }],
+        responses: { ...ok('200', s.investigationView), ...common, '404': problemResponse('NOT_FOUND') },
+      },
+    },
+    '/corps/{corpId}/file-events': {
+      get: {
+        ...admin,
+        parameters: [
+          corpId,
+          ...(['fileId', 'memberId'] as const).map((name) => ({ name, in: 'query', schema: schema(s.id) })),
+          { name: 'action', in: 'query', schema: schema(s.fileAction) },
+          { name: 'from', in: 'query', schema: schema(s.instant), description: 'Inclusive' },
+          { name: 'to', in: 'query', schema: schema(s.instant), description: 'Inclusive' },
+          ...paging,
+          { name: 'accept', in: 'header', schema: { type: 'string', enum: ['application/json', 'text/csv'] }, description: 'text/csv: the whole filtered result, no paging' },
+        ],
+        responses: {
+          '200': {
+            description: 'Newest first; with Accept: text/csv the whole result as CSV with a header row',
+            content: { 'application/json': { schema: schema(s.page(s.fileEventView)) }, 'text/csv': { schema: { type: 'string' } } },
+          },
+          '303': { description: 'A CSV too large for a response: Location is a link to it, valid 15 minutes' },
+          ...common,
+        },
+      },
+    },
+    '/corps/{corpId}/file-events/digests': {
+      get: {
+        ...admin,
+        parameters: [corpId, { name: 'day', in: 'query', required: true, schema: schema(s.utcDay), description: 'The UTC day of occurredAt' }],
+        responses: { ...ok('200', s.fileLogDigest, "The day's event count and the head of its hash chain"), ...common },
       },
     },
     '/corps/{corpId}/watermarks/trace': {

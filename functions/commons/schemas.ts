@@ -6,6 +6,7 @@ import { isCidr } from '#core/policies/cidr';
 import { ACTIONS, REASON_CODES } from '#core/policies/engine';
 import { MAX_SCOPE_IDS, PLATFORMS, POLICY_TYPES, SURFACES, type PolicyType } from '#core/policies/model';
 import { isClientVersion } from '#core/policies/version';
+import { FILE_ACTIONS, FILE_CHANNELS, MAX_EVENTS_PER_BATCH } from '#core/file-log';
 
 /** Request and event schemas: they validate input and generate docs/openapi.json. */
 export const id = z.string().regex(ID_PATTERN, 'Must match ^[A-Za-z0-9_.:-]{1,64}$');
@@ -137,15 +138,27 @@ export const handoverRequest = z
   });
 
 /** One entry of a corp's admin audit list. */
-export const auditEntry = z.object({
-  at: instant,
-  actor: z.string(),
-  action: z.literal('member_assets_handed_over'),
-  memberId: id,
-  handoverId: z.string(),
-  toMemberId: id,
-  assetTypes: z.array(assetType),
-});
+export const auditEntry = z.discriminatedUnion('action', [
+  z.object({
+    at: instant,
+    actor: z.string(),
+    action: z.literal('member_assets_handed_over'),
+    memberId: id,
+    handoverId: z.string(),
+    toMemberId: id,
+    assetTypes: z.array(assetType),
+  }),
+  // A leaked picture traced (POST .../watermarks/trace) or investigated (POST .../investigations).
+  z.object({
+    at: instant,
+    actor: z.string(),
+    action: z.enum(['watermark_traced', 'leak_investigated']),
+    found: z.boolean(),
+    memberId: id.nullable(),
+    traceId: z.string().optional(),
+    investigationId: z.string().optional(),
+  }),
+]);
 
 const typeCounts = z.object({ transferred: z.number(), failed: z.number(), skipped: z.number() });
 
@@ -415,3 +428,40 @@ export const deviceView = z.object({
   trusted: z.boolean(),
   kind: z.enum(['personal', 'enterprise']),
 });
+
+// --- File operation log and leak investigation (contract v2) ---
+
+export const fileAction = z.enum(FILE_ACTIONS);
+export const fileEvent = z.strictObject({
+  eventId: id,
+  corpId: id,
+  memberId: id,
+  action: fileAction,
+  fileId: id,
+  fileName: z.string().min(1).max(1024),
+  channel: z.enum(FILE_CHANNELS),
+  recipients: z.array(z.strictObject({ corpId: id, memberId: id.optional() })).max(1000).optional(),
+  deviceId: id.optional(),
+  ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+  occurredAt: instant,
+});
+export const fileEventsBatch = z.strictObject({
+  events: z
+    .array(fileEvent)
+    .min(1)
+    .max(MAX_EVENTS_PER_BATCH)
+    .refine((events) => new Set(events.map((e) => e.eventId)).size === events.length, 'eventId must be unique within a batch'),
+});
+export const fileEventsAccepted = z.object({ accepted: z.number().int(), ignored: z.number().int() });
+export const fileEventView = fileEvent;
+export const utcDay = z.iso.date({ message: 'Must be a UTC day, YYYY-MM-DD' });
+export const fileLogDigest = z.object({ day: utcDay, count: z.number().int(), headHash: z.string() });
+
+export const investigationView = z.object({
+  investigationId: z.string(),
+  createdAt: instant,
+  createdBy: z.string(),
+  trace: z.object({ found: z.boolean(), memberId: id.optional(), memberName: z.string().optional(), markedAt: instant.optional() }),
+  timeline: z.array(fileEventView),
+});
+export const investigationSummary = investigationView.omit({ timeline: true }).extend({ events: z.number().int() });

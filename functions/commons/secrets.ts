@@ -1,4 +1,4 @@
-export type WebhookSource = 'billing' | 'hr' | 'assets';
+export type WebhookSource = 'billing' | 'hr' | 'assets' | 'files';
 
 /**
  * The variable `name` holds the secret itself (local stack, tests); on AWS `<name>_ARN` names a

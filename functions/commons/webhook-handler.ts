@@ -11,30 +11,33 @@ type Accepted = { accepted: true; eventId: string };
 
 /**
  * A signed webhook endpoint: size, signature, media type, JSON and schema are checked before
- * anything is written; the effect runs once per `webhook-id` and redeliveries get the same answer.
+ * anything is written; the effect runs once per `webhook-id` and redeliveries get the same answer:
+ * `{ accepted: true, eventId }`, or what `apply` answers when it answers something (the files batch's counts).
  */
-export const webhookHandler = <S extends z.ZodType<{ type: string }>>(
+export const webhookHandler = <S extends z.ZodType, R = void>(
   source: WebhookSource,
   schema: S,
-  apply: (event: z.infer<S>) => Promise<void>,
+  apply: (event: z.infer<S>) => Promise<R>,
+  options: { bodyLimit?: number } = {},
 ) => {
+  const bodyLimit = options.bodyLimit ?? JSON_BODY_LIMIT;
   // Idempotency (Powertools and the SDK's DynamoDB client) loads with the first webhook that passes the checks.
   const applyOnce = loadOnce(async () =>
-    (await import('./idempotency.ts')).oncePerKey(async ({ event, eventId }: { key: string; event: z.infer<S>; eventId: string }): Promise<Accepted> => {
-      await apply(event);
-      logger.info('webhook applied', { source, eventId, type: event.type });
-      return { accepted: true, eventId };
+    (await import('./idempotency.ts')).oncePerKey(async ({ event, eventId }: { key: string; event: z.infer<S>; eventId: string }): Promise<R | Accepted> => {
+      const answer = await apply(event);
+      logger.info('webhook applied', { source, eventId, type: (event as { type?: string }).type });
+      return answer === undefined ? { accepted: true, eventId } : answer;
     }),
   );
 
   return httpHandler({
     [`POST /webhooks/${source}`]: async (request: HttpRequest) => {
-      if (request.rawBody.length > JSON_BODY_LIMIT) {
-        throw new Problem(413, 'PAYLOAD_TOO_LARGE', `Webhook bodies are limited to ${JSON_BODY_LIMIT} bytes.`);
+      if (request.rawBody.length > bodyLimit) {
+        throw new Problem(413, 'PAYLOAD_TOO_LARGE', `Webhook bodies are limited to ${bodyLimit} bytes.`);
       }
-      const keys = signingKeys(await webhookSecret(source));
+      const keys = signingKeys(await webhookSecret(source), { source });
       const { id } = verifyWebhook(request.headers, request.rawBody, keys, [Date.now(), clock().now().getTime()]);
-      const event = jsonBody(request, schema);
+      const event = jsonBody(request, schema, bodyLimit);
       return { status: 202, body: await (await applyOnce())({ key: `${source}:${id}`, event, eventId: id }, request.context) };
     },
   });

@@ -10,15 +10,22 @@ const invalid = (detail: string) => new Problem(401, 'INVALID_SIGNATURE', detail
 export const MIN_KEY_BYTES = 24;
 
 /**
- * `whsec_<base64 key>`; several secrets separated by spaces are all accepted while one is rotated
- * out. A configuration whose key is shorter than 24 bytes, or that holds none, is refused outright.
+ * The files webhook's local default, published by the contract as `whsec_` + base64 of
+ * `local-files-secret` (18 bytes). The suite's clients sign with exactly it, so it is the one short
+ * key accepted, for the files source only; it is public, so it is only ever a local stack's key.
  */
-export const signingKeys = (secrets: string): Buffer[] => {
-  const keys = secrets
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((secret) => Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
-  const short = keys.find((key) => key.length < MIN_KEY_BYTES);
+export const LOCAL_FILES_SECRET = `whsec_${Buffer.from('local-files-secret').toString('base64')}`;
+
+/**
+ * `whsec_<base64 key>`; several secrets separated by spaces are all accepted while one is rotated
+ * out. A configuration whose key is shorter than 24 bytes, or that holds none, is refused outright
+ * (but for the files webhook's published local default).
+ */
+export const signingKeys = (secrets: string, options: { source?: string } = {}): Buffer[] => {
+  const configured = secrets.split(/\s+/).filter(Boolean);
+  const keys = configured.map((secret) => Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
+  const published = (i: number) => options.source === 'files' && configured[i] === LOCAL_FILES_SECRET;
+  const short = keys.find((key, i) => key.length < MIN_KEY_BYTES && !published(i));
   if (keys.length === 0 || short) {
     throw new Error(
       `A webhook secret must be whsec_ followed by the base64 of at least ${MIN_KEY_BYTES} bytes; ${short ? `one decodes to ${short.length}` : 'none is set'}. Generate one with: echo whsec_$(openssl rand -base64 32)`,

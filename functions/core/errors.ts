@@ -13,6 +13,7 @@ export type DomainErrorCode =
   | 'MEMBER_DEPARTED'
   | 'MEMBER_NOT_FOUND'
   | 'NO_RECIPIENT'
+  | 'NOT_FOUND'
   | 'NOT_ENTITLED'
   | 'ORDER_NOT_FOUND'
   | 'ORDER_NOT_PAID'

@@ -1,5 +1,5 @@
 import { adminCorpId, corpAdmin } from '#commons/auth';
-import { BINARY_BODY_LIMIT, httpHandler, jsonBody, pageRequest, queryParam, type HttpRequest } from '#commons/http';
+import { BINARY_BODY_LIMIT, httpHandler, idParam, jsonBody, pageRequest, queryParam, type HttpRequest } from '#commons/http';
 import { Problem } from '#commons/problem';
 import { portsFrom } from '#commons/provider';
 import { id, surfaceQuery, traceUploadRequest } from '#commons/schemas';
@@ -9,6 +9,10 @@ import { images } from '#providers/images';
 import { members } from '#providers/member-directory';
 import { policies } from '#providers/policy-book';
 import { watermarks } from '#providers/watermark-book';
+import { auditTrail } from '#providers/audit-trail';
+import { fileLog } from '#providers/file-log';
+import { investigations } from '#providers/investigation-book';
+import { getInvestigation, investigateLeak, listInvestigations } from '#use-cases/investigations';
 import {
   createImageUpload,
   embedForMember,
@@ -20,7 +24,7 @@ import {
   UPLOAD_LIMIT_BYTES,
 } from '#use-cases/watermarks';
 
-const ports = portsFrom({ members, policies, watermarks, images, documents, clock });
+const ports = portsFrom({ members, policies, watermarks, images, documents, clock, auditTrail, fileLog, investigations });
 
 /**
  * What a Lambda payload can carry (4,669,440 bytes): an image body larger than that could never reach the
@@ -54,7 +58,7 @@ const memberOf = (request: HttpRequest): string => {
   return memberId;
 };
 
-/** Dark watermark: mark what a member sees, and trace a leaked picture back to the member and minute. */
+/** Dark watermark: mark what a member sees, trace a leaked picture back to the member and minute, and investigate it. */
 export const handler = httpHandler({
   'POST /corps/{corpId}/watermarks/embed': async (request) => {
     const corpId = adminCorpId(request);
@@ -85,6 +89,24 @@ export const handler = httpHandler({
   'GET /corps/{corpId}/watermarks/traces': async (request) => {
     const corpId = adminCorpId(request);
     return { status: 200, body: await listTraces(ports, corpId, pageRequest(request)) };
+  },
+
+  // Leak investigation: the trace plus the member's file events around the minute it names.
+  'POST /corps/{corpId}/investigations': async (request) => {
+    const { corpId, adminId } = corpAdmin(request);
+    const uploadId = queryParam(request, 'uploadId', id);
+    const image = uploadId ? await uploadedImage(ports, corpId, uploadId) : imageBody(request);
+    return { status: 201, body: await investigateLeak(ports, corpId, adminId, image) };
+  },
+
+  'GET /corps/{corpId}/investigations': async (request) => {
+    const corpId = adminCorpId(request);
+    return { status: 200, body: await listInvestigations(ports, corpId, pageRequest(request)) };
+  },
+
+  'GET /corps/{corpId}/investigations/{investigationId}': async (request) => {
+    const corpId = adminCorpId(request);
+    return { status: 200, body: await getInvestigation(ports, corpId, idParam(request, 'investigationId')) };
   },
 
   'POST /corps/{corpId}/watermarks/uploads': async (request) => {

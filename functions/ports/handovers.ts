@@ -37,7 +37,9 @@ export type HandoverExecution = { workflow: Extract<WorkflowName, 'departure' | 
 export type RunningHandover = { corpId: string; memberId: string; handoverId: string; runningSince: Instant; execution: HandoverExecution };
 
 /** What an admin did, kept in the corp's audit list. */
-export type AuditEntry = {
+export type AuditEntry = HandoverAuditEntry | LeakAuditEntry;
+
+export type HandoverAuditEntry = {
   at: Instant;
   actor: string;
   action: 'member_assets_handed_over';
@@ -46,6 +48,22 @@ export type AuditEntry = {
   toMemberId: string;
   assetTypes: AssetType[];
 };
+
+/** A leaked picture traced, or investigated with the member's file events around it. */
+export type LeakAuditEntry = {
+  at: Instant;
+  actor: string;
+  action: 'watermark_traced' | 'leak_investigated';
+  found: boolean;
+  memberId: string | null;
+  traceId?: string;
+  investigationId?: string;
+};
+
+/** The corp's admin audit list, written by functions other than the handovers' (traces, investigations). */
+export interface AuditTrail {
+  record(corpId: string, entry: LeakAuditEntry): Promise<void>;
+}
 
 export type Creation = { outcome: 'created' } | { outcome: 'exists' } | { outcome: 'memberBusy'; open: OpenHandover };
 

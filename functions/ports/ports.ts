@@ -1,6 +1,7 @@
 import type { Clock } from './clock.ts';
 import type { DomainEvents } from './events.ts';
-import type { AssetCatalog, AssetProviders, DocumentStore, HandoverBook } from './handovers.ts';
+import type { FileArchive, FileLog, InvestigationBook } from './file-log.ts';
+import type { AssetCatalog, AssetProviders, AuditTrail, DocumentStore, HandoverBook } from './handovers.ts';
 import type { Alerts, CalendarStore, InvoiceBook, InvoiceIssuer } from './invoices.ts';
 import type { DeviceRegistry, PolicyBook } from './policies.ts';
 import type { MemberDirectory, OrderBook, SeatLedger } from './stores.ts';
@@ -27,4 +28,8 @@ export type Ports = {
   devices: DeviceRegistry;
   clock: Clock;
   workflows: WorkflowStarter;
+  fileLog: FileLog;
+  fileArchive: FileArchive;
+  investigations: InvestigationBook;
+  auditTrail: AuditTrail;
 };

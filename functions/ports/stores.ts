@@ -1,4 +1,5 @@
 import type { Order, PoolCorrection, SeatPool } from '#core/seat-pool';
+import type { SeatSpan } from '#core/file-log';
 import type { Instant } from '#core/time';
 
 export type Page<T> = { items: T[]; nextCursor: string | null };
@@ -25,6 +26,8 @@ export type Member = {
   /** Decides between an automatic and an admin-run handover; kept so a retried departure decides the same. */
   heldSeatAtDeparture: boolean;
   seat: Seat | null;
+  /** Every seat the member held, oldest first (history kept from issue 16 on): "held a seat at t". */
+  seatSpans: SeatSpan[];
   /** A departure HR announced for a later date; the member stays active until it is applied. */
   scheduledDeparture: ScheduledDeparture | null;
   /** The schedule that applied the departure (null: applied at once), so a redelivery restarts nothing new. */

@@ -20,7 +20,7 @@ import { formatInstant } from '#core/time';
 import { DomainError } from '#core/errors';
 import { logger } from '#commons/logger';
 import type { handoverRequest, handoverView } from '#commons/schemas';
-import type { AuditEntry, Handover, HandoverExecution, RunningHandover, TransferOutcome, TransferRequest } from '#ports/handovers';
+import type { AuditEntry, Handover, HandoverAuditEntry, HandoverExecution, RunningHandover, TransferOutcome, TransferRequest } from '#ports/handovers';
 import type { Ports } from '#ports/ports';
 import type { Member, Page, PageRequest } from '#ports/stores';
 
@@ -203,7 +203,7 @@ export const startManualHandover = async (
     const at = formatInstant(ports.clock.now());
     const handoverId = open ? open.handoverId : newHandoverId(ports.clock.now());
     const execution = handoverExecution(corpId, handoverId);
-    const audit: AuditEntry | undefined =
+    const audit: HandoverAuditEntry | undefined =
       from.status === 'active'
         ? { at, actor, action: 'member_assets_handed_over', memberId: fromMemberId, handoverId, toMemberId, assetTypes }
         : undefined;
@@ -253,7 +253,7 @@ const startOrClose = async (
  * The audit entry is already written with the handover; the event is told once the handover runs.
  * It is not worth failing the request over: the handover is running and a retry would get 409.
  */
-const tellMember = async (ports: Pick<Ports, 'events'>, corpId: string, audit: AuditEntry): Promise<void> => {
+const tellMember = async (ports: Pick<Ports, 'events'>, corpId: string, audit: HandoverAuditEntry): Promise<void> => {
   const { action: _action, ...event } = audit;
   try {
     await ports.events.memberAssetsHandedOver({ corpId, ...event });

@@ -128,7 +128,7 @@ export const uploadedImage = async (ports: Pick<Ports, 'documents'>, corpId: str
 };
 
 /** Who leaked it, and when; every trace is recorded with who asked. Another corp's marks read as nothing. */
-export const traceImage = async (ports: Omit<MarkPorts, 'policies'>, corpId: string, adminId: string, bytes: Uint8Array): Promise<TraceResult> => {
+export const traceImage = async (ports: Omit<MarkPorts, 'policies'> & Pick<Ports, 'auditTrail'>, corpId: string, adminId: string, bytes: Uint8Array): Promise<TraceResult> => {
   const { image } = await decodeOrRefuse(ports, bytes, TRACE_PIXELS);
   let result: TraceResult = { found: false };
   // Marks name a serial handed out before now, made before now: the decoder need not guess the rest.
@@ -150,8 +150,9 @@ export const traceImage = async (ports: Omit<MarkPorts, 'policies'>, corpId: str
     break;
   }
   const at = formatInstant(ports.clock.now());
+  const traceId = `tr_${traceUlid(ports.clock.now().getTime())}`;
   await ports.watermarks.recordTrace(corpId, {
-    traceId: `tr_${traceUlid(ports.clock.now().getTime())}`,
+    traceId,
     adminId,
     at,
     found: result.found,
@@ -160,6 +161,7 @@ export const traceImage = async (ports: Omit<MarkPorts, 'policies'>, corpId: str
     confidence: result.found ? result.confidence : null,
     imageBytes: bytes.length,
   });
+  await ports.auditTrail.record(corpId, { at, actor: adminId, action: 'watermark_traced', found: result.found, memberId: result.found ? result.memberId : null, traceId });
   logger.info('watermark traced', { corpId, adminId, found: result.found, ...(result.found && { memberId: result.memberId }) });
   return result;
 };

@@ -13,8 +13,8 @@ describe('Steward stack', () => {
     expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-'))).toEqual([]);
   });
 
-  it('keeps state in one encrypted table with PITR, a TTL and the seat-holder index', () => {
-    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+  it('keeps state in one encrypted table with PITR, a TTL and the seat-holder index (and the file log in its own)', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [
         { AttributeName: 'PK', KeyType: 'HASH' },
@@ -38,9 +38,30 @@ describe('Steward stack', () => {
     });
   });
 
+  it('keeps the file log 180 days hot (TTL, indexes by file, action and corp) and its archive under Object Lock in compliance mode', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'GSI1' }), Match.objectLike({ IndexName: 'GSI2' }), Match.objectLike({ IndexName: 'GSI3' })],
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 3 * 365 } } },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+  });
+
+  it('lets the files webhook only add to the file log: no delete, no read of the archive', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes('FilesWebhook'));
+    const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:BatchWriteItem', 's3:PutObject']));
+    const fileLogStatements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s: unknown) => JSON.stringify(s).includes('FileLog'));
+    const fileLogActions = fileLogStatements.flatMap((s: { Action: string | string[] }) => [s.Action].flat());
+    expect(fileLogActions.filter((a: string) => /Delete|GetObject|Scan/.test(a))).toEqual([]);
+  });
+
   it('runs every function on Node 22, arm64', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions.length).toBe(21);
+    expect(functions.length).toBe(23);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -57,9 +78,9 @@ describe('Steward stack', () => {
   it('puts every admin and enforcer route behind the JWT authorizer and leaves only webhooks and health open', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
     const open = routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey).sort();
-    expect(open).toEqual(['GET /health', 'POST /webhooks/assets', 'POST /webhooks/billing', 'POST /webhooks/hr']);
+    expect(open).toEqual(['GET /health', 'POST /webhooks/assets', 'POST /webhooks/billing', 'POST /webhooks/files', 'POST /webhooks/hr']);
     const admin = routes.filter((r) => r.AuthorizationType !== 'NONE');
-    expect(admin.length).toBe(32);
+    expect(admin.length).toBe(37);
     for (const route of admin) {
       expect(route.AuthorizationType).toBe('JWT');
       expect(route.RouteKey).toMatch(/ \/corps\/\{corpId\}\//);

@@ -4,8 +4,9 @@ import { adminToken } from '../../scripts/token.ts';
 
 /** A contract client, as billing, HR or an admin would call the stack. */
 export const client = (baseUrl: string) => {
-  const secretKey = (source: string) => Buffer.from(`steward-local-${source}-webhook-secret`);
-  const webhook = async (source: 'billing' | 'hr' | 'assets', event: unknown, id = `msg_${randomUUID()}`, options: { key?: Buffer; at?: number } = {}) => {
+  // The files webhook's local default is the contract's published `local-files-secret`.
+  const secretKey = (source: string) => Buffer.from(source === 'files' ? 'local-files-secret' : `steward-local-${source}-webhook-secret`);
+  const webhook = async (source: 'billing' | 'hr' | 'assets' | 'files', event: unknown, id = `msg_${randomUUID()}`, options: { key?: Buffer; at?: number } = {}) => {
     const body = JSON.stringify(event);
     const timestamp = String(Math.floor((options.at ?? Date.now()) / 1000));
     const signature = sign(options.key ?? secretKey(source), id, timestamp, Buffer.from(body));

@@ -3,10 +3,17 @@ import { startLocalStack } from '../../local/stack.ts';
 
 /** Contract v2: a webhook secret whose key is shorter than 24 bytes makes signatures forgeable, so the stack refuses to start. */
 describe('local stack webhook secrets', () => {
-  const saved = process.env.STEWARD_HR_WEBHOOK_SECRET;
+  const saved = { hr: process.env.STEWARD_HR_WEBHOOK_SECRET, files: process.env.STEWARD_FILES_WEBHOOK_SECRET };
   afterEach(() => {
-    if (saved === undefined) delete process.env.STEWARD_HR_WEBHOOK_SECRET;
-    else process.env.STEWARD_HR_WEBHOOK_SECRET = saved;
+    for (const [name, value] of [['STEWARD_HR_WEBHOOK_SECRET', saved.hr], ['STEWARD_FILES_WEBHOOK_SECRET', saved.files]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it('refuses a short files secret other than the published local default', async () => {
+    process.env.STEWARD_FILES_WEBHOOK_SECRET = `whsec_${Buffer.from('my-files-secret').toString('base64')}`;
+    await expect(startLocalStack({ runtime: 'sources' })).rejects.toThrow(/^STEWARD_FILES_WEBHOOK_SECRET: .*at least 24 bytes; one decodes to 15/);
   });
 
   it('refuses to start with a short key, naming the variable and the fix', async () => {

@@ -18,6 +18,7 @@ const world = () => {
     departedAt: null,
     heldSeatAtDeparture: false,
     seat: seat ? { allocationId: 'a', allocatedAt: '2026-01-01T00:00:00Z', revocableUntil: '2026-01-08T00:00:00Z', lockedAt: null } : null,
+    seatSpans: seat ? [{ from: '2026-01-01T00:00:00Z', until: null }] : [],
     scheduledDeparture: null,
     departureScheduleId: null,
   });

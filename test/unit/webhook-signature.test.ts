@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Problem } from '#commons/problem';
-import { sign, signingKeys, verifyWebhook } from '#commons/webhook-signature';
+import { LOCAL_FILES_SECRET, sign, signingKeys, verifyWebhook } from '#commons/webhook-signature';
 
 const secret = `whsec_${Buffer.from('steward-local-billing-webhook-secret').toString('base64')}`;
 const body = Buffer.from('{"type":"order.paid"}');
@@ -53,5 +53,15 @@ describe('Standard Webhooks verification', () => {
     expect(weak(`${secret} whsec_${Buffer.from('x').toString('base64')}`)).toThrow(/one decodes to 1/);
     expect(weak('   ')).toThrow(/none is set/);
     expect(signingKeys(`whsec_${Buffer.from('x'.repeat(24)).toString('base64')}`)[0]).toHaveLength(24);
+  });
+
+  it("accepts the files webhook's published local default (18 bytes), and no other short key, for that source only", () => {
+    const published = `whsec_${Buffer.from('local-files-secret').toString('base64')}`;
+    expect(published).toBe(LOCAL_FILES_SECRET);
+    expect(signingKeys(published, { source: 'files' })[0]!.toString()).toBe('local-files-secret');
+    expect(() => signingKeys(published)).toThrow(/one decodes to 18/);
+    expect(() => signingKeys(published, { source: 'hr' })).toThrow(/one decodes to 18/);
+    expect(() => signingKeys(`whsec_${Buffer.from('other-files-secret').toString('base64')}`, { source: 'files' })).toThrow(/one decodes to 18/);
+    expect(() => signingKeys(`${published} whsec_${Buffer.from('short').toString('base64')}`, { source: 'files' })).toThrow(/one decodes to 5/);
   });
 });

@@ -251,9 +251,8 @@ export class DynamoHandoverBook implements HandoverBook {
       }),
     );
     return {
-      items: (result.Items ?? []).map(({ at, actor, action, memberId, handoverId, toMemberId, assetTypes }) => ({
-        at, actor, action, memberId, handoverId, toMemberId, assetTypes,
-      }) as AuditEntry),
+      // Handovers, traces and investigations share the list: each entry as it was written, keys aside.
+      items: (result.Items ?? []).map(({ PK: _pk, SK: _sk, ...entry }) => entry as AuditEntry),
       nextCursor: encodeCursor(result.LastEvaluatedKey),
     };
   }

@@ -1,12 +1,19 @@
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { seatSpans } from '#core/file-log';
 import type { Instant } from '#core/time';
 import type { Member, MemberDirectory, MemberProfile, ScheduledDeparture } from '#ports/stores';
 import { bumpPolicyEpoch, conditionally, corpKey, memberKey, tableName } from './table.ts';
 
-export type MemberItem = Omit<Member, 'status'> & { PK: string; SK: string; memberStatus: Member['status'] };
+export type MemberItem = Omit<Member, 'status' | 'seatSpans'> & {
+  PK: string;
+  SK: string;
+  memberStatus: Member['status'];
+  seatsFrom?: Instant[];
+  seatsUntil?: Instant[];
+};
 
 export const toMember = (item: Record<string, unknown>): Member => {
-  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, memberStatus, ...rest } = item as MemberItem & Record<string, unknown>;
+  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, memberStatus, seatsFrom, seatsUntil, ...rest } = item as MemberItem & Record<string, unknown>;
   return {
     corpId: rest.corpId,
     memberId: rest.memberId,
@@ -17,6 +24,7 @@ export const toMember = (item: Record<string, unknown>): Member => {
     departedAt: rest.departedAt ?? null,
     heldSeatAtDeparture: Boolean(rest.heldSeatAtDeparture),
     seat: rest.seat ? { ...rest.seat, lockedAt: rest.seat.lockedAt ?? null } : null,
+    seatSpans: seatSpans(seatsFrom ?? [], seatsUntil ?? [], rest.seat?.allocatedAt ?? null),
     scheduledDeparture: rest.scheduledDeparture ?? null,
     departureScheduleId: rest.departureScheduleId ?? null,
   };

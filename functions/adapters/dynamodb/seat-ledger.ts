@@ -55,16 +55,26 @@ const poolDelta = (corpId: string, allocatedDelta: number, condition?: { now: Da
   },
 });
 
+/*
+ * Seat history, for "held a seat at t" (the file operation log's scope): every grant appends its
+ * instant to `seatsFrom`, every release (revocation, departure, undo) appends its instant to
+ * `seatsUntil`. A member holds at most one seat at a time, so the i-th release closes the i-th grant.
+ */
+const SEAT_HELD_FROM = 'seatsFrom = list_append(if_not_exists(seatsFrom, :none), :from)';
+const SEAT_HELD_UNTIL = 'seatsUntil = list_append(if_not_exists(seatsUntil, :none), :until)';
+
 const grantSeat = (corpId: string, grant: SeatGrant): TransactItem => {
   const { lockedAt: _unset, ...seat } = grant.seat;
   return {
     Update: {
       TableName: tableName(),
       Key: memberKey(corpId, grant.memberId),
-      UpdateExpression: 'SET seat = :seat, GSI1PK = :gpk, GSI1SK = :gsk',
+      UpdateExpression: `SET seat = :seat, GSI1PK = :gpk, GSI1SK = :gsk, ${SEAT_HELD_FROM}`,
       ConditionExpression: 'attribute_exists(PK) AND memberStatus = :active AND attribute_not_exists(seat)',
       ExpressionAttributeValues: {
         ':seat': seat,
+        ':from': [seat.allocatedAt],
+        ':none': [],
         ':active': 'active',
         ':gpk': seatIndexKey(corpId, grant.memberId).GSI1PK,
         ':gsk': seatIndexKey(corpId, grant.memberId).GSI1SK,
@@ -73,13 +83,14 @@ const grantSeat = (corpId: string, grant: SeatGrant): TransactItem => {
   };
 };
 
+/** An undone grant closes its span where it opened: an empty span, held at no instant. */
 const takeSeatBack = (corpId: string, grant: SeatGrant): TransactItem => ({
   Update: {
     TableName: tableName(),
     Key: memberKey(corpId, grant.memberId),
-    UpdateExpression: 'REMOVE seat, GSI1PK, GSI1SK',
+    UpdateExpression: `SET ${SEAT_HELD_UNTIL} REMOVE seat, GSI1PK, GSI1SK`,
     ConditionExpression: 'seat.allocationId = :id',
-    ExpressionAttributeValues: { ':id': grant.seat.allocationId },
+    ExpressionAttributeValues: { ':id': grant.seat.allocationId, ':until': [grant.seat.allocatedAt], ':none': [] },
   },
 });
 
@@ -186,9 +197,9 @@ export class DynamoSeatLedger implements SeatLedger {
                 Update: {
                   TableName: tableName(),
                   Key: memberKey(corpId, memberId),
-                  UpdateExpression: 'REMOVE seat, GSI1PK, GSI1SK',
+                  UpdateExpression: `SET ${SEAT_HELD_UNTIL} REMOVE seat, GSI1PK, GSI1SK`,
                   ConditionExpression: 'seat.revocableUntil > :now',
-                  ExpressionAttributeValues: { ':now': formatInstant(now) },
+                  ExpressionAttributeValues: { ':now': formatInstant(now), ':until': [formatInstant(now)], ':none': [] },
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },
               },
@@ -246,7 +257,8 @@ export class DynamoSeatLedger implements SeatLedger {
           Key: memberKey(corpId, memberId),
           UpdateExpression:
             'SET corpId = :corp, memberId = :member, memberStatus = :departed, departedAt = :at, heldSeatAtDeparture = :held' +
-            (scheduleId ? ', departureScheduleId = :schedule ' : ' ') +
+            (scheduleId ? ', departureScheduleId = :schedule' : '') +
+            (member?.seat ? `, ${SEAT_HELD_UNTIL} ` : ' ') +
             'REMOVE seat, GSI1PK, GSI1SK, scheduledDeparture',
           // Guard against a concurrent allocation, revocation, departure or rescheduling since the read.
           ConditionExpression:
@@ -262,7 +274,7 @@ export class DynamoSeatLedger implements SeatLedger {
             ':at': departedAt,
             ':held': Boolean(member?.seat),
             ...(member && { ':active': 'active' }),
-            ...(member?.seat && { ':id': member.seat.allocationId }),
+            ...(member?.seat && { ':id': member.seat.allocationId, ':until': [departedAt], ':none': [] }),
             ...(scheduleId && { ':schedule': scheduleId }),
           },
         },

@@ -30,6 +30,8 @@ import { DomainError } from '#core/errors';
  *   PK CORP#<corpId>  SK POLICY_EPOCH           counters bumped by every change a compiled engine depends on
  *   PK CORP#<corpId>  SK DEVICE#<deviceId>      a desktop device seen at login: trust, kind, members
  *   PK DEVICE#<deviceId> SK ENTERPRISE          the corps that marked the device enterprise (the rule spans corps)
+ *   PK CORP#<corpId>  SK INVESTIGATION#<investigationId>  a leak investigation (ids sort by creation time)
+ * File events live in their own table (functions/adapters/dynamodb/file-log.ts).
  */
 export const tableName = (): string => {
   const name = process.env.TABLE_NAME;
@@ -88,6 +90,9 @@ export const policyVersionKey = (corpId: string, type: string, version: number) 
 export const policyEpochKey = (corpId: string) => ({ PK: corpKey(corpId), SK: 'POLICY_EPOCH' });
 export const deviceKey = (corpId: string, deviceId: string) => ({ PK: corpKey(corpId), SK: `DEVICE#${deviceId}` });
 export const enterpriseMarkKey = (deviceId: string) => ({ PK: `DEVICE#${deviceId}`, SK: 'ENTERPRISE' });
+
+export const INVESTIGATION_PREFIX = 'INVESTIGATION#';
+export const investigationKey = (corpId: string, investigationId: string) => ({ PK: corpKey(corpId), SK: `${INVESTIGATION_PREFIX}${investigationId}` });
 
 export type EpochPart = 'policies' | 'members' | 'devices';
 

@@ -1,0 +1,83 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { hourOf, type ChainedEvent, type Segment } from '#core/file-log';
+import type { FileArchive } from '#ports/file-log';
+
+/*
+ * The file log's bucket (Object Lock, compliance mode, on AWS):
+ *   archive/<corpId>/<day>/<hour>/<segment, 10 digits>.ndjson.gz   a segment's events of that hour, in chain order
+ *   seals/<corpId>/<day>/<segment, 10 digits>.json                 the segment's count and head hash
+ * One PUT per hour a batch spans, plus its seal: never one per event.
+ */
+export const fileLogBucket = (): string => {
+  const name = process.env.FILE_LOG_BUCKET;
+  if (!name) throw new Error('FILE_LOG_BUCKET is not set');
+  return name;
+};
+
+const padded = (segment: number) => String(segment).padStart(10, '0');
+
+export class S3FileArchive implements FileArchive {
+  constructor(private readonly s3: S3Client) {}
+
+  async archive(corpId: string, day: string, seal: Segment, events: readonly ChainedEvent[]): Promise<void> {
+    const byHour = new Map<string, ChainedEvent[]>();
+    for (const event of events) byHour.set(hourOf(event.occurredAt), [...(byHour.get(hourOf(event.occurredAt)) ?? []), event]);
+    await Promise.all(
+      [...byHour].map(([hour, lines]) =>
+        this.s3.send(
+          new PutObjectCommand({
+            Bucket: fileLogBucket(),
+            Key: `archive/${corpId}/${day}/${hour}/${padded(seal.segment)}.ndjson.gz`,
+            Body: gzipSync(lines.map((line) => JSON.stringify(line)).join('\n') + '\n'),
+            ContentType: 'application/x-ndjson',
+          }),
+        ),
+      ),
+    );
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: fileLogBucket(),
+        Key: `seals/${corpId}/${day}/${padded(seal.segment)}.json`,
+        Body: JSON.stringify({ corpId, day, ...seal }),
+        ContentType: 'application/json',
+      }),
+    );
+  }
+
+  async seals(corpId: string, day: string): Promise<Segment[]> {
+    const objects = await this.read(`seals/${corpId}/${day}/`);
+    return objects.map((bytes) => {
+      const { segment, count, head } = JSON.parse(bytes.toString('utf8')) as Segment;
+      return { segment, count, head };
+    });
+  }
+
+  async dayEvents(corpId: string, day: string): Promise<ChainedEvent[]> {
+    const objects = await this.read(`archive/${corpId}/${day}/`);
+    return objects.flatMap((bytes) =>
+      gunzipSync(bytes)
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as ChainedEvent),
+    );
+  }
+
+  /** Every object under `prefix`, in key order. */
+  private async read(prefix: string): Promise<Buffer[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: fileLogBucket(), Prefix: prefix, ContinuationToken: token }));
+      keys.push(...(page.Contents ?? []).map((object) => object.Key!));
+      token = page.NextContinuationToken;
+    } while (token);
+    return Promise.all(
+      keys.sort().map(async (key) => {
+        const object = await this.s3.send(new GetObjectCommand({ Bucket: fileLogBucket(), Key: key }));
+        return Buffer.from(await object.Body!.transformToByteArray());
+      }),
+    );
+  }
+}

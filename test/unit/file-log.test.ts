@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import {
+  chainSegment,
+  compareCopies,
+  csvHeader,
+  csvRow,
+  dayHead,
+  heldSeatAt,
+  inFileLeakScopeAt,
+  policyInForceAt,
+  queryFor,
+  seatSpans,
+  verifyChain,
+  type FileEvent,
+} from '#core/file-log';
+import type { Policy } from '#core/policies/model';
+
+const event = (n: number, extra: Partial<FileEvent> = {}): FileEvent => ({
+  eventId: `e${String(n).padStart(3, '0')}`,
+  corpId: 'acme',
+  memberId: 'm1',
+  action: 'download',
+  fileId: 'f1',
+  fileName: 'plan.docx',
+  channel: 'drive',
+  occurredAt: `2026-06-01T08:${String(n % 60).padStart(2, '0')}:00Z`,
+  ...extra,
+});
+
+const flp = (version: number, changedAt: string, enabled: boolean, scope: Policy['scope']): Policy<'file-leak-prevention'> => ({
+  type: 'file-leak-prevention',
+  enabled,
+  scope,
+  settings: { blockExternalShare: false, blockDownload: false, trustedDeviceDownloadOnly: false, minClientVersion: '4.1.2' },
+  version,
+  changedBy: 'admin',
+  changedAt,
+});
+
+describe('in file-leak-prevention scope at t', () => {
+  const versions = [
+    flp(1, '2026-06-01T00:00:00Z', true, { memberIds: [], departmentIds: ['eng'] }),
+    flp(2, '2026-06-02T00:00:00Z', true, { memberIds: ['m9'], departmentIds: [] }),
+  ];
+  const member = { memberId: 'm1', departmentId: 'eng', seatSpans: [{ from: '2026-06-01T06:00:00Z', until: '2026-06-01T18:00:00Z' }] };
+
+  it('needs a seat held at t: the span opens inclusive and closes exclusive', () => {
+    expect(heldSeatAt(member.seatSpans, '2026-06-01T06:00:00Z')).toBe(true);
+    expect(heldSeatAt(member.seatSpans, '2026-06-01T05:59:59Z')).toBe(false);
+    expect(heldSeatAt(member.seatSpans, '2026-06-01T18:00:00Z')).toBe(false);
+    expect(heldSeatAt([{ from: '2026-06-01T06:00:00Z', until: null }], '2030-01-01T00:00:00Z')).toBe(true);
+  });
+
+  it("pairs the ledger's grants and releases, with seats from before the history began", () => {
+    expect(seatSpans(['2026-06-01T06:00:00Z', '2026-06-02T06:00:00Z'], ['2026-06-01T18:00:00Z'], '2026-06-02T06:00:00Z')).toEqual([
+      { from: '2026-06-01T06:00:00Z', until: '2026-06-01T18:00:00Z' },
+      { from: '2026-06-02T06:00:00Z', until: null },
+    ]);
+    // Held before the history began: counts from its own allocatedAt.
+    expect(seatSpans([], [], '2026-05-01T00:00:00Z')).toEqual([{ from: '2026-05-01T00:00:00Z', until: null }]);
+    // Granted before the history, released after, granted again: the first release closes the unrecorded seat.
+    expect(seatSpans(['2026-06-03T00:00:00Z'], ['2026-06-02T00:00:00Z'], '2026-06-03T00:00:00Z')).toEqual([{ from: '2026-06-03T00:00:00Z', until: null }]);
+    // An undone grant closes where it opened: held at no instant.
+    expect(heldSeatAt(seatSpans(['2026-06-01T06:00:00Z'], ['2026-06-01T06:00:00Z'], null), '2026-06-01T06:00:00Z')).toBe(false);
+  });
+
+  it('uses the policy version in force at t, with fractional instants compared as instants', () => {
+    expect(policyInForceAt(versions, '2026-05-31T23:59:59Z')).toBeNull();
+    expect(policyInForceAt(versions, '2026-06-01T12:00:00.500Z')?.version).toBe(1);
+    expect(policyInForceAt(versions, '2026-06-02T00:00:00Z')?.version).toBe(2);
+  });
+
+  it('is seat at t AND the version in force at t covering the member', () => {
+    expect(inFileLeakScopeAt(member, versions, '2026-06-01T08:00:00Z')).toBe(true);
+    expect(inFileLeakScopeAt(member, versions, '2026-06-01T19:00:00Z')).toBe(false); // seat released before
+    expect(inFileLeakScopeAt({ ...member, seatSpans: [{ from: '2026-06-01T00:00:00Z', until: null }] }, versions, '2026-06-02T08:00:00Z')).toBe(false); // v2 no longer covers
+    expect(inFileLeakScopeAt(member, [flp(1, '2026-06-01T00:00:00Z', false, { all: true })], '2026-06-01T08:00:00Z')).toBe(false);
+  });
+});
+
+describe('hash chain', () => {
+  const events = Array.from({ length: 10 }, (_, i) => event(i));
+  const first = chainSegment('acme', '2026-06-01', 1, events.slice(0, 6));
+  const second = chainSegment('acme', '2026-06-01', 2, events.slice(6));
+  const all = [...first.events, ...second.events];
+  const seals = [first.seal, second.seal];
+
+  it('verifies an untouched day, and the head folds segments in order', () => {
+    expect(verifyChain('acme', '2026-06-01', seals, all)).toBeNull();
+    expect(dayHead('acme', '2026-06-01', [second.seal, first.seal])).toEqual(dayHead('acme', '2026-06-01', seals));
+    expect(dayHead('acme', '2026-06-01', seals).count).toBe(10);
+  });
+
+  it('names an altered event', () => {
+    const altered = all.map((e) => (e.eventId === 'e003' ? { ...e, fileName: 'other.docx' } : e));
+    expect(verifyChain('acme', '2026-06-01', seals, altered)?.eventId).toBe('e003');
+  });
+
+  it('names the place of a removed event', () => {
+    const found = verifyChain('acme', '2026-06-01', seals, all.filter((e) => e.eventId !== 'e007'));
+    expect(found).toMatchObject({ segment: 2, position: 1, eventId: 'e008' });
+    expect(verifyChain('acme', '2026-06-01', seals, all.filter((e) => e.eventId !== 'e009'))?.problem).toMatch(/removed \(after e008\)/);
+  });
+
+  it('names a reordered event (positions swapped, or lines moved in the archive)', () => {
+    const swapped = all.map((e) => (e.eventId === 'e002' ? { ...e, position: 3 } : e.eventId === 'e003' ? { ...e, position: 2 } : e));
+    expect(verifyChain('acme', '2026-06-01', seals, swapped)?.eventId).toBe('e003');
+    const moved = [all[0]!, all[2]!, all[1]!, ...all.slice(3)];
+    expect(verifyChain('acme', '2026-06-01', seals, moved, { inWrittenOrder: true })?.eventId).toBe('e001');
+  });
+
+  it('names an inserted event, inside a segment, after its end, or in a segment never sealed', () => {
+    const forged = { ...event(50, { eventId: 'forged' }), segment: 1, position: 6, hash: 'x' };
+    expect(verifyChain('acme', '2026-06-01', seals, [...all, forged])?.eventId).toBe('forged');
+    expect(verifyChain('acme', '2026-06-01', seals, [...all, { ...forged, segment: 9, position: 0 }])?.eventId).toBe('forged');
+    const shifted = [...first.events.slice(0, 2), { ...forged, position: 2 }, ...first.events.slice(2).map((e) => ({ ...e, position: e.position + 1 })), ...second.events];
+    expect(verifyChain('acme', '2026-06-01', seals, shifted)?.eventId).toBe('forged');
+  });
+
+  it('names the first event where the hot store and the archive disagree', () => {
+    expect(compareCopies(all, all)).toBeNull();
+    const other = all.map((e) => (e.eventId === 'e004' ? { ...e, ip: '10.0.0.1' } : e));
+    expect(compareCopies(all, other)?.eventId).toBe('e004');
+  });
+});
+
+describe('queries and CSV', () => {
+  it('serves each filter from its most selective key', () => {
+    const none = { fileId: null, memberId: null, action: null, from: null, to: null };
+    expect(queryFor({ ...none, fileId: 'f', memberId: 'm' })).toBe('file');
+    expect(queryFor({ ...none, memberId: 'm', action: 'view' })).toBe('member');
+    expect(queryFor({ ...none, action: 'view' })).toBe('action');
+    expect(queryFor(none)).toBe('corp');
+  });
+
+  it('quotes per RFC 4180 and defuses spreadsheet formulas', () => {
+    expect(csvHeader()).toBe('eventId,corpId,memberId,action,fileId,fileName,channel,recipients,deviceId,ip,occurredAt\r\n');
+    const row = csvRow(event(1, { fileName: '=HYPERLINK("x"),1', recipients: [{ corpId: 'beta', memberId: 'b1' }, { corpId: 'gamma' }] }));
+    expect(row).toBe('e001,acme,m1,download,f1,"\'=HYPERLINK(""x""),1",drive,beta/b1 gamma,,,2026-06-01T08:01:00Z\r\n');
+  });
+});
