@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { adminToken } from '../../scripts/token.ts';
 import { client } from './client.ts';
@@ -50,6 +50,12 @@ const send = async (corpId: string, method: string, path: string, body?: Buffer,
 };
 
 describe('dark watermark API', () => {
+  // The stack's clock runs on in real time: each test starts early in the minute its marks are expected in,
+  // so a slow embed on a loaded machine still falls in it.
+  beforeEach(async () => {
+    await api.local('POST', '/local/clock', { now: '2026-06-01T08:30:02Z' });
+  });
+
   it('traces an embedded image, even re-saved as JPEG, to the member and minute', async () => {
     const marked = await send('wm-a', 'POST', '/corps/wm-a/watermarks/embed?memberId=leaker', await picture());
     expect(marked.status).toBe(200);
@@ -162,7 +168,7 @@ describe('dark watermark API', () => {
     const marked = await send('wm-a', 'POST', '/corps/wm-a/watermarks/embed?memberId=leaker', screenshot, 'image/jpeg');
     expect([marked.status, marked.contentType]).toEqual([200, 'image/jpeg']);
     const trace = await send('wm-a', 'POST', '/corps/wm-a/watermarks/trace', marked.bytes, 'image/jpeg');
-    // The stack's clock runs on from 08:30:45: the minute is whichever the embed fell in.
+    // The stack's clock runs on from 08:30:02: the minute is whichever the embed fell in.
     expect([trace.status, trace.json]).toEqual([200, expect.objectContaining({ found: true, memberId: 'leaker', markedAt: expect.stringMatching(/^2026-06-01T08:3\d:00Z$/) })]);
   });
 
