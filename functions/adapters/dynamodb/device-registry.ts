@@ -1,4 +1,4 @@
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DeviceKind, DeviceTrust } from '#core/policies/model';
 import type { Instant } from '#core/time';
 import type { Device, DeviceLogin, DeviceRegistry } from '#ports/policies';
@@ -69,21 +69,19 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
 
   async allDevices(corpId: string): Promise<DeviceTrust[]> {
     const devices: DeviceTrust[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ProjectionExpression: 'deviceId, trusted, kind',
-          ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'DEVICE#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of result.Items ?? []) devices.push({ deviceId: item.deviceId, trusted: Boolean(item.trusted), kind: item.kind ?? 'personal' });
-      cursor = result.LastEvaluatedKey;
-    } while (cursor);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: tableName(),
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ProjectionExpression: 'deviceId, trusted, kind',
+        ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'DEVICE#' },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) devices.push({ deviceId: item.deviceId, trusted: Boolean(item.trusted), kind: item.kind ?? 'personal' });
+    }
     return devices;
   }
 

@@ -1,4 +1,4 @@
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, UpdateCommand, type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { seatSpans } from '#core/file-log';
 import type { Instant } from '#core/time';
 import type { Member, MemberDirectory, MemberProfile, ScheduledDeparture } from '#ports/stores';
@@ -65,22 +65,18 @@ export class DynamoMemberDirectory implements MemberDirectory {
 
   async allMembers(corpId: string): Promise<Member[]> {
     const members: Member[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ProjectionExpression: 'corpId, memberId, #name, departmentId, memberStatus, seat',
-          ExpressionAttributeNames: { '#name': 'name' },
-          ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'MEMBER#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of result.Items ?? []) members.push(toMember(item));
-      cursor = result.LastEvaluatedKey;
-    } while (cursor);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: tableName(),
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ProjectionExpression: 'corpId, memberId, #name, departmentId, memberStatus, seat',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'MEMBER#' },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) members.push(toMember(item));
     return members;
   }
 

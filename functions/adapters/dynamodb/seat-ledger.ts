@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { formatInstant, type Instant } from '#core/time';
 import type {
   AllocationAttempt,
@@ -298,22 +298,18 @@ export class DynamoSeatLedger implements SeatLedger {
   async countSeatHolders(corpId: string): Promise<number> {
     // The table, not the seat index: only a consistent read sees every allocation that committed.
     let count = 0;
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          FilterExpression: 'attribute_exists(seat)',
-          ExpressionAttributeValues: { ':pk': poolKey(corpId).PK, ':prefix': 'MEMBER#' },
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      count += result.Count ?? 0;
-      cursor = result.LastEvaluatedKey;
-    } while (cursor);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: tableName(),
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        FilterExpression: 'attribute_exists(seat)',
+        ExpressionAttributeValues: { ':pk': poolKey(corpId).PK, ':prefix': 'MEMBER#' },
+        Select: 'COUNT',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) count += page.Count ?? 0;
     return count;
   }
 
