@@ -1,3 +1,4 @@
+import { picture } from '../support/picture.ts';
 import { execFile } from 'node:child_process';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import sharp from 'sharp';
@@ -273,16 +274,6 @@ describe('tamper evidence: npm run audit:verify', () => {
 });
 
 describe('leak investigation', () => {
-  const picture = async (width = 900, height = 640): Promise<Buffer> => {
-    const data = Buffer.alloc(width * height * 3);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const v = 70 + (110 * x) / width + 30 * Math.sin(y / 40) + 10 * Math.sin(x / 5) * Math.cos(y / 9);
-        data.set([v + 25, v, v - 30], 3 * (y * width + x));
-      }
-    }
-    return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
-  };
   const send = async (method: string, path: string, body?: Buffer, type = 'image/png') => {
     const response = await fetch(`${stack.url}${path}`, { method, headers: { authorization: `Bearer ${await adminToken(CORP)}`, ...(body && { 'content-type': type }) }, body });
     const text = await response.text();

@@ -1,3 +1,4 @@
+import { picture } from '../support/picture.ts';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
@@ -27,16 +28,6 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 /** A photo-like picture: gradients and soft shapes with a little texture. */
-const picture = async (width = 900, height = 640): Promise<Buffer> => {
-  const data = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const v = 70 + (110 * x) / width + 30 * Math.sin(y / 40) + 10 * Math.sin(x / 5) * Math.cos(y / 9);
-      data.set([v + 25, v, v - 30], 3 * (y * width + x));
-    }
-  }
-  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
-};
 
 const send = async (corpId: string, method: string, path: string, body?: Buffer, type = 'image/png', tokenCorp = corpId) => {
   const response = await fetch(`${stack.url}${path}`, {
