@@ -65,6 +65,7 @@ export class Storage extends Construct {
         // File log CSV exports too large for a response, fetched through a 15-minute link.
         { prefix: 'exports/', expiration: Duration.days(1), noncurrentVersionExpiration: Duration.days(1) },
       ],
+      ...(props.consoleOrigin && { cors: [{ allowedMethods: [HttpMethods.GET], allowedOrigins: [props.consoleOrigin], allowedHeaders: [], maxAge: 600 }] }),
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
@@ -105,7 +106,6 @@ export class Storage extends Construct {
           noncurrentVersionExpiration: Duration.days(FILE_LOG_RETENTION_DAYS + 1),
         },
       ],
-      ...(props.consoleOrigin && { cors: [{ allowedMethods: [HttpMethods.GET], allowedOrigins: [props.consoleOrigin], allowedHeaders: [], maxAge: 600 }] }),
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

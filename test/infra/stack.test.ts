@@ -203,6 +203,16 @@ describe('console site', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: Match.objectLike({ AllowOrigins: [origin], AllowHeaders: Match.arrayWith(['authorization', 'if-match']) }),
     });
+    // The documents bucket (reports, uploads, marked images), the one the console reads; no other bucket.
+    const withCors = template.findResources('AWS::S3::Bucket', { Properties: { CorsConfiguration: Match.anyValue() } });
+    expect(Object.values(withCors)).toEqual([
+      expect.objectContaining({
+        Properties: expect.objectContaining({
+          CorsConfiguration: { CorsRules: [expect.objectContaining({ AllowedMethods: ['GET'] })] },
+          LifecycleConfiguration: { Rules: expect.arrayContaining([expect.objectContaining({ Prefix: 'uploads/' })]) },
+        }),
+      }),
+    ]);
     template.hasResourceProperties('AWS::S3::Bucket', { CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: ['GET'], AllowedOrigins: [origin] })] } });
   });
 });
