@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ACTIONS, decisionFacts, PolicyEngine, type DecisionRequest } from '#core/policies/engine';
 import { PLATFORMS, SURFACES, withDefaults, type DeviceTrust, type PoliciesByType, type Policy, type PolicyMember } from '#core/policies/model';
@@ -191,7 +191,8 @@ const onLocalStack = async () => {
     // 10,000 members written straight into the table (seats included): the webhooks would take minutes.
     const raw = new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: 'cn-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const db = DynamoDBDocumentClient.from(raw);
-    const [table] = (await raw.send(new ListTablesCommand({}))).TableNames!;
+    // The main table (the file log has one of its own).
+    const table = stack.resourceName('StorageTable');
     const items = members().map((m) => ({
       PK: 'CORP#bench',
       SK: `MEMBER#${m.memberId}`,
