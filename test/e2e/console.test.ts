@@ -56,6 +56,22 @@ const buy = (corpId: string, seats: number) => api.webhook('billing', orderPaidE
 const hire = (corpId: string, memberId: string, managerId: string | null = null) =>
   api.webhook('hr', { type: 'employee.upserted', data: { corpId, memberId, name: `Name of ${memberId}`, managerId } });
 
+/** The file-leak-prevention policy covering `memberIds`: only their file events are kept. */
+const coverWithFileLeakPrevention = async (corpId: string, memberIds: string[]) => {
+  const settings = { blockExternalShare: false, blockDownload: false, trustedDeviceDownloadOnly: false, minClientVersion: '4.1.2' };
+  const put = await api.admin(corpId, 'PUT', `/corps/${corpId}/policies/file-leak-prevention`, { enabled: true, scope: { memberIds, departmentIds: [] }, settings });
+  expect(put.status).toBe(200);
+};
+/** The stack's now, a second on so it falls after the policy and the seat (events are kept if in scope at occurredAt). */
+const scopedNow = async () => {
+  await new Promise((r) => setTimeout(r, 1100));
+  return ((await api.local('GET', '/local/clock')) as { now: string }).now.replace(/\.\d+Z$/, 'Z');
+};
+const fileEvent = (corpId: string, eventId: string, memberId: string, occurredAt: string, extra: Record<string, unknown> = {}) => ({
+  eventId, corpId, memberId, action: 'download', fileId: `file-${eventId}`, fileName: 'File.docx', channel: 'drive', occurredAt, ...extra,
+});
+const fileEvents = (events: unknown[]) => api.webhook('files', { events });
+
 /** A fresh browser context signed in to the console for `corpId` through the local sign-in form. */
 const signIn = async (corpId: string, lang: 'zh-CN' | 'en' = 'en') => {
   // bypassCSP only so axe can be injected; the pages themselves run under the console's CSP.
@@ -203,12 +219,13 @@ describe('admin console in Chromium', () => {
     await page.context().close();
   });
 
-  it('a marked image is investigated: the trace names the member, and the trace audit lists it', { timeout: 180_000 }, async () => {
+  it('a marked image is investigated: the investigation names the member and the minute, with the file-event timeline, and the trace audit lists it', { timeout: 180_000 }, async () => {
     const corp = 'ui-leak';
     await buy(corp, 5);
     await hire(corp, 'leaker');
     const page = await signIn(corp);
     await allocateInUi(page, 'leaker');
+    await coverWithFileLeakPrevention(corp, ['leaker']);
     // The suite's client marks what it shows the member (POST .../watermarks/embed), as it would.
     const width = 900;
     const height = 640;
@@ -227,15 +244,56 @@ describe('admin console in Chromium', () => {
     });
     expect(marked.status).toBe(200);
     const leaked = Buffer.from(await marked.arrayBuffer());
+    // The files service reports what the member did around the minute of the mark.
+    const at = await scopedNow();
+    expect(await fileEvents([fileEvent(corp, 'leak-1', 'leaker', at, { action: 'download', fileName: 'Roadmap.pptx' }), fileEvent(corp, 'leak-2', 'leaker', at, { action: 'forward', fileName: 'Roadmap.pptx', channel: 'chat' })])).toMatchObject({ status: 202, body: { accepted: 2 } });
 
     await open(page, 'leak');
     await page.locator('input[type="file"]').setInputFiles({ name: 'leaked.png', mimeType: 'image/png', buffer: leaked });
     const answer = page.getByTestId('trace-answer');
     await answer.waitFor({ timeout: 60_000 });
     expect(await answer.textContent()).toContain('The mark names member leaker (Name of leaker)');
-    await expect.poll(() => page.locator('#audit tbody tr').count()).toBe(1);
-    expect(await page.locator('.pending').textContent()).toContain('issue 16');
+    const timeline = page.getByTestId('timeline');
+    await timeline.waitFor();
+    expect(await timeline.locator('tbody tr').count()).toBe(2);
+    expect(await timeline.textContent()).toContain('Roadmap.pptx');
+    await expect.poll(() => page.locator('#investigations tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator('#audit tbody tr').count()).toBeGreaterThanOrEqual(1);
     await page.screenshot({ path: `${SHOTS}/journey-leak-en.png`, fullPage: true });
+    await page.context().close();
+  });
+
+  it('the file operation log is filtered by member, and its CSV export holds the same rows', { timeout: 180_000 }, async () => {
+    const corp = 'ui-files';
+    await buy(corp, 5);
+    for (const m of ['ann', 'ben']) await hire(corp, m);
+    expect((await api.admin(corp, 'POST', `/corps/${corp}/seats/allocations`, { memberIds: ['ann', 'ben'] })).status).toBe(201);
+    await coverWithFileLeakPrevention(corp, ['ann', 'ben']);
+    const at = await scopedNow();
+    const sent = await fileEvents([
+      fileEvent(corp, 'f-1', 'ann', at, { action: 'upload', fileName: 'Budget.xlsx' }),
+      fileEvent(corp, 'f-2', 'ann', at, { action: 'share', fileName: 'Budget.xlsx', channel: 'chat' }),
+      fileEvent(corp, 'f-3', 'ben', at, { action: 'download', fileName: 'Other.docx' }),
+    ]);
+    expect(sent).toMatchObject({ status: 202, body: { accepted: 3 } });
+    const page = await signIn(corp);
+    await open(page, 'file-log');
+    await page.getByLabel('Member').fill('ann');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const rows = page.getByTestId('file-events').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.getByTestId('file-events').textContent()).not.toContain('Other.docx');
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    const link = page.getByTestId('csv-link');
+    await link.waitFor();
+    const href = (await link.getAttribute('href')) ?? '';
+    expect(href).toMatch(/^blob:/);
+    const text = (await page.evaluate(async (url) => (await fetch(url)).text(), href)) as string;
+    const lines = text.trim().split(/\r?\n/);
+    expect(lines).toHaveLength(3); // header and ann's two
+    expect(text).toContain('Budget.xlsx');
+    expect(text).not.toContain('Other.docx');
+    await page.screenshot({ path: `${SHOTS}/journey-file-log-en.png`, fullPage: true });
     await page.context().close();
   });
 
