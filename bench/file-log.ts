@@ -1,4 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoFileLog } from '#adapters/dynamodb/file-log';
 import { chainSegment, verifyChain, type ChainedEvent, type FileEvent, type Segment } from '#core/file-log';
 import { adminToken } from '../scripts/token.ts';
 import { startLocalStack } from '../local/stack.ts';
@@ -37,6 +40,45 @@ const event = (n: number): FileEvent => ({
   // Spread over the day's working hours, 08:00 to 18:00.
   occurredAt: new Date(Date.parse(`${DAY}T08:00:00Z`) + Math.floor((n / EVENTS) * 10 * 3_600_000)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
 });
+
+/**
+ * The store's write path alone, straight to DynamoDB Local (no webhook, dedupe read, scope check or
+ * archive): the same items and indexes, in a copy of the file log table, four segments in flight as the
+ * ingestion below has four batches in flight. DynamoDB Local applies writes on one thread, so this is
+ * the ceiling any ingestion through it can reach on this machine.
+ */
+const storeWriteCeiling = async (endpoint: string, table: string, events: number) => {
+  const raw = new DynamoDBClient({ endpoint, region: 'cn-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const { Table } = await raw.send(new DescribeTableCommand({ TableName: table }));
+  const copy = `${table}-ceiling`;
+  await raw.send(
+    new CreateTableCommand({
+      TableName: copy,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: Table!.KeySchema,
+      AttributeDefinitions: Table!.AttributeDefinitions,
+      GlobalSecondaryIndexes: Table!.GlobalSecondaryIndexes!.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection })),
+    }),
+  );
+  const previous = process.env.FILE_LOG_TABLE;
+  process.env.FILE_LOG_TABLE = copy;
+  try {
+    const store = new DynamoFileLog(DynamoDBDocumentClient.from(raw));
+    const segments = Array.from({ length: events / BATCH }, (_, s) => chainSegment(CORP, DAY, s + 1, Array.from({ length: BATCH }, (_, i) => event(s * BATCH + i))));
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        for (let next = segments.shift(); next; next = segments.shift()) await store.saveSegment(CORP, DAY, next.seal, next.events);
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return { events, seconds: +seconds.toFixed(1), eventsPerSecond: Math.round(events / seconds) };
+  } finally {
+    process.env.FILE_LOG_TABLE = previous;
+    await raw.send(new DeleteTableCommand({ TableName: copy }));
+    raw.destroy();
+  }
+};
 
 const stack = await startLocalStack({ logs: 'file' });
 try {
@@ -84,6 +126,8 @@ try {
     samples.push(performance.now() - t);
   }
 
+  const ceiling = await storeWriteCeiling(stack.dynamoDbEndpoint, stack.resourceName('StorageFileLogTable'), 20_000);
+
   // Writes per event: each stored event is one item plus one entry per index; per batch, the segment
   // counter, the seal and the webhook's idempotency record (two writes: in progress, then done).
   const batchCount = EVENTS / BATCH;
@@ -111,6 +155,7 @@ try {
       eventsPerSecond: Math.round(EVENTS / seconds),
       targetEventsPerSecond: 2000,
     },
+    storeWritesAloneToDynamoDbLocal: ceiling,
     memberDayQuery: { ...summarise(samples), eventsPerMemberDay: EVENTS / MEMBERS, pageSize: 50, targetP99Ms: 50 },
     verify: { events: VERIFY_EVENTS, seconds: +verifySeconds.toFixed(2), targetSeconds: 60 },
     writeAmplification: {
