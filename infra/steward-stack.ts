@@ -9,6 +9,7 @@ import { ASSET_TYPES } from '../functions/core/handover.ts';
 import { Api } from './api.ts';
 import { StewardFunction } from './functions.ts';
 import { Storage } from './storage.ts';
+import { FileLogDigester } from './file-log-digest.ts';
 import { StuckWorkSweeper } from './sweeper.ts';
 import { grantDescribeExecutions, Workflows } from './workflows.ts';
 
@@ -257,6 +258,7 @@ export class StewardStack extends Stack {
       },
       watched: [workflows.departure, workflows.handover, workflows.invoice],
     });
+    new FileLogDigester(this, 'FileLogDigester', { fileLogTable, fileLogBucket });
     // Security policies (admin) and the device registry.
     const policies = new StewardFunction(this, 'Policies', { entry: 'functions/http/policies.ts', environment: data });
     table.grantReadWriteData(policies);
@@ -337,10 +339,10 @@ export class StewardStack extends Stack {
       reason: 'File log CSV exports are one object per export under exports/; the grant covers that prefix only.',
     });
     const fileLogBucketArn = `<${this.getLogicalId(fileLogBucket.node.defaultChild as CfnElement)}.Arn>`;
-    for (const prefix of ['archive/', 'seals/']) {
+    for (const prefix of ['archive/', 'seals/', 'digests/']) {
       Validations.of(this).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${fileLogBucketArn}/${prefix}*]`,
-        reason: 'The file log archive holds one object per corp, day, hour and segment, and one seal per segment; the grant adds objects under that prefix only.',
+        reason: 'The file log archive holds one object per corp, day, hour and segment, one seal per segment and one digest per corp-day and late segment; each grant covers one prefix only.',
       });
     }
     Validations.of(this).acknowledge({

@@ -143,6 +143,38 @@ export const dayHead = (corpId: string, day: string, segments: readonly Segment[
   return { count, headHash };
 };
 
+// --- Daily digest ----------------------------------------------------------------------------------
+
+/**
+ * A corp-day's digest: the seals written by then and the day's head over them, one object written once
+ * the day is over (Object Lock on AWS). Events that arrive later add segments and a later digest; an
+ * earlier digest still binds the segments it lists.
+ */
+export type DailyDigest = { corpId: string; day: string; count: number; headHash: string; segments: Segment[] };
+
+export const dailyDigest = (corpId: string, day: string, seals: readonly Segment[]): DailyDigest => ({
+  corpId,
+  day,
+  ...dayHead(corpId, day, seals),
+  segments: [...seals].sort((a, b) => a.segment - b.segment).map(({ segment, count, head }) => ({ segment, count, head })),
+});
+
+/** The first segment a digest binds whose seal is now missing or different, or a digest that does not hash to its own head. */
+export const digestFinding = (digest: DailyDigest, seals: readonly Segment[]): Finding | null => {
+  const own = dayHead(digest.corpId, digest.day, digest.segments);
+  if (own.headHash !== digest.headHash || own.count !== digest.count) {
+    return { segment: digest.segments[0]?.segment ?? 0, position: -1, eventId: null, problem: `the digest of ${digest.segments.length} segments does not hash to its own head (altered)` };
+  }
+  const current = new Map(seals.map((seal) => [seal.segment, seal]));
+  for (const bound of digest.segments) {
+    const seal = current.get(bound.segment);
+    const at = { segment: bound.segment, position: -1, eventId: null };
+    if (!seal) return { ...at, problem: `segment ${bound.segment}, bound by the day's digest of ${digest.segments.length} segments, has no seal any more (removed)` };
+    if (seal.count !== bound.count || seal.head !== bound.head) return { ...at, problem: `the seal of segment ${bound.segment} differs from the day's digest (rewritten)` };
+  }
+  return null;
+};
+
 // --- Verification ----------------------------------------------------------------------------------
 
 export type Finding = { eventId: string | null; segment: number; position: number; problem: string };

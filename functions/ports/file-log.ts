@@ -1,4 +1,4 @@
-import type { ChainedEvent, FileEvent, FileEventFilter, Segment } from '#core/file-log';
+import type { ChainedEvent, DailyDigest, FileEvent, FileEventFilter, Segment } from '#core/file-log';
 import type { Instant } from '#core/time';
 import type { Page, PageRequest } from './stores.ts';
 
@@ -15,6 +15,12 @@ export interface FileLog {
   seals(corpId: string, day: string): Promise<Segment[]>;
   /** Every event of the corp-day as stored, chain fields included (for the verifier). */
   dayEvents(corpId: string, day: string): Promise<ChainedEvent[]>;
+  /** Notes that the corp-day has a segment its digest does not bind yet. */
+  markDigestDue(corpId: string, day: string): Promise<void>;
+  /** Corp-days marked due, of days before `beforeDay`; `mark` tells this marking from a later one. */
+  dueDigests(beforeDay: string): Promise<{ corpId: string; day: string; mark: string }[]>;
+  /** Clears the marking, unless a segment marked the day again since it was read. */
+  clearDigestDue(corpId: string, day: string, mark: string): Promise<void>;
 }
 
 /** The archive (S3, gzip NDJSON per corp per hour) and the seals, both under Object Lock on AWS. */
@@ -24,6 +30,10 @@ export interface FileArchive {
   seals(corpId: string, day: string): Promise<Segment[]>;
   /** The corp-day's archived events, each object's lines in the order written. */
   dayEvents(corpId: string, day: string): Promise<ChainedEvent[]>;
+  /** Writes a day's digest; the same seals always make the same object. */
+  writeDigest(digest: DailyDigest): Promise<void>;
+  /** Every digest written for the corp-day, oldest first. */
+  digests(corpId: string, day: string): Promise<DailyDigest[]>;
 }
 
 export type Trace = { found: boolean; memberId?: string; memberName?: string; markedAt?: Instant };

@@ -2,6 +2,8 @@ import { monotonicFactory } from 'ulid';
 import {
   chainSegment,
   compareCopies,
+  dailyDigest,
+  digestFinding,
   verifyChain,
   type Finding,
   csvHeader,
@@ -68,6 +70,7 @@ export const ingestFileEvents = async (ports: IngestPorts, events: readonly File
       // The archive first: its seal (Object Lock on AWS) is the evidence both copies are checked against.
       await ports.fileArchive.archive(corpId, day, seal, chained);
       await ports.fileLog.saveSegment(corpId, day, seal, chained);
+      await ports.fileLog.markDigestDue(corpId, day);
     }),
   );
   logger.info('file events ingested', { received: events.length, inScope: kept.length, accepted: fresh.length });
@@ -125,20 +128,41 @@ export const fileLogDigest = async (ports: Pick<Ports, 'fileLog'>, corpId: strin
   ...dayHead(corpId, day, await ports.fileLog.seals(corpId, day)),
 });
 
+/**
+ * Writes the digest of every corp-day that is over (before `today`, UTC) and has segments no digest
+ * binds yet, from the archive's seals. Run on a schedule; a corp-day that fails stays marked for the next run.
+ */
+export const digestFileLogDays = async (ports: Pick<Ports, 'fileLog' | 'fileArchive'>, today: string): Promise<{ digested: number }> => {
+  let digested = 0;
+  for (const { corpId, day, mark } of await ports.fileLog.dueDigests(today)) {
+    const seals = await ports.fileArchive.seals(corpId, day);
+    if (seals.length > 0) await ports.fileArchive.writeDigest(dailyDigest(corpId, day, seals));
+    await ports.fileLog.clearDigestDue(corpId, day, mark);
+    digested++;
+  }
+  if (digested > 0) logger.info('file log days digested', { digested });
+  return { digested };
+};
+
 export type DayVerdict = { corpId: string; day: string; count: number; headHash: string; finding: (Finding & { store: 'hot store' | 'archive' }) | null };
 
 /**
  * Checks a corp-day end to end. The archive's seals (written first, locked on AWS) are the reference:
  * the hot store's events and the archive's must each chain to them, agree with each other, and the
- * hot store's seals (which the digest route reads) must match them.
+ * hot store's seals (which the digest route reads) must match them. Each daily digest written for the
+ * day must still find the seals it binds, so a segment removed from both copies with its seal is caught.
  */
 export const verifyFileLogDay = async (ports: Pick<Ports, 'fileLog' | 'fileArchive'>, corpId: string, day: string): Promise<DayVerdict> => {
-  const [archiveSeals, hotSeals, hot, archived] = await Promise.all([
+  const [archiveSeals, hotSeals, hot, archived, digests] = await Promise.all([
     ports.fileArchive.seals(corpId, day),
     ports.fileLog.seals(corpId, day),
     ports.fileLog.dayEvents(corpId, day),
     ports.fileArchive.dayEvents(corpId, day),
+    ports.fileArchive.digests(corpId, day),
   ]);
+  // A digest binds the seals of its day: a seal removed or rewritten with its events shows here first.
+  const digested = digests.map((digest) => digestFinding(digest, archiveSeals)).find((f) => f !== null);
+  if (digested) return { corpId, day, ...dayHead(corpId, day, archiveSeals), finding: { ...digested, store: 'archive' } };
   const inHot = verifyChain(corpId, day, archiveSeals, hot);
   const inArchive = verifyChain(corpId, day, archiveSeals, archived, { inWrittenOrder: true });
   const sealed = new Map(archiveSeals.map((seal) => [seal.segment, seal]));

@@ -61,7 +61,7 @@ describe('Steward stack', () => {
 
   it('runs every function on Node 22, arm64', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions.length).toBe(23);
+    expect(functions.length).toBe(24);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -137,6 +137,24 @@ describe('Steward stack', () => {
     expect(machines).toMatch(/WorkflowsHandover/);
     expect(machines).toMatch(/WorkflowsInvoice/);
     expect(machines).not.toMatch(/WorkflowsPurchase|WorkflowsSeatLock/);
+  });
+
+  it("digests the file log's finished days every hour, reading only seals and adding only digests in the archive", () => {
+    const digesterId = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith('FileLogDigester'))!;
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [digesterId, 'Arn'] } }),
+    });
+    const role = (template.findResources('AWS::Lambda::Function')[digesterId] as CfnResource).Properties.Role['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => (p as CfnResource).Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+      .flatMap((p) => (p as CfnResource).Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const s3 = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:'))).map((s) => [[s.Action].flat().join(), JSON.stringify(s.Resource)]);
+    expect(s3.map(([action]) => action).sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(s3.find(([action]) => action === 's3:GetObject')![1]).toMatch(/\/seals\/\*/);
+    expect(s3.find(([action]) => action === 's3:PutObject')![1]).toMatch(/\/digests\/\*/);
+    const dynamo = statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('dynamodb:'));
+    expect(new Set(dynamo)).toEqual(new Set(['dynamodb:Query', 'dynamodb:DeleteItem']));
   });
 
   it('lets the Decisions function read the table and write only with UpdateItem (device registrations), nothing else', () => {

@@ -4,7 +4,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { adminToken } from '../../scripts/token.ts';
@@ -322,5 +322,67 @@ describe('leak investigation', () => {
     const created = await send('POST', `/corps/${CORP}/investigations`, await picture(400, 300));
     expect(created).toMatchObject({ status: 201, body: { trace: { found: false }, timeline: [] } });
     expect((await send('POST', `/corps/${CORP}/investigations`, Buffer.from('not an image'), 'text/plain')).status).toBe(415);
+  });
+});
+
+describe('daily digest (Object Lock bucket, written once the day is over)', () => {
+  const digestKeys = async () =>
+    ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `digests/${CORP}/${DAY}/` }))).Contents ?? []).map((o) => o.Key!).sort();
+  const readObject = async (key: string) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+  const runDigester = async () => {
+    const schedules = (await api.local('GET', '/local/schedules')).items as { name: string; functionId: string }[];
+    const name = schedules.find((s) => s.functionId.startsWith('FileLogDigester'))!.name;
+    const run = (await api.local('POST', `/local/schedules/${name}`)) as { ok: boolean; result: { digested: number } };
+    expect(run.ok).toBe(true);
+    return run.result.digested;
+  };
+
+  it('waits for the day to end, then binds its seals and head once; a late event adds a later digest', async () => {
+    expect(await runDigester()).toBe(0);
+    expect(await digestKeys()).toEqual([]);
+
+    await api.local('POST', '/local/clock', { now: '2026-06-02T00:30:00Z' });
+    expect(await runDigester()).toBeGreaterThanOrEqual(1);
+    const first = `digests/${CORP}/${DAY}/0000000002.json`;
+    expect(await digestKeys()).toEqual([first]);
+    const written = JSON.parse((await readObject(first)).toString('utf8'));
+    const { count, headHash } = await digest();
+    expect(written).toMatchObject({ corpId: CORP, day: DAY, count, headHash });
+    expect(written.segments.map((s: { segment: number }) => s.segment)).toEqual([1, 2]);
+    // Nothing new: nothing written again.
+    expect(await runDigester()).toBe(0);
+
+    const late = await files({ events: [event(900, 'alice', '17:00:00')] });
+    expect(late.body).toEqual({ accepted: 1, ignored: 0 });
+    expect(await runDigester()).toBe(1);
+    expect(await digestKeys()).toEqual([first, `digests/${CORP}/${DAY}/0000000003.json`]);
+    expect(await verify()).toMatchObject({ code: 0, out: expect.stringMatching(/OK fl-a 2026-06-01: 505 events/) });
+  });
+
+  it('catches a segment removed from both copies with its seals, which the chain alone cannot see', async () => {
+    const sealKey = `seals/${CORP}/${DAY}/0000000003.json`;
+    const archiveKey = `archive/${CORP}/${DAY}/17/0000000003.ndjson.gz`;
+    const hotSeal = { PK: `CHAIN#${CORP}#${DAY}`, SK: 'SEAL#0000000003' };
+    const item = (await db.send(new QueryCommand({ TableName: table, IndexName: 'GSI3', KeyConditionExpression: 'GSI3PK = :pk', FilterExpression: 'eventId = :id', ExpressionAttributeValues: { ':pk': `CORP#${CORP}`, ':id': 'ev-900' } }))).Items![0]!;
+    const [seal, archived, hot] = [await readObject(sealKey), await readObject(archiveKey), (await db.send(new GetCommand({ TableName: table, Key: hotSeal }))).Item!];
+    await Promise.all([
+      s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: sealKey })),
+      s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: archiveKey })),
+      db.send(new DeleteCommand({ TableName: table, Key: hotSeal })),
+      db.send(new DeleteCommand({ TableName: table, Key: { PK: item.PK, SK: item.SK } })),
+    ]);
+    try {
+      const { code, out } = await verify();
+      expect(code).toBe(1);
+      expect(out).toMatch(/segment 3, bound by the day's digest of 3 segments, has no seal any more \(removed\)/);
+    } finally {
+      await Promise.all([
+        s3.send(new PutObjectCommand({ Bucket: bucket, Key: sealKey, Body: seal })),
+        s3.send(new PutObjectCommand({ Bucket: bucket, Key: archiveKey, Body: archived })),
+        db.send(new PutCommand({ TableName: table, Item: hot })),
+        db.send(new PutCommand({ TableName: table, Item: item })),
+      ]);
+    }
+    expect((await verify()).code).toBe(0);
   });
 });

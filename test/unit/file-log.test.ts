@@ -4,7 +4,9 @@ import {
   compareCopies,
   csvHeader,
   csvRow,
+  dailyDigest,
   dayHead,
+  digestFinding,
   heldSeatAt,
   inFileLeakScopeAt,
   policyInForceAt,
@@ -121,6 +123,34 @@ describe('hash chain', () => {
     expect(compareCopies(all, all)).toBeNull();
     const other = all.map((e) => (e.eventId === 'e004' ? { ...e, ip: '10.0.0.1' } : e));
     expect(compareCopies(all, other)?.eventId).toBe('e004');
+  });
+});
+
+describe('daily digest', () => {
+  const one = chainSegment('acme', '2026-06-01', 1, [event(1), event(2)]).seal;
+  const two = chainSegment('acme', '2026-06-01', 2, [event(3)]).seal;
+  const three = chainSegment('acme', '2026-06-01', 3, [event(4)]).seal;
+
+  it("commits to the seals in segment order and to the day's head over them", () => {
+    const digest = dailyDigest('acme', '2026-06-01', [two, one]);
+    expect(digest.segments.map((s) => s.segment)).toEqual([1, 2]);
+    expect({ count: digest.count, headHash: digest.headHash }).toEqual(dayHead('acme', '2026-06-01', [one, two]));
+  });
+
+  it('holds while its seals do, whatever later segments were added', () => {
+    expect(digestFinding(dailyDigest('acme', '2026-06-01', [one, two]), [one, two, three])).toBeNull();
+  });
+
+  it('names a bound segment whose seal is gone, or was rewritten', () => {
+    const digest = dailyDigest('acme', '2026-06-01', [one, two]);
+    expect(digestFinding(digest, [one])).toMatchObject({ segment: 2, problem: expect.stringMatching(/segment 2.*removed/) });
+    const rewritten = chainSegment('acme', '2026-06-01', 1, [event(1)]).seal;
+    expect(digestFinding(digest, [rewritten, two])).toMatchObject({ segment: 1, problem: expect.stringMatching(/rewritten/) });
+  });
+
+  it('refuses a digest edited to match edited seals without its head', () => {
+    const digest = dailyDigest('acme', '2026-06-01', [one, two]);
+    expect(digestFinding({ ...digest, segments: [one] }, [one])).toMatchObject({ problem: expect.stringMatching(/own head/) });
   });
 });
 

@@ -1,12 +1,13 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { hourOf, type ChainedEvent, type Segment } from '#core/file-log';
+import { hourOf, type ChainedEvent, type DailyDigest, type Segment } from '#core/file-log';
 import type { FileArchive } from '#ports/file-log';
 
 /*
  * The file log's bucket (Object Lock, compliance mode, on AWS):
  *   archive/<corpId>/<day>/<hour>/<segment, 10 digits>.ndjson.gz   a segment's events of that hour, in chain order
  *   seals/<corpId>/<day>/<segment, 10 digits>.json                 the segment's count and head hash
+ *   digests/<corpId>/<day>/<segments bound, 10 digits>.json        the day's digest once the day is over (a later one per late segment)
  * One PUT per hour a batch spans, plus its seal: never one per event.
  */
 export const fileLogBucket = (): string => {
@@ -62,6 +63,21 @@ export class S3FileArchive implements FileArchive {
         .filter(Boolean)
         .map((line) => JSON.parse(line) as ChainedEvent),
     );
+  }
+
+  async writeDigest(digest: DailyDigest): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: fileLogBucket(),
+        Key: `digests/${digest.corpId}/${digest.day}/${padded(digest.segments.length)}.json`,
+        Body: JSON.stringify(digest),
+        ContentType: 'application/json',
+      }),
+    );
+  }
+
+  async digests(corpId: string, day: string): Promise<DailyDigest[]> {
+    return (await this.read(`digests/${corpId}/${day}/`)).map((bytes) => JSON.parse(bytes.toString('utf8')) as DailyDigest);
   }
 
   /** Every object under `prefix`, in key order. */

@@ -1,4 +1,5 @@
-import { BatchGetCommand, type BatchGetCommandOutput, BatchWriteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { BatchGetCommand, type BatchGetCommandOutput, BatchWriteCommand, DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '#core/errors';
 import { HOT_DAYS, queryFor, sortableInstant, type ChainedEvent, type FileEvent, type FileEventFilter, type Segment } from '#core/file-log';
 import type { FileLog } from '#ports/file-log';
@@ -12,6 +13,7 @@ import type { Page, PageRequest } from '#ports/stores';
  *   GSI2  ACTION#<corpId>#<action>     a corp's time range for an action
  *   GSI3  CORP#<corpId>                a corp's time range (no filter; the verifier's day)
  *   PK CHAIN#<corpId>#<day>  SK COUNTER | SEAL#<segment, 10 digits>   the day's segment counter and seals
+ *   PK DIGEST_DUE            SK <day>#<corpId>                      corp-days with a segment no digest binds yet
  * Items expire (TTL `expiresAt`) 180 days after occurredAt; the archive keeps them.
  */
 export const fileLogTable = (): string => {
@@ -27,6 +29,7 @@ const INDEXES = {
   corp: { index: 'GSI3', pk: 'GSI3PK', sk: 'GSI3SK', partition: (c: string) => `CORP#${c}` },
 } as const;
 
+const DIGEST_DUE = 'DIGEST_DUE';
 const chainPartition = (corpId: string, day: string) => `CHAIN#${corpId}#${day}`;
 const eventKey = (event: Pick<FileEvent, 'corpId' | 'memberId' | 'occurredAt' | 'eventId'>) => ({
   PK: `MEMBER#${event.corpId}#${event.memberId}`,
@@ -225,5 +228,49 @@ export class DynamoFileLog implements FileLog {
       start = result.LastEvaluatedKey;
     } while (start);
     return events;
+  }
+
+  async markDigestDue(corpId: string, day: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: fileLogTable(),
+        Item: { PK: DIGEST_DUE, SK: `${day}#${corpId}`, corpId, day, mark: randomUUID(), expiresAt: expiresAt(`${day}T23:59:59Z`) },
+      }),
+    );
+  }
+
+  async dueDigests(beforeDay: string): Promise<{ corpId: string; day: string; mark: string }[]> {
+    const due: { corpId: string; day: string; mark: string }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: fileLogTable(),
+          KeyConditionExpression: 'PK = :pk AND SK < :before',
+          ExpressionAttributeValues: { ':pk': DIGEST_DUE, ':before': beforeDay },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of result.Items ?? []) due.push({ corpId: String(item.corpId), day: String(item.day), mark: String(item.mark) });
+      start = result.LastEvaluatedKey;
+    } while (start);
+    return due;
+  }
+
+  async clearDigestDue(corpId: string, day: string, mark: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: fileLogTable(),
+          Key: { PK: DIGEST_DUE, SK: `${day}#${corpId}` },
+          ConditionExpression: 'mark = :mark',
+          ExpressionAttributeValues: { ':mark': mark },
+        }),
+      );
+    } catch (error) {
+      // Marked again meanwhile: the next run digests the new segment too.
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
   }
 }
