@@ -12,6 +12,7 @@ export const context = {
 export const httpEvent = (over: {
   routeKey: string;
   params?: Record<string, string>;
+  query?: Record<string, string>;
   body?: string;
   headers?: Record<string, string>;
   claims?: Record<string, unknown> | null;
@@ -21,7 +22,7 @@ export const httpEvent = (over: {
     rawPath: '/',
     headers: { 'content-type': 'application/json', ...over.headers },
     pathParameters: over.params ?? {},
-    queryStringParameters: {},
+    queryStringParameters: over.query ?? {},
     body: over.body,
     isBase64Encoded: false,
     requestContext: over.claims ? { authorizer: { jwt: { claims: over.claims, scopes: [] } } } : {},
