@@ -252,6 +252,24 @@ export const compareCopies = (hot: readonly ChainedEvent[], archive: readonly Ch
   return null;
 };
 
+/**
+ * The hot store keys an event by (member, occurredAt, eventId), so when two deliveries of the same new
+ * event race past the dedupe lookup, both are chained (in two segments, both archived) and the later
+ * item overwrites the earlier in the hot store. Such a position is not a removal: its event is still in
+ * the hot store, identical, under the other segment. This puts the archive's copy back in that place,
+ * so the hot store is checked as the chain was written; anything else missing stays missing.
+ */
+export const withRacedCopies = (hot: readonly ChainedEvent[], archived: readonly ChainedEvent[]): ChainedEvent[] => {
+  const place = (e: ChainedEvent) => `${e.segment}#${e.position}`;
+  const stored = new Set(hot.map(place));
+  const byEventId = new Map<string, ChainedEvent[]>();
+  for (const event of hot) byEventId.set(event.eventId, [...(byEventId.get(event.eventId) ?? []), event]);
+  const raced = archived.filter(
+    (copy) => !stored.has(place(copy)) && (byEventId.get(copy.eventId) ?? []).some((kept) => kept.segment !== copy.segment && canonicalEvent(kept) === canonicalEvent(copy)),
+  );
+  return raced.length === 0 ? [...hot] : [...hot, ...raced];
+};
+
 // --- Filters and CSV --------------------------------------------------------------------------------
 
 export type FileEventFilter = { fileId: string | null; memberId: string | null; action: FileAction | null; from: Instant | null; to: Instant | null };

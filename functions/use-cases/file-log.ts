@@ -5,6 +5,7 @@ import {
   dailyDigest,
   digestFinding,
   verifyChain,
+  withRacedCopies,
   type Finding,
   csvHeader,
   csvRow,
@@ -163,7 +164,8 @@ export const verifyFileLogDay = async (ports: Pick<Ports, 'fileLog' | 'fileArchi
   // A digest binds the seals of its day: a seal removed or rewritten with its events shows here first.
   const digested = digests.map((digest) => digestFinding(digest, archiveSeals)).find((f) => f !== null);
   if (digested) return { corpId, day, ...dayHead(corpId, day, archiveSeals), finding: { ...digested, store: 'archive' } };
-  const inHot = verifyChain(corpId, day, archiveSeals, hot);
+  const hotAsWritten = withRacedCopies(hot, archived);
+  const inHot = verifyChain(corpId, day, archiveSeals, hotAsWritten);
   const inArchive = verifyChain(corpId, day, archiveSeals, archived, { inWrittenOrder: true });
   const sealed = new Map(archiveSeals.map((seal) => [seal.segment, seal]));
   const forgedSeal = hotSeals.find((seal) => sealed.get(seal.segment)?.head !== seal.head || sealed.get(seal.segment)?.count !== seal.count);
@@ -173,6 +175,6 @@ export const verifyFileLogDay = async (ports: Pick<Ports, 'fileLog' | 'fileArchi
       ? { ...inArchive, store: 'archive' }
       : forgedSeal
         ? { segment: forgedSeal.segment, position: -1, eventId: null, problem: `the seal of segment ${forgedSeal.segment} differs from the archive's`, store: 'hot store' }
-        : ((f) => (f ? { ...f, store: 'hot store' as const } : null))(compareCopies(hot, archived));
+        : ((f) => (f ? { ...f, store: 'hot store' as const } : null))(compareCopies(hotAsWritten, archived));
   return { corpId, day, ...dayHead(corpId, day, archiveSeals), finding };
 };

@@ -13,6 +13,7 @@ import {
   queryFor,
   seatSpans,
   verifyChain,
+  withRacedCopies,
   type FileEvent,
 } from '#core/file-log';
 import type { Policy } from '#core/policies/model';
@@ -123,6 +124,29 @@ describe('hash chain', () => {
     expect(compareCopies(all, all)).toBeNull();
     const other = all.map((e) => (e.eventId === 'e004' ? { ...e, ip: '10.0.0.1' } : e));
     expect(compareCopies(all, other)?.eventId).toBe('e004');
+  });
+});
+
+describe('two deliveries of the same new events racing past the dedupe lookup', () => {
+  // Both chained the events, in segments 1 and 2; the hot store keeps one item per event (the later write).
+  const first = chainSegment('acme', '2026-06-01', 1, [event(1), event(2), event(3)]);
+  const second = chainSegment('acme', '2026-06-01', 2, [event(2), event(4)]);
+  const seals = [first.seal, second.seal];
+  const archived = [...first.events, ...second.events];
+  const hot = [...first.events.filter((e) => e.eventId !== 'e002'), ...second.events];
+
+  it('is not a removal: the overwritten position is the same event, kept under the other segment', () => {
+    expect(verifyChain('acme', '2026-06-01', seals, hot)).toMatchObject({ segment: 1, position: 1, problem: expect.stringMatching(/removed/) });
+    const asWritten = withRacedCopies(hot, archived);
+    expect(verifyChain('acme', '2026-06-01', seals, asWritten)).toBeNull();
+    expect(compareCopies(asWritten, archived)).toBeNull();
+  });
+
+  it('still finds an event removed for good, or kept elsewhere in an altered form', () => {
+    const removed = hot.filter((e) => e.eventId !== 'e003');
+    expect(verifyChain('acme', '2026-06-01', seals, withRacedCopies(removed, archived))).toMatchObject({ segment: 1, position: 2, problem: expect.stringMatching(/removed/) });
+    const altered = hot.map((e) => (e.eventId === 'e002' ? { ...e, fileName: 'other.docx' } : e));
+    expect(verifyChain('acme', '2026-06-01', seals, withRacedCopies(altered, archived))).not.toBeNull();
   });
 });
 
