@@ -4,10 +4,11 @@ import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { sharpImages } from '#adapters/images/sharp-images';
-import { extractMark, overlayTile } from '#core/watermark/codec';
+import { extractMark, overlayTile, type RgbaImage } from '#core/watermark/codec';
 import { MAX_IMAGE_PIXELS, TRACE_PIXELS } from '#core/watermark/pixels';
 import { minuteOf, type MarkBounds, type MarkPayload } from '#core/watermark/payload';
 import { overlayPage, type OverlayPageKind, type Theme } from '../test/support/overlay-pages.ts';
+import { drawScreenPhotoParameters, screenPhoto, type ScreenPhotoParameters } from '../test/support/screen-photo.ts';
 import { recordSection } from './results.ts';
 
 /**
@@ -87,10 +88,10 @@ for (const shot of shots) {
 }
 writeFileSync(join(OUT, 'manifest.json'), JSON.stringify(shots.map(({ png: _, ...shot }) => shot)));
 
-const rate = (selected: Row[]) => +(selected.filter((r) => r.recovered).length / Math.max(1, selected.length)).toFixed(3);
+const rate = (selected: { recovered: boolean }[]) => +(selected.filter((r) => r.recovered).length / Math.max(1, selected.length)).toFixed(3);
 const groups = VIEWPORTS.flatMap((v) => v.scales.flatMap((scale) => THEMES.map((theme) => ({ device: v.device, scale, theme }))));
-const figures = {
-  screenshots: rows.length,
+const screenshots = {
+  count: rows.length,
   recovery: rate(rows),
   wrongMembers: rows.filter((r) => r.wrong).length,
   byScale: groups.map((g) => {
@@ -99,5 +100,60 @@ const figures = {
   }),
   notRecovered: rows.filter((r) => !r.recovered).map((r) => r.name),
 };
-console.log(JSON.stringify(figures, null, 2));
-recordSection('watermarkScales', figures);
+console.log(JSON.stringify(screenshots, null, 2));
+
+/**
+ * Screen photos of the same screenshots (test/support/screen-photo.ts): every screenshot once under
+ * parameters drawn from its own seed over the whole range, then a few screenshots under one parameter
+ * at a time, the rest held at a mild baseline, to show what each costs.
+ */
+const toRgba = async (bytes: Uint8Array): Promise<RgbaImage> => {
+  const { data, info } = await sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+};
+type PhotoRow = { name: string; family: string; recovered: boolean; wrong: boolean; traceMs: number; parameters: ScreenPhotoParameters };
+const photoRows: PhotoRow[] = [];
+const photograph = async (shot: Screenshot, family: string, parameters: ScreenPhotoParameters, seed: number) => {
+  const photo = screenPhoto(await toRgba(shot.png), parameters, seed);
+  const jpeg = await sharp(Buffer.from(photo.data), { raw: { width: photo.width, height: photo.height, channels: 4 } }).jpeg({ quality: parameters.jpegQuality }).toBuffer();
+  const { found, ms } = await traceBytes(new Uint8Array(jpeg));
+  const row = { name: shot.name, family, recovered: samePayload(found, shot.payload), wrong: found !== null && !samePayload(found, shot.payload), traceMs: Math.round(ms), parameters };
+  console.log(JSON.stringify({ ...row, parameters: undefined }));
+  photoRows.push(row);
+};
+for (const [i, shot] of shots.entries()) await photograph(shot, 'drawn', drawScreenPhotoParameters(i + 1), i + 1);
+const BASELINE: ScreenPhotoParameters = { yawDegrees: 0, pitchDegrees: 0, rollDegrees: 0, focal: 1.1, border: 0.05, gridDepth: 0.25, blurSigma: 0.5, brightness: 1, gamma: 1, noiseSigma: 2, jpegQuality: 85, photoWidth: 2000 };
+const SWEEPS: { family: string; change: Partial<ScreenPhotoParameters> }[] = [
+  { family: 'baseline', change: {} },
+  { family: 'tilt 3 degrees both axes', change: { yawDegrees: 3, pitchDegrees: -3 } },
+  { family: 'tilt 6 degrees both axes', change: { yawDegrees: -6, pitchDegrees: 6 } },
+  { family: 'tilt 10 degrees both axes', change: { yawDegrees: 10, pitchDegrees: 10 } },
+  { family: 'roll 1 degree', change: { rollDegrees: 1 } },
+  { family: 'blur 1.5 px', change: { blurSigma: 1.5 } },
+  { family: 'moire depth 0.4', change: { gridDepth: 0.4 } },
+  { family: 'gamma 0.8, brightness 0.85', change: { gamma: 0.8, brightness: 0.85 } },
+  { family: 'noise 4 levels', change: { noiseSigma: 4 } },
+  { family: 'JPEG 75', change: { jpegQuality: 75 } },
+];
+const sweepShots = shots.filter((s) => s.page === 'members' && ['desktop-1', 'desktop-2', 'phone-3'].includes(`${s.device}-${s.scale}`));
+for (const { family, change } of SWEEPS) for (const [i, shot] of sweepShots.entries()) await photograph(shot, family, { ...BASELINE, ...change }, 1000 + i);
+
+const drawn = photoRows.filter((r) => r.family === 'drawn');
+const tiltOf = (r: PhotoRow) => Math.max(Math.abs(r.parameters.yawDegrees), Math.abs(r.parameters.pitchDegrees));
+const photos = {
+  count: photoRows.length,
+  wrongMembers: photoRows.filter((r) => r.wrong).length,
+  drawn: {
+    recovery: rate(drawn),
+    byTilt: [[0, 3], [3, 6], [6, 10]].map(([low, high]) => ({ tiltDegrees: `${low}-${high}`, photos: drawn.filter((r) => tiltOf(r) >= low! && tiltOf(r) < high!).length, recovery: rate(drawn.filter((r) => tiltOf(r) >= low! && tiltOf(r) < high!)) })),
+    byBlur: [[0, 0.75], [0.75, 1.5]].map(([low, high]) => ({ blurSigma: `${low}-${high}`, recovery: rate(drawn.filter((r) => r.parameters.blurSigma >= low! && r.parameters.blurSigma < high!)) })),
+    maxTraceMs: Math.max(...drawn.map((r) => r.traceMs)),
+    notRecovered: drawn.filter((r) => !r.recovered).map((r) => `${r.name} (tilt ${tiltOf(r).toFixed(1)}, roll ${r.parameters.rollDegrees.toFixed(1)}, blur ${r.parameters.blurSigma.toFixed(2)})`),
+  },
+  sweeps: SWEEPS.map(({ family }) => {
+    const of = photoRows.filter((r) => r.family === family);
+    return { family, photos: of.length, recovery: rate(of), maxTraceMs: Math.max(...of.map((r) => r.traceMs)) };
+  }),
+};
+console.log(JSON.stringify(photos, null, 2));
+recordSection('watermarkScales', { screenshots, photos });

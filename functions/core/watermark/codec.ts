@@ -703,6 +703,136 @@ const refinedAlignment = (r: Float64Array, width: number, height: number, scale:
   return best;
 };
 
+/**
+ * Where the nominal tile grid lies in an image that is not only scaled: a photo of a screen turns,
+ * shears and foreshortens it. Grid point u (nominal px, from the image centre) lands at
+ * centre + A u / (1 + k . u): A the affine part (rotation, scale, shear, aspect), k the perspective.
+ */
+type GridMap = { a: [number, number, number, number]; k: [number, number]; cx: number; cy: number };
+
+/**
+ * The residual folded into one tile through a grid map: each pixel is taken back to the grid and
+ * spread bilinearly over the four tile positions around it. The inverse of the map in closed form:
+ * with w = A^-1 (p - centre), u = w / (1 - k . w).
+ */
+const foldMapped = (r: Float64Array, width: number, height: number, { a, k, cx, cy }: GridMap): Float64Array => {
+  const sum = new Float64Array(TILE * TILE);
+  const det = a[0] * a[3] - a[1] * a[2];
+  const [i00, i01, i10, i11] = [a[3] / det, -a[1] / det, -a[2] / det, a[0] / det];
+  // Far enough past zero that every grid coordinate is positive before taking it modulo the tile.
+  const positive = TILE * 4096;
+  for (let y = 0; y < height; y++) {
+    const dy = y - cy;
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      const value = r[i]!;
+      if (value === 0) continue;
+      const dx = x - cx;
+      const wx = i00 * dx + i01 * dy;
+      const wy = i10 * dx + i11 * dy;
+      const scale = 1 / (1 - k[0] * wx - k[1] * wy);
+      const ux = wx * scale + positive;
+      const uy = wy * scale + positive;
+      const fx = Math.floor(ux);
+      const fy = Math.floor(uy);
+      const tx = fx & (TILE - 1);
+      const ty = fy & (TILE - 1);
+      const nx = (tx + 1) & (TILE - 1);
+      const ny = ((ty + 1) & (TILE - 1)) * TILE;
+      const rx = ux - fx;
+      const ry = uy - fy;
+      const top = ty * TILE;
+      sum[top + tx] = sum[top + tx]! + value * (1 - rx) * (1 - ry);
+      sum[top + nx] = sum[top + nx]! + value * rx * (1 - ry);
+      sum[ny + tx] = sum[ny + tx]! + value * (1 - rx) * ry;
+      sum[ny + nx] = sum[ny + nx]! + value * rx * ry;
+    }
+  }
+  return sum;
+};
+
+/** The tile's lattice in an image region, as its two basis vectors in image px (the more horizontal first). */
+type Lattice = { a1: [number, number]; a2: [number, number]; score: number };
+
+/** Autocorrelation peaks looked for: the strongest this many, then the best lattice through pairs of them. */
+const LATTICE_PEAKS = 16;
+
+/**
+ * The tile's lattice in the region (x0, y0, w, h) of the residual, from its 2-D autocorrelation:
+ * the residual halved (2 x 2 sums: the lattice's periods are long), its spectrum's magnitude (not
+ * power: the mark is broadband, text lines are not, and the root keeps them from ruling) transformed
+ * back, the local level taken off; then, among pairs of the strongest peaks, the pair whose lattice
+ * the autocorrelation follows furthest out, each point counted as the comb over periods does.
+ */
+const latticeOf = (r: Float64Array, width: number, x0: number, y0: number, w: number, h: number): Lattice | null => {
+  const [hw, hh] = [Math.floor(w / 2), Math.floor(h / 2)];
+  const [columns, rows] = [nextPowerOfTwo(hw), nextPowerOfTwo(hh)];
+  const re = new Float64Array(columns * rows);
+  const im = new Float64Array(columns * rows);
+  for (let y = 0; y < hh; y++) {
+    for (let x = 0; x < hw; x++) {
+      const i = (y0 + 2 * y) * width + x0 + 2 * x;
+      re[y * columns + x] = r[i]! + r[i + 1]! + r[i + width]! + r[i + width + 1]!;
+    }
+  }
+  fft2d(re, im, columns, rows);
+  for (let i = 0; i < re.length; i++) {
+    re[i] = Math.hypot(re[i]!, im[i]!);
+    im[i] = 0;
+  }
+  fft2d(re, im, columns, rows, true);
+  const wide = wrappedBoxMean(re, columns, rows, 12, 12);
+  const narrow = wrappedBoxMean(re, columns, rows, 4, 4);
+  const [wideArea, narrowArea] = [25 * 25, 9 * 9];
+  const ac = re.map((value, i) => value - (wide[i]! * wideArea - narrow[i]! * narrowArea) / (wideArea - narrowArea));
+  const at = (dx: number, dy: number): number => {
+    const [fx, fy] = [Math.floor(dx), Math.floor(dy)];
+    const [rx, ry] = [dx - fx, dy - fy];
+    const v = (x: number, y: number) => ac[(((y % rows) + rows) % rows) * columns + (((x % columns) + columns) % columns)]!;
+    return (1 - ry) * ((1 - rx) * v(fx, fy) + rx * v(fx + 1, fy)) + ry * ((1 - rx) * v(fx, fy + 1) + rx * v(fx + 1, fy + 1));
+  };
+  const [minR, maxR] = [(MIN_SCALE * TILE) / 2, Math.min((MAX_SCALE * TILE) / 2, 0.45 * Math.min(hw, hh))];
+  if (maxR <= minR) return null;
+  // Peaks in the upper half plane (the autocorrelation is symmetric), refined to a fraction of a pixel.
+  const peaks: { x: number; y: number; value: number }[] = [];
+  for (let dy = 0; dy <= maxR; dy++) {
+    for (let dx = -Math.floor(maxR); dx <= maxR; dx++) {
+      if (dy === 0 && dx <= 0) continue;
+      const radius = Math.hypot(dx, dy);
+      if (radius < minR || radius > maxR) continue;
+      const value = at(dx, dy);
+      if (value <= 0 || value < at(dx - 1, dy) || value < at(dx + 1, dy) || value < at(dx, dy - 1) || value < at(dx, dy + 1)) continue;
+      const offset = (minus: number, plus: number) => (minus + plus - 2 * value < 0 ? (0.5 * (minus - plus)) / (minus + plus - 2 * value) : 0);
+      peaks.push({ x: dx + offset(at(dx - 1, dy), at(dx + 1, dy)), y: dy + offset(at(dx, dy - 1), at(dx, dy + 1)), value });
+    }
+  }
+  peaks.sort((p, q) => q.value - p.value);
+  const strongest = peaks.slice(0, LATTICE_PEAKS);
+  let best: Lattice | null = null;
+  for (const [i, p] of strongest.entries()) {
+    for (const q of strongest.slice(i + 1)) {
+      const [lp, lq] = [Math.hypot(p.x, p.y), Math.hypot(q.x, q.y)];
+      const sine = Math.abs(p.x * q.y - p.y * q.x) / (lp * lq);
+      if (sine < 0.7 || lp / lq > 1.35 || lq / lp > 1.35) continue;
+      let [sum, terms] = [0, 0];
+      for (let m = -3; m <= 3; m++) {
+        for (let n = -3; n <= 3; n++) {
+          const [x, y] = [m * p.x + n * q.x, m * p.y + n * q.y];
+          if ((m === 0 && n === 0) || Math.hypot(x, y) > maxR * 1.5 || Math.abs(x) >= columns / 2 || Math.abs(y) >= rows / 2) continue;
+          sum += at(x, y);
+          terms += 1;
+        }
+      }
+      const score = sum / Math.sqrt(terms);
+      if (best && score <= best.score) continue;
+      const [horizontal, vertical] = Math.abs(p.x) * Math.abs(q.y) >= Math.abs(q.x) * Math.abs(p.y) ? [p, q] : [q, p];
+      const sx = horizontal.x < 0 ? -1 : 1;
+      const sy = vertical.y < 0 ? -1 : 1;
+      best = { a1: [2 * sx * horizontal.x, 2 * sx * horizontal.y], a2: [2 * sy * vertical.x, 2 * sy * vertical.y], score };
+    }
+  }
+  return best;
+};
+
 export type Extraction = { payload: MarkPayload; confidence: number };
 
 type Reading = { soft: Float64Array };
@@ -753,6 +883,29 @@ function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
   const scales = periodScales(residual(residualRadius(1)), width, height);
   for (const [rank, s] of scales.both.entries()) yield* at(s, s, rank < REFINED_CANDIDATES);
   if (scales.x.length && scales.y.length) yield* at(scales.x[0]!, scales.y[0]!);
+  yield* mapped(lumaValues, width, height, layout);
+}
+
+/**
+ * Alignments for a grid that is turned, sheared or foreshortened (a photo of a screen, a rotated
+ * copy), tried only once the scale-only ones failed: the lattice from the residual's 2-D
+ * autocorrelation gives the affine part.
+ */
+const MOIRE_RADIUS = 2;
+
+function* mapped(lumaValues: Float64Array, width: number, height: number, layout: KeyedLayout): Generator<Reading> {
+  // Band-passed: a camera's moire beats the screen's pixel grid down to periods of a few pixels, above
+  // the cells' band, and a 5 x 5 mean takes most of it off before the high-pass.
+  const smoothMean = boxMeanRows((y) => lumaValues.subarray(y * width, (y + 1) * width), width, height, MOIRE_RADIUS);
+  const smoothed = new Float64Array(lumaValues.length);
+  for (let y = 0; y < height; y++) smoothed.set(smoothMean(y), y * width);
+  const residual = perRadius((radius) => weightedResidual(smoothed, width, height, radius));
+  const lattice = latticeOf(residual(3), width, 0, 0, width, height);
+  if (!lattice) return;
+  const scale = Math.sqrt(Math.abs(lattice.a1[0] * lattice.a2[1] - lattice.a1[1] * lattice.a2[0])) / TILE;
+  const map: GridMap = { a: [lattice.a1[0] / TILE, lattice.a2[0] / TILE, lattice.a1[1] / TILE, lattice.a2[1] / TILE], k: [0, 0], cx: width / 2, cy: height / 2 };
+  const tile = foldMapped(residual(Math.max(3, Math.round(3 * scale))), width, height, map);
+  for (const [dx, dy] of syncOffsets(tile, layout, 3)) yield { soft: despread(tile, layout, dx, dy) };
 }
 
 /**
