@@ -16,8 +16,9 @@ import { recordSection } from './results.ts';
  * light and dark) with the overlay tile as a CSS background layer, screenshotted in headless Chromium
  * at device scale factors 1, 1.25, 1.5, 2 and 3 (a desktop viewport; a phone's at 2 and 3), saved as
  * JPEG 75 and traced as the trace use case reads them (sharp adapter, downscaled to the trace's pixel
- * budget). The screenshots are kept in .steward-local/watermark-scales/ for the screen-photo part.
- * Writes section `watermarkScales` of bench/results.json.
+ * budget). Then photos of those screenshots through the simulated camera chain of
+ * test/support/screen-photo.ts. The screenshots are kept in .steward-local/watermark-scales/.
+ * Writes section `watermarkScales` of bench/results.json (about 20 minutes here).
  */
 const CHROMIUM = process.env.STEWARD_CHROMIUM ?? '/usr/bin/chromium';
 const OUT = resolve('.steward-local/watermark-scales');

@@ -288,6 +288,9 @@ Not recovered:
 
 ${figures.attacks.filter((a) => a.notRecovered.length).map((a) => `- ${a.attack}: ${a.notRecovered.join(', ')}`).join('\n')}
 
+Display scales (overlay screenshots in Chromium) and simulated screen photos: \`npm run bench:watermark -- --scales\`,
+figures in \`docs/benchmarks.md\`.
+
 Machine: ${JSON.stringify((await import('./results.ts')).machine())}.
 `,
 );
