@@ -493,7 +493,8 @@ const combScore = (ac: Float64Array, maxLag: number, p: number): number => {
  * Candidate tile periods (as scales of TILE), periods whose multiples line up with the residual's
  * autocorrelation peaks: the best for rows and for columns alone, the best few for both at once.
  */
-type PeriodScales = { x: number[]; y: number[]; both: number[] };
+/** `strength`: each of `both` as its comb score over the scores' RMS across the range searched. */
+type PeriodScales = { x: number[]; y: number[]; both: number[]; strength: number[] };
 const periodScales = (r: Float64Array, width: number, height: number): ((maxScale: number) => PeriodScales) => {
   const minLag = MIN_SCALE * TILE;
   // Long lags have few pairs, but small or downscaled images need them to see a period at all.
@@ -506,11 +507,14 @@ const periodScales = (r: Float64Array, width: number, height: number): ((maxScal
 };
 
 const candidatePeriods = (acX: Float64Array | null, acY: Float64Array | null, xLag: number, yLag: number, minLag: number, maxScale: number): PeriodScales => {
+  let rms = 0;
   const best = (score: (p: number) => number, maxPeriod: number, count: number): number[] => {
     const peaks: { p: number; value: number }[] = [];
     let [previous, current] = [-Infinity, -Infinity];
+    let [squares, scores] = [0, 0];
     for (let p = minLag; p <= maxPeriod + 0.1; p += 0.1) {
       const next = p <= maxPeriod ? score(p) : -Infinity;
+      if (p <= maxPeriod) (squares += next * next), (scores += 1);
       if (current > previous && current >= next) peaks.push({ p: p - 0.1, value: current });
       [previous, current] = [current, next];
     }
@@ -519,6 +523,7 @@ const candidatePeriods = (acX: Float64Array | null, acY: Float64Array | null, xL
       if (chosen.every((c) => Math.abs(c / p - 1) > 0.015)) chosen.push(p);
       if (chosen.length === count) break;
     }
+    rms = Math.sqrt(squares / Math.max(1, scores));
     // Refine each to 0.01 px.
     return chosen.map((p) => {
       let [bestP, bestValue] = [p, score(p)];
@@ -530,12 +535,11 @@ const candidatePeriods = (acX: Float64Array | null, acY: Float64Array | null, xL
   const maxY = acY ? Math.min(maxScale * TILE, yLag) : 0;
   const scoreX = (p: number) => (p <= maxX ? combScore(acX!, xLag, p) : 0);
   const scoreY = (p: number) => (p <= maxY ? combScore(acY!, yLag, p) : 0);
-  return {
-    x: acX ? best(scoreX, maxX, 1) : [],
-    y: acY ? best(scoreY, maxY, 1) : [],
-    // Uniform scale, the common case: either axis counts as far as it is long enough to show the period.
-    both: acX || acY ? best((p) => scoreX(p) + scoreY(p), Math.max(maxX, maxY), SCALE_CANDIDATES) : [],
-  };
+  const x = acX ? best(scoreX, maxX, 1) : [];
+  const y = acY ? best(scoreY, maxY, 1) : [];
+  // Uniform scale, the common case: either axis counts as far as it is long enough to show the period.
+  const both = acX || acY ? best((p) => scoreX(p) + scoreY(p), Math.max(maxX, maxY), SCALE_CANDIDATES) : [];
+  return { x, y, both, strength: both.map((s) => (scoreX(s * TILE) + scoreY(s * TILE)) / (rms || 1)) };
 };
 
 /**
@@ -674,6 +678,12 @@ const REFINE_OFFSET_REACH = 2;
 const REFINE_MAX_SAMPLES = 600_000;
 /** Uniform scale candidates tried, best first, and how many of them are refined. */
 const SCALE_CANDIDATES = 8;
+/**
+ * How far a candidate past the first scale range must stand above the comb's RMS score to be tried:
+ * overlay screenshots at display scales 1.5 to 3 show their period at 13 to 19, the 32 unmarked bench
+ * photos (JPEG 80) their best period past 1.3 at 5.9 at most, mostly under 4.
+ */
+const PERIOD_EVIDENCE = 8;
 const REFINED_CANDIDATES = 4;
 
 /**
@@ -770,20 +780,26 @@ const LATTICE_PEAKS = 16;
 
 /**
  * The tile's lattice in the region (x0, y0, w, h) of the residual, from its 2-D autocorrelation:
- * the residual halved (2 x 2 sums: the lattice's periods are long), its spectrum's magnitude (not
+ * the residual binned (`bin` x `bin` sums: the lattice's periods are long; 4 x 4 for a quick look,
+ * 2 x 2 for the lattice read through), its spectrum's magnitude (not
  * power: the mark is broadband, text lines are not, and the root keeps them from ruling) transformed
  * back, the local level taken off; then, among pairs of the strongest peaks, the pair whose lattice
- * the autocorrelation follows furthest out, each point counted as the comb over periods does.
+ * the autocorrelation follows furthest out, each point counted as the comb over periods does. Its
+ * score is in units of the autocorrelation's RMS over the annulus searched.
  */
-const latticeOf = (r: Float64Array, width: number, x0: number, y0: number, w: number, h: number): Lattice | null => {
-  const [hw, hh] = [Math.floor(w / 2), Math.floor(h / 2)];
+const latticeOf = (r: Float64Array, width: number, x0: number, y0: number, w: number, h: number, bin = 2): Lattice | null => {
+  const [hw, hh] = [Math.floor(w / bin), Math.floor(h / bin)];
   const [columns, rows] = [nextPowerOfTwo(hw), nextPowerOfTwo(hh)];
   const re = new Float64Array(columns * rows);
   const im = new Float64Array(columns * rows);
   for (let y = 0; y < hh; y++) {
-    for (let x = 0; x < hw; x++) {
-      const i = (y0 + 2 * y) * width + x0 + 2 * x;
-      re[y * columns + x] = r[i]! + r[i + 1]! + r[i + width]! + r[i + width + 1]!;
+    for (let by = 0; by < bin; by++) {
+      const row = (y0 + bin * y + by) * width + x0;
+      for (let x = 0; x < hw; x++) {
+        let sum = 0;
+        for (let bx = 0, i = row + bin * x; bx < bin; bx++, i++) sum += r[i]!;
+        re[y * columns + x] = re[y * columns + x]! + sum;
+      }
     }
   }
   fft2d(re, im, columns, rows);
@@ -792,9 +808,11 @@ const latticeOf = (r: Float64Array, width: number, x0: number, y0: number, w: nu
     im[i] = 0;
   }
   fft2d(re, im, columns, rows, true);
-  const wide = wrappedBoxMean(re, columns, rows, 12, 12);
-  const narrow = wrappedBoxMean(re, columns, rows, 4, 4);
-  const [wideArea, narrowArea] = [25 * 25, 9 * 9];
+  // The local level over 50 x 50 image px less the peak's own 18 x 18, whatever the bin.
+  const [wideRadius, narrowRadius] = [24 / bin, 8 / bin];
+  const wide = wrappedBoxMean(re, columns, rows, wideRadius, wideRadius);
+  const narrow = wrappedBoxMean(re, columns, rows, narrowRadius, narrowRadius);
+  const [wideArea, narrowArea] = [(2 * wideRadius + 1) ** 2, (2 * narrowRadius + 1) ** 2];
   const ac = re.map((value, i) => value - (wide[i]! * wideArea - narrow[i]! * narrowArea) / (wideArea - narrowArea));
   const at = (dx: number, dy: number): number => {
     const [fx, fy] = [Math.floor(dx), Math.floor(dy)];
@@ -802,16 +820,19 @@ const latticeOf = (r: Float64Array, width: number, x0: number, y0: number, w: nu
     const v = (x: number, y: number) => ac[(((y % rows) + rows) % rows) * columns + (((x % columns) + columns) % columns)]!;
     return (1 - ry) * ((1 - rx) * v(fx, fy) + rx * v(fx + 1, fy)) + ry * ((1 - rx) * v(fx, fy + 1) + rx * v(fx + 1, fy + 1));
   };
-  const [minR, maxR] = [(MIN_SCALE * TILE) / 2, Math.min((MAX_SCALE * TILE) / 2, 0.45 * Math.min(hw, hh))];
+  const [minR, maxR] = [(MIN_SCALE * TILE) / bin, Math.min((MAX_SCALE * TILE) / bin, 0.45 * Math.min(hw, hh))];
   if (maxR <= minR) return null;
   // Peaks in the upper half plane (the autocorrelation is symmetric), refined to a fraction of a pixel.
   const peaks: { x: number; y: number; value: number }[] = [];
+  let [annulusSquares, annulusCount] = [0, 0];
   for (let dy = 0; dy <= maxR; dy++) {
     for (let dx = -Math.floor(maxR); dx <= maxR; dx++) {
       if (dy === 0 && dx <= 0) continue;
       const radius = Math.hypot(dx, dy);
       if (radius < minR || radius > maxR) continue;
       const value = at(dx, dy);
+      annulusSquares += value * value;
+      annulusCount += 1;
       if (value <= 0 || value < at(dx - 1, dy) || value < at(dx + 1, dy) || value < at(dx, dy - 1) || value < at(dx, dy + 1)) continue;
       const offset = (minus: number, plus: number) => (minus + plus - 2 * value < 0 ? (0.5 * (minus - plus)) / (minus + plus - 2 * value) : 0);
       peaks.push({ x: dx + offset(at(dx - 1, dy), at(dx + 1, dy)), y: dy + offset(at(dx, dy - 1), at(dx, dy + 1)), value });
@@ -839,10 +860,11 @@ const latticeOf = (r: Float64Array, width: number, x0: number, y0: number, w: nu
       const [horizontal, vertical] = Math.abs(p.x) * Math.abs(q.y) >= Math.abs(q.x) * Math.abs(p.y) ? [p, q] : [q, p];
       const sx = horizontal.x < 0 ? -1 : 1;
       const sy = vertical.y < 0 ? -1 : 1;
-      best = { a1: [2 * sx * horizontal.x, 2 * sx * horizontal.y], a2: [2 * sy * vertical.x, 2 * sy * vertical.y], score };
+      best = { a1: [bin * sx * horizontal.x, bin * sx * horizontal.y], a2: [bin * sy * vertical.x, bin * sy * vertical.y], score };
     }
   }
-  return best;
+  // The score in units of the autocorrelation's spread over the peaks' annulus.
+  return best && { ...best, score: best.score / Math.sqrt(annulusSquares / Math.max(1, annulusCount) || 1) };
 };
 
 export type Extraction = { payload: MarkPayload; confidence: number };
@@ -896,11 +918,12 @@ function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
   const scales = scalesUpTo(FIRST_MAX_SCALE);
   for (const [rank, s] of scales.both.entries()) yield* at(s, s, rank < REFINED_CANDIDATES);
   if (scales.x.length && scales.y.length) yield* at(scales.x[0]!, scales.y[0]!);
-  // Then display scales (1.3 to 3.2): only the candidates past the first range, the rest were tried.
+  // Then display scales (1.3 to 3.2): only candidates past the first range whose period stands out
+  // of the comb's scores (an overlay screenshot's does; an unmarked image's largest periods are
+  // noise over few multiples, and trying them cost half a second).
   const wide = scalesUpTo(MAX_SCALE);
-  const beyond = (s: number) => s > FIRST_MAX_SCALE;
-  for (const [rank, s] of wide.both.filter(beyond).entries()) yield* at(s, s, rank < REFINED_CANDIDATES);
-  if (wide.x.length && wide.y.length && (beyond(wide.x[0]!) || beyond(wide.y[0]!))) yield* at(wide.x[0]!, wide.y[0]!);
+  const beyond = wide.both.filter((s, i) => s > FIRST_MAX_SCALE && wide.strength[i]! >= PERIOD_EVIDENCE);
+  for (const [rank, s] of beyond.entries()) yield* at(s, s, rank < REFINED_CANDIDATES);
   yield* mapped(lumaValues, width, height, layout);
 }
 
@@ -910,6 +933,12 @@ function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
  * autocorrelation gives the affine part.
  */
 const MOIRE_RADIUS = 2;
+/**
+ * How far the coarse lattice's score must stand above the autocorrelation's spread for the affine
+ * reading to be tried: marked photos turned 1 degree that it read scored 41 to 202, the 32 unmarked
+ * bench photos (JPEG 80) 2.5 to 16.
+ */
+const LATTICE_EVIDENCE = 25;
 
 function* mapped(lumaValues: Float64Array, width: number, height: number, layout: KeyedLayout): Generator<Reading> {
   // Band-passed: a camera's moire beats the screen's pixel grid down to periods of a few pixels, above
@@ -918,6 +947,10 @@ function* mapped(lumaValues: Float64Array, width: number, height: number, layout
   const smoothed = new Float64Array(lumaValues.length);
   for (let y = 0; y < height; y++) smoothed.set(smoothMean(y), y * width);
   const residual = perRadius((radius) => weightedResidual(smoothed, width, height, radius));
+  // A lattice from 4 x 4 sums first (a quarter of the transform): an image whose autocorrelation
+  // shows none stops here, which is every unmarked image but a few.
+  const coarse = latticeOf(residual(3), width, 0, 0, width, height, 4);
+  if (!coarse || coarse.score < LATTICE_EVIDENCE) return;
   const lattice = latticeOf(residual(3), width, 0, 0, width, height);
   if (!lattice) return;
   const scale = Math.sqrt(Math.abs(lattice.a1[0] * lattice.a2[1] - lattice.a1[1] * lattice.a2[0])) / TILE;
