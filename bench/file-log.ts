@@ -44,8 +44,8 @@ const event = (n: number): FileEvent => ({
 /**
  * The store's write path alone, straight to DynamoDB Local (no webhook, dedupe read, scope check or
  * archive): the same items and indexes, in a copy of the file log table, four segments in flight as the
- * ingestion below has four batches in flight. DynamoDB Local applies writes on one thread, so this is
- * the ceiling any ingestion through it can reach on this machine.
+ * ingestion below has four batches in flight. DynamoDB Local runs at about one core while it takes
+ * these writes, so this is the ceiling any ingestion through it can reach on this machine.
  */
 const storeWriteCeiling = async (endpoint: string, table: string, events: number) => {
   const raw = new DynamoDBClient({ endpoint, region: 'cn-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
