@@ -102,7 +102,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   for (const [name, value] of Object.entries(env)) {
     if (!/^STEWARD_\w+_SECRET$/.test(name) || name === 'STEWARD_ADMIN_JWT_SECRET') continue;
     try {
-      signingKeys(value ?? '', { source: name === 'STEWARD_FILES_WEBHOOK_SECRET' ? 'files' : undefined });
+      signingKeys(value ?? '', { source: name === 'STEWARD_FILES_WEBHOOK_SECRET' ? 'files' : undefined, localStack: true });
     } catch (error) {
       throw new Error(`${name}: ${(error as Error).message}`);
     }

@@ -4,7 +4,7 @@ import { JSON_BODY_LIMIT, httpHandler, jsonBody, type HttpRequest } from './http
 import { logger } from './logger.ts';
 import { Problem } from './problem.ts';
 import { loadOnce } from './provider.ts';
-import { webhookSecret, type WebhookSource } from './secrets.ts';
+import { webhookSecret, webhookSecretIsLocal, type WebhookSource } from './secrets.ts';
 import { signingKeys, verifyWebhook } from './webhook-signature.ts';
 
 type Accepted = { accepted: true; eventId: string };
@@ -35,7 +35,7 @@ export const webhookHandler = <S extends z.ZodType, R = void>(
       if (request.rawBody.length > bodyLimit) {
         throw new Problem(413, 'PAYLOAD_TOO_LARGE', `Webhook bodies are limited to ${bodyLimit} bytes.`);
       }
-      const keys = signingKeys(await webhookSecret(source), { source });
+      const keys = signingKeys(await webhookSecret(source), { source, localStack: webhookSecretIsLocal(source) });
       const { id } = verifyWebhook(request.headers, request.rawBody, keys, [Date.now(), clock().now().getTime()]);
       const event = jsonBody(request, schema, bodyLimit);
       return { status: 202, body: await (await applyOnce())({ key: `${source}:${id}`, event, eventId: id }, request.context) };
