@@ -68,6 +68,8 @@ export const ingestFileEvents = async (ports: IngestPorts, events: readonly File
       const [corpId, day] = key.split('\n') as [string, string];
       const segment = await ports.fileLog.nextSegment(corpId, day);
       const { events: chained, seal } = chainSegment(corpId, day, segment, list);
+      // Marked before and after: a digester run in between, or a crash after the seals, leaves the day marked.
+      await ports.fileLog.markDigestDue(corpId, day);
       // The archive first: its seal (Object Lock on AWS) is the evidence both copies are checked against.
       await ports.fileArchive.archive(corpId, day, seal, chained);
       await ports.fileLog.saveSegment(corpId, day, seal, chained);
