@@ -178,13 +178,16 @@ export class StewardStack extends Stack {
     files.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [fileLogBucket.arnForObjects('archive/*'), fileLogBucket.arnForObjects('seals/*')] }),
     );
-    // The file log's queries, CSV and digests: reads the file log; large CSVs go to exports/ as links.
+    // The file log's queries, CSV and digests: reads the file log (and, for days past the hot store's 180,
+    // the archive's seals); large CSVs go to exports/ as links.
     const fileEvents = new StewardFunction(this, 'FileEvents', {
       entry: 'functions/http/file-log.ts',
-      environment: { ...fileLogData, DOCUMENTS_BUCKET: bucket.bucketName },
+      environment: { ...fileLogData, FILE_LOG_BUCKET: fileLogBucket.bucketName, DOCUMENTS_BUCKET: bucket.bucketName },
       memorySize: 1024,
     });
     fileLogTable.grantReadData(fileEvents);
+    fileEvents.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [fileLogBucket.bucketArn] }));
+    fileEvents.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [fileLogBucket.arnForObjects('seals/*')] }));
     fileEvents.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects(`${EXPORTS_PREFIX}*`)] }),
     );

@@ -29,6 +29,13 @@ export type FileEvent = {
 
 /** How long the hot store keeps an event (the S3 archive keeps it longer). */
 export const HOT_DAYS = 180;
+
+/**
+ * Whether every event of `day` is still in the hot store on `today` (UTC days). An item expires
+ * HOT_DAYS after its occurredAt, and TTL deletes lazily after that, so from day HOT_DAYS on a day may be
+ * partly gone: only the archive holds it whole.
+ */
+export const isHotDay = (day: string, today: string): boolean => (Date.parse(`${today}T00:00:00Z`) - Date.parse(`${day}T00:00:00Z`)) / 86_400_000 < HOT_DAYS;
 export const MAX_EVENTS_PER_BATCH = 500;
 
 // --- In scope at a time t ---------------------------------------------------------------------

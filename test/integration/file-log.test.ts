@@ -90,14 +90,17 @@ const digest = async (corpId = CORP, day = DAY) => (await api.admin(corpId, 'GET
 const list = async (query: string, corpId = CORP) => api.admin(corpId, 'GET', `/corps/${corpId}/file-events${query}`);
 
 /** Runs `npm run audit:verify`'s script against this stack (asynchronously: s3rver runs in this process). */
-const verify = (corp = CORP, day = DAY) =>
-  new Promise<{ code: number; out: string }>((resolve) => {
-    const args = ['scripts/audit-verify.ts', '--corp', corp, '--day', day, '--table', table, '--bucket', bucket, '--dynamodb', stack.dynamoDbEndpoint, '--s3', stack.s3Endpoint];
+const verify = async (corp = CORP, day = DAY, now?: string) => {
+  // Today is the stack's movable clock's, as the script reads it from a running local stack.
+  const at = now ?? ((await api.local('GET', '/local/clock')) as { now: string }).now;
+  return new Promise<{ code: number; out: string }>((resolve) => {
+    const args = ['scripts/audit-verify.ts', '--corp', corp, '--day', day, '--table', table, '--bucket', bucket, '--dynamodb', stack.dynamoDbEndpoint, '--s3', stack.s3Endpoint, '--now', at];
     const env = { ...process.env, AWS_REGION: 'cn-north-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
     execFile('node_modules/.bin/tsx', args, { env, timeout: 120_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
     );
   });
+};
 
 describe('file events ingestion', () => {
   it('keeps only events of members in file-leak-prevention scope at occurredAt: 202 with the counts', async () => {
@@ -261,6 +264,28 @@ describe('tamper evidence: npm run audit:verify', () => {
     it('reordered events', () => expectCaught(() => rewrite((lines) => [lines[1]!, lines[0]!, ...lines.slice(2)]), 'ev-1'));
     it('an inserted event', () =>
       expectCaught(() => rewrite((lines) => [...lines.slice(0, 2), { ...lines[1]!, eventId: 'ev-planted', position: 2 }, ...lines.slice(2).map((l) => ({ ...l, position: Number(l.position) + 1 }))]), 'ev-planted'));
+  });
+
+  it("past the hot store's 180 days checks the archive alone: expired items are not a removal, an archive edit still is", async () => {
+    const { PK, SK, item } = await keyOf('ev-3');
+    await db.send(new DeleteCommand({ TableName: table, Key: { PK, SK } }));
+    try {
+      const later = '2026-12-15T00:00:00Z';
+      expect(await verify(CORP, DAY, later)).toMatchObject({ code: 0, out: expect.stringMatching(/OK fl-a 2026-06-01: 504 events, head [0-9a-f]{64} \(archive only/) });
+      expect((await verify()).code).toBe(1);
+      const archiveKey = `archive/${CORP}/${DAY}/08/0000000001.ndjson.gz`;
+      const original = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: archiveKey }))).Body!.transformToByteArray());
+      const lines = gunzipSync(original).toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as Event);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: archiveKey, Body: gzipSync(lines.map((l) => JSON.stringify(l.eventId === 'ev-2' ? { ...l, ip: '10.9.9.9' } : l)).join('\n') + '\n') }));
+      try {
+        expect(await verify(CORP, DAY, later)).toMatchObject({ code: 1, out: expect.stringMatching(/first bad event ev-2\b.* in the archive/) });
+      } finally {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: archiveKey, Body: original }));
+      }
+    } finally {
+      await db.send(new PutCommand({ TableName: table, Item: item }));
+    }
+    expect((await verify()).code).toBe(0);
   });
 
   it('a forged seal in the hot store (what the digest route reads)', async () => {

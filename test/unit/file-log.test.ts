@@ -8,6 +8,7 @@ import {
   dayHead,
   digestFinding,
   heldSeatAt,
+  isHotDay,
   inFileLeakScopeAt,
   policyInForceAt,
   queryFor,
@@ -147,6 +148,14 @@ describe('two deliveries of the same new events racing past the dedupe lookup', 
     expect(verifyChain('acme', '2026-06-01', seals, withRacedCopies(removed, archived))).toMatchObject({ segment: 1, position: 2, problem: expect.stringMatching(/removed/) });
     const altered = hot.map((e) => (e.eventId === 'e002' ? { ...e, fileName: 'other.docx' } : e));
     expect(verifyChain('acme', '2026-06-01', seals, withRacedCopies(altered, archived))).not.toBeNull();
+  });
+});
+
+describe('the hot window', () => {
+  it('holds a day whole for 180 days; from then on TTL may have taken part of it', () => {
+    expect(isHotDay('2026-06-01', '2026-06-01')).toBe(true);
+    expect(isHotDay('2026-06-01', '2026-11-27')).toBe(true); // day 179
+    expect(isHotDay('2026-06-01', '2026-11-28')).toBe(false); // day 180: the first items expire
   });
 });
 
