@@ -18,6 +18,7 @@ const INVOICES_PREFIX = 'invoices/';
 const UPLOADS_PREFIX = 'uploads/';
 const MARKED_PREFIX = 'marked/';
 const EXPORTS_PREFIX = 'exports/';
+const INVESTIGATIONS_PREFIX = 'investigations/';
 const PDF_FONT = 'node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf';
 
 /** Context `sellerName`, `sellerTaxId`, `invoiceProviderUrl`: who issues invoices (defaults: Steward itself). */
@@ -249,6 +250,10 @@ export class StewardStack extends Stack {
     watermarks.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects(`${MARKED_PREFIX}*`)] }),
     );
+    // An investigation's file-event timeline is kept beside its record, under investigations/ (it can outgrow an item).
+    watermarks.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects(`${INVESTIGATIONS_PREFIX}*`)] }),
+    );
     new StuckWorkSweeper(this, 'StuckWorkSweeper', {
       table,
       bucket,
@@ -336,6 +341,10 @@ export class StewardStack extends Stack {
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${MARKED_PREFIX}*]`,
       reason: 'Images marked from an upload are one object per embed under marked/; the grant covers that prefix only.',
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${INVESTIGATIONS_PREFIX}*]`,
+      reason: "Leak investigations' timelines are one object per investigation under investigations/; the grant covers that prefix only.",
     });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${EXPORTS_PREFIX}*]`,

@@ -343,6 +343,42 @@ describe('leak investigation', () => {
     );
   });
 
+  it('keeps a timeline larger than a DynamoDB item (400 KB), whole', async () => {
+    // 1,500 events of olga's (the other corp's) around 09:05, each about 1 KB: about 1.5 MB of timeline.
+    const recipients = Array.from({ length: 20 }, (_, i) => ({ corpId: CORP, memberId: `partner-member-${i}` }));
+    for (let b = 0; b < 3; b++) {
+      const events = Array.from({ length: 500 }, (_, i) => ({
+        eventId: `big-${b}-${i}`,
+        corpId: OTHER,
+        memberId: 'olga',
+        action: 'forward',
+        fileId: `file-big-${i}`,
+        fileName: `${'季度经营分析报告'.repeat(20)} ${b}-${i}.xlsx`,
+        channel: 'mail',
+        recipients,
+        occurredAt: `${DAY}T09:0${b}:${String(i % 60).padStart(2, '0')}Z`,
+      }));
+      expect((await files({ events })).body).toEqual({ accepted: 500, ignored: 0 });
+    }
+    const marked = await fetch(`${stack.url}/corps/${OTHER}/watermarks/embed?memberId=olga`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await adminToken(OTHER)}`, 'content-type': 'image/png' },
+      body: await picture(),
+    });
+    const response = await fetch(`${stack.url}/corps/${OTHER}/investigations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await adminToken(OTHER)}`, 'content-type': 'image/png' },
+      body: Buffer.from(await marked.arrayBuffer()),
+    });
+    expect(response.status).toBe(201);
+    const created = (await response.json()) as { investigationId: string; timeline: Event[] };
+    expect(created.timeline).toHaveLength(1500);
+    expect(Buffer.byteLength(JSON.stringify(created.timeline))).toBeGreaterThan(400 * 1024);
+    const again = await api.admin(OTHER, 'GET', `/corps/${OTHER}/investigations/${created.investigationId}`);
+    expect(again.status).toBe(200);
+    expect(again.body.timeline).toEqual(created.timeline);
+  });
+
   it('keeps an investigation of an unmarked image (found: false, empty timeline); refuses what is not an image', async () => {
     const created = await send('POST', `/corps/${CORP}/investigations`, await picture(400, 300));
     expect(created).toMatchObject({ status: 201, body: { trace: { found: false }, timeline: [] } });
