@@ -43,6 +43,8 @@ export const ALARM_DEFAULTS = {
   stuckWorkRepaired: 1,
   /** Throttled DynamoDB requests per table in 5 minutes. */
   dynamoDbThrottles: 1,
+  /** Deliveries of one webhook source answered 5xx in each quarter hour, four in a row: a sender failing for an hour. */
+  webhookFailuresPerQuarterHour: 1,
 } as const;
 
 export type AlarmThresholds = { [K in keyof typeof ALARM_DEFAULTS]: number };
@@ -150,6 +152,17 @@ export class Operations extends Construct {
       thresholds.handoversRunningLong,
       'A handover runs longer than its expected duration.',
     );
+    for (const source of BUSINESS_METRICS.WebhookDeliveries.source) {
+      const title = `${source[0]!.toUpperCase()}${source.slice(1)}`;
+      alarm(
+        `${title}WebhookFailing`,
+        'webhook-failing',
+        businessMetric('WebhookDeliveries', { source, result: 'failed' }, Duration.minutes(15)),
+        thresholds.webhookFailuresPerQuarterHour,
+        `The ${source} webhook's sender has been answered 5xx for an hour.`,
+        4,
+      );
+    }
     alarm('StuckWorkRepaired', 'stuck-work-repaired', businessMetric('StuckWorkRepaired', {}, Duration.hours(1)), thresholds.stuckWorkRepaired, 'The sweeper restarted or closed stuck work.');
     for (const [name, table] of Object.entries(props.tables)) {
       const throttles = new MathExpression({

@@ -19,6 +19,8 @@ type AlarmProperties = {
   MetricName?: string;
   Dimensions?: unknown[];
   Threshold: number;
+  Period?: number;
+  EvaluationPeriods: number;
   Metrics?: { MetricStat?: { Metric: Record<string, unknown> } }[];
 };
 const alarms: AlarmProperties[] = resources('AWS::CloudWatch::Alarm').map(([id, r]) => ({ id, ...r.Properties }));
@@ -91,6 +93,20 @@ describe('operations', () => {
       const matching = alarms.filter((a) => a.Namespace === 'Steward' && a.MetricName === metricName);
       expect(matching, metricName).toHaveLength(1);
       expect(matching[0]).toMatchObject({ Threshold: threshold, Dimensions: [{ Name: 'service', Value: 'steward' }] });
+    }
+  });
+
+  it('alarms when a webhook source has been answered 5xx for an hour (four quarter hours in a row)', () => {
+    for (const source of ['billing', 'hr', 'assets', 'files']) {
+      const matching = alarms.filter((a) => a.MetricName === 'WebhookDeliveries' && JSON.stringify(a.Dimensions).includes(`"${source}"`));
+      expect(matching, source).toHaveLength(1);
+      expect(matching[0]).toMatchObject({
+        Namespace: 'Steward',
+        Threshold: ALARM_DEFAULTS.webhookFailuresPerQuarterHour,
+        Period: 900,
+        EvaluationPeriods: 4,
+        Dimensions: expect.arrayContaining([{ Name: 'result', Value: 'failed' }, { Name: 'source', Value: source }]),
+      });
     }
   });
 
