@@ -86,7 +86,7 @@ export const runLoad = async (options: LoadOptions) => {
           action: i % 2 ? 'file.download' : 'login',
           memberId: pick(seated.get(corp)!),
           ...(i % 2 ? { resource: { fileId: `f-${i}` } } : {}),
-          context: { platform: pick(['windows', 'macos', 'android', 'web']), clientVersion: '4.2.0', ...(i % 2 ? {} : { deviceId: `dev-${i}` }) },
+          context: { platform: pick(['windows', 'mac', 'android', 'web']), clientVersion: '4.2.0', ...(i % 2 ? {} : { deviceId: `dev-${i}` }) },
         }));
         const response = await fetch(`${options.url}/corps/${corp}/decisions`, {
           method: 'POST',
@@ -142,6 +142,8 @@ export const runLoad = async (options: LoadOptions) => {
   const all = [...latencies.values()].flat();
   const errorCount = Object.values(errors).reduce((sum, n) => sum + n, 0);
   return {
+    startedAt: new Date(Date.now() - seconds * 1000),
+    endedAt: new Date(),
     offeredPerSecond: options.ratePerSecond,
     durationSeconds: +seconds.toFixed(1),
     requests: all.length + unanswered,

@@ -10,9 +10,10 @@ export const runLoadOnStack = async (options: { ratePerSecond: number; seconds: 
   const stack = await startLocalStack({ logs: 'file' });
   try {
     await runLoad({ url: stack.url, ratePerSecond: options.ratePerSecond, seconds: options.warmUpSeconds });
-    const before = stack.metrics.records.length;
     const figures = await runLoad({ url: stack.url, ratePerSecond: options.ratePerSecond, seconds: options.seconds });
-    const during = stack.metrics.records.slice(before);
+    // The last EMF lines are still in the pipes when the last answers arrive.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const during = stack.metrics.records.filter((r) => r.at >= figures.startedAt && r.at <= figures.endedAt);
     const sum = (name: string, dimensions: Record<string, string> = {}) =>
       during.filter((r) => r.name === name && Object.entries(dimensions).every(([k, v]) => r.dimensions[k] === v)).reduce((total, r) => total + r.value, 0);
     return {
