@@ -34,9 +34,11 @@ export const runLoad = async (options: LoadOptions) => {
   // Each corp has seats to give and members to read, before the clock starts.
   const hired = new Map<string, string[]>(corps.map((corp) => [corp, []]));
   const seated = new Map<string, string[]>(corps.map((corp) => [corp, []]));
+  // Ids of this run's own, so a second run (after a warm-up) on the same stack hires new members.
+  const run = Date.now().toString(36);
   let memberSeq = 0;
   const hire = async (corp: string) => {
-    const memberId = `m-${memberSeq++}`;
+    const memberId = `m-${run}-${memberSeq++}`;
     const answer = await api.webhook('hr', { type: 'employee.upserted', data: { corpId: corp, memberId, name: `Member ${memberId}`, managerId: null } });
     if (answer.status === 202) hired.get(corp)!.push(memberId);
     return answer.status;
@@ -64,7 +66,7 @@ export const runLoad = async (options: LoadOptions) => {
       case 'assetsWebhook': {
         const { status } = await api.webhook('assets', {
           type: 'asset.upserted',
-          data: { corpId: corp, assetType: 'doc', assetId: `doc-${assetSeq++}`, ownerId: pick(seated.get(corp)!), title: 'Quarterly plan', externalShares: 0 },
+          data: { corpId: corp, assetType: 'doc', assetId: `doc-${run}-${assetSeq++}`, ownerId: pick(seated.get(corp)!), title: 'Quarterly plan', externalShares: 0 },
         });
         return { status, expected: status === 202 };
       }
