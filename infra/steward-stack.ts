@@ -7,6 +7,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ASSET_TYPES } from '../functions/core/handover.ts';
 import { Api } from './api.ts';
+import { Operations } from './operations.ts';
 import { StewardFunction } from './functions.ts';
 import { Storage } from './storage.ts';
 import { FileLogDigester } from './file-log-digest.ts';
@@ -328,6 +329,14 @@ export class StewardStack extends Stack {
       ],
     });
 
+    new Operations(this, 'Operations', {
+      functions: Object.fromEntries(
+        this.node.findAll().filter((c): c is StewardFunction => c instanceof StewardFunction).map((fn) => [fn.node.path.split('/').slice(1).join(''), fn]),
+      ),
+      stateMachines: { Purchase: workflows.purchase, SeatLock: workflows.seatLock, Departure: workflows.departure, Handover: workflows.handover, Invoice: workflows.invoice },
+      httpApi: api.httpApi,
+      tables: { Main: table, FileLog: fileLogTable },
+    });
     this.acknowledgeManagedFindings(table, Object.values(taskFunctions), fileLogTable);
     const bucketArn = `<${this.getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>`;
     Validations.of(this).acknowledge({

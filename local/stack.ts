@@ -18,6 +18,7 @@ import { RecordingAlerts } from './alerts.ts';
 import { startAwsEndpoint } from './aws-endpoint.ts';
 import { ControllableClock } from './clock.ts';
 import { LocalFaults } from './faults.ts';
+import { RecordingMetrics } from './metrics.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { createTables, freePort, startDynamoDbLocal } from './dynamodb.ts';
 import { LocalIam } from './iam.ts';
@@ -80,6 +81,8 @@ export type LocalStack = {
   stepFunctions: LocalStepFunctions;
   scheduler: LocalScheduler;
   alerts: RecordingAlerts;
+  /** Metrics as CloudWatch would receive them: the functions' EMF lines and Step Functions' own (bundles runtime). */
+  metrics: RecordingMetrics;
   faults: LocalFaults;
   iam: LocalIam;
   functions: Map<string, LocalFunction>;
@@ -144,6 +147,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     const clock = new ControllableClock();
     const alerts = new RecordingAlerts();
+    const metrics = new RecordingMetrics();
     const faults = new LocalFaults();
     teardown.push(() => faults.clear());
     const iam = new LocalIam(resources);
@@ -212,8 +216,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       const logDir = resolve('.steward-local/logs');
       if (options.logs === 'file') mkdirSync(logDir, { recursive: true });
       for (const fn of assemblyFunctions) {
-        const output = options.logs === 'file' ? createWriteStream(join(logDir, `${fn.logicalId}.log`), { flags: 'a' }) : undefined;
-        if (output) teardown.push(() => output.end());
+        const file = options.logs === 'file' ? createWriteStream(join(logDir, `${fn.logicalId}.log`), { flags: 'a' }) : undefined;
+        if (file) teardown.push(() => file.end());
+        // On AWS, CloudWatch Logs extracts the EMF lines of a function's log as metrics.
+        const output = metrics.tap(fn.logicalId, file ?? process.stdout);
         const { local } = sandboxedFunction({
           root: sandboxRoot,
           fn,
@@ -227,7 +233,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           },
           maxContainers: options.maxContainers ?? 3,
           clockOffsetMs: () => clock.offset(),
-          ...(output && { output }),
+          output,
         });
         functions.set(fn.logicalId, local);
         teardown.push(() => local.stop());
@@ -261,6 +267,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         throw Object.assign(new Error(result.error.errorMessage), { name });
       },
       clock,
+      (stateMachineArn, metricName) => metrics.record({ namespace: 'AWS/States', name: metricName, dimensions: { StateMachineArn: stateMachineArn }, value: 1, unit: 'Count', source: 'states' }),
     );
     const scheduler = new LocalScheduler(resources, iam, invoke, clock);
     teardown.push(() => {
@@ -300,6 +307,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       stepFunctions,
       scheduler,
       alerts,
+      metrics,
       faults,
       iam,
       functions,

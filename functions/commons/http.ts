@@ -5,7 +5,9 @@ import type { z } from 'zod';
 import { DomainError, type DomainErrorCode } from '#core/errors';
 import { ID_PATTERN } from '#core/ids';
 import { logger } from './logger.ts';
+import { publishMetrics } from './metrics.ts';
 import { Problem, type FieldError } from './problem.ts';
+import { traceInvocation } from './tracing.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 
@@ -97,6 +99,8 @@ const problemOf = (error: DomainError): Problem => new Problem(STATUS_OF[error.c
 export const httpHandler = (routes: Record<string, Route>) =>
   middy<HttpEvent, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(traceInvocation())
+    .use(publishMetrics())
     .handler(async (event, context) => {
       const route = routes[event.routeKey];
       try {

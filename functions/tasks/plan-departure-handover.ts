@@ -1,4 +1,5 @@
 import { portsFrom } from '#commons/provider';
+import { taskHandler } from '#commons/task';
 import { clock } from '#providers/clock';
 import { handovers } from '#providers/handover-book';
 import { members } from '#providers/member-directory';
@@ -7,4 +8,4 @@ import { planDepartureHandover } from '#use-cases/handovers';
 const ports = portsFrom({ handovers, members, clock });
 
 /** Departure workflow step: decide between an automatic handover and one waiting for an admin. */
-export const handler = (input: { corpId: string; memberId: string; handoverId: string; executionName: string }) => planDepartureHandover(ports, input);
+export const handler = taskHandler(async (input: { corpId: string; memberId: string; handoverId: string; executionName: string }) => planDepartureHandover(ports, input));

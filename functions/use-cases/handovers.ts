@@ -19,6 +19,7 @@ import { resolveRecipient, type Recipient } from '#core/recipient';
 import { formatInstant } from '#core/time';
 import { DomainError } from '#core/errors';
 import { logger } from '#commons/logger';
+import { countMetric } from '#commons/metrics';
 import type { handoverRequest, handoverView } from '#commons/schemas';
 import type { AuditEntry, Handover, HandoverAuditEntry, HandoverExecution, RunningHandover, TransferOutcome, TransferRequest } from '#ports/handovers';
 import type { Ports } from '#ports/ports';
@@ -436,6 +437,10 @@ export const finishHandover = async (
   }
   const closed = await ports.handovers.finish(handover, { status, counts, finishedAt, reportKey, reason });
   if (closed && reason && input.error) await ports.alerts.handoverFailed({ ...handover, reason });
+  if (closed) {
+    countMetric('HandoversClosed', { outcome: status });
+    countMetric('AssetsMoved', {}, Object.values(counts).reduce((moved, type) => moved + type.transferred, 0));
+  }
   logger.info('handover finished', { corpId: input.corpId, handoverId: input.handoverId, status, counts, withReport: reportKey !== null });
   return { status };
 };
@@ -455,18 +460,21 @@ export const sweepStuckHandovers = async (
 ): Promise<SweepResult> => {
   const running = await ports.handovers.runningSince(formatInstant(new Date(now.getTime() - STUCK_AFTER_MS)));
   const result: SweepResult = { restarted: [], closed: [] };
+  let runningLong = 0;
   const limit = pLimit(SWEEP_CONCURRENCY);
   await Promise.all(
     running.map((handover) =>
       limit(() =>
         // One handover that cannot be looked at now (a throttled call) keeps none of the others from their sweep.
-        sweepOne(ports, handover, result).catch((error: unknown) =>
+        sweepOne(ports, handover, result, () => (runningLong += 1)).catch((error: unknown) =>
           logger.error('handover not swept', { corpId: handover.corpId, handoverId: handover.handoverId, error: error as Error }),
         ),
       ),
     ),
   );
   if (result.restarted.length + result.closed.length > 0) logger.warn('stuck handovers swept', { ...result });
+  // A gauge, written at every sweep (zero included), for the long-running handover alarm.
+  countMetric('HandoversRunningLong', {}, runningLong);
   return result;
 };
 
@@ -474,9 +482,13 @@ const sweepOne = async (
   ports: Pick<Ports, 'handovers' | 'workflows' | 'documents' | 'alerts' | 'clock'>,
   { corpId, handoverId, execution }: RunningHandover,
   result: SweepResult,
+  stillRunning: () => void,
 ): Promise<void> => {
   const status = await ports.workflows.status(execution.workflow, execution.name);
-  if (status === 'running') return;
+  if (status === 'running') {
+    stillRunning();
+    return;
+  }
   if (status === 'missing') {
     await ports.workflows.start(execution.workflow, execution.name, execution.input);
     result.restarted.push(handoverId);

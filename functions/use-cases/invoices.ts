@@ -14,6 +14,7 @@ import { formatInstant } from '#core/time';
 import { dueAfterWorkingDays, workCalendar, type WorkCalendar } from '#core/working-days';
 import { DomainError } from '#core/errors';
 import { logger } from '#commons/logger';
+import { countMetric } from '#commons/metrics';
 import type { invoiceRequest, invoiceView } from '#commons/schemas';
 import type { Invoice } from '#ports/invoices';
 import type { Ports } from '#ports/ports';
@@ -215,6 +216,7 @@ export const checkIssuance = async (
       return { status: current.status, done: true, nextCheckAt: null };
     }
     logger.info('invoice issued', { corpId: invoice.corpId, invoiceId: invoice.invoiceId, kind: invoice.kind, invoiceNumber: outcome.invoiceNumber });
+    countMetric('InvoicesIssued', {});
     await completeReversal(ports, invoice);
     return { status: 'issued', done: true, nextCheckAt: null };
   }
@@ -232,6 +234,7 @@ export const checkIssuance = async (
         issuer: outcome.detail,
       });
       await ports.alerts.invoiceOverdue({ ...invoice, status });
+      countMetric('InvoicesOverdue', {});
       await ports.invoices.markAlerted(invoice.corpId, invoice.invoiceId, formatInstant(now));
     }
   }
