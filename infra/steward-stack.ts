@@ -91,9 +91,10 @@ export class StewardStack extends Stack {
     });
     assetServiceSecret.grantRead(transferAssets);
     const failAssetBatch = new StewardFunction(this, 'FailAssetBatch', { entry: 'functions/tasks/fail-asset-batch.ts', environment: data });
+    // Reads every outcome line and writes the report: 100,000 assets took 100 s on the loaded local stack.
     const finishHandover = new StewardFunction(this, 'FinishHandover', {
       entry: 'functions/tasks/finish-handover.ts',
-      timeout: Duration.minutes(2),
+      timeout: Duration.minutes(5),
       environment: documents,
     });
     const checkInvoice = new StewardFunction(this, 'CheckInvoice', {

@@ -492,10 +492,14 @@ export class DynamoHandoverBook implements HandoverBook {
   }
 
   async outcomes(corpId: string, handoverId: string): Promise<AssetOutcome[]> {
+    const fields = ['assetType', 'assetId', 'title', 'from', 'to', 'result', 'error'];
     const items = await queryAll(this.db, {
       TableName: tableName(),
       KeyConditionExpression: 'PK = :pk',
       ExpressionAttributeValues: { ':pk': outcomePartition(corpId, handoverId) },
+      // The report's fields only (several are reserved words).
+      ProjectionExpression: fields.map((_, i) => `#f${i}`).join(', '),
+      ExpressionAttributeNames: Object.fromEntries(fields.map((field, i) => [`#f${i}`, field])),
       ConsistentRead: true,
     });
     return items.map(toOutcome);
