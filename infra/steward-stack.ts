@@ -15,6 +15,8 @@ import { StuckWorkSweeper } from './sweeper.ts';
 import { grantDescribeExecutions, Workflows } from './workflows.ts';
 
 const REPORTS_PREFIX = 'reports/';
+/** Handover plans (previews, and departures' plans recorded before they run), under the reports. */
+const PLANS_PREFIX = `${REPORTS_PREFIX}plans/`;
 const INVOICES_PREFIX = 'invoices/';
 const UPLOADS_PREFIX = 'uploads/';
 const MARKED_PREFIX = 'marked/';
@@ -67,9 +69,12 @@ export class StewardStack extends Stack {
     const checkDue = new StewardFunction(this, 'CheckDue', { entry: 'functions/tasks/check-due.ts', timeout: Duration.seconds(25) });
     const syncOrder = new StewardFunction(this, 'SyncOrder', { entry: 'functions/tasks/sync-order.ts', environment: data });
     const lockSeat = new StewardFunction(this, 'LockSeat', { entry: 'functions/tasks/lock-seat.ts', environment: data });
+    // Plans the departure's handover: reads every asset the member owns and stores the plan in S3.
     const planDepartureHandover = new StewardFunction(this, 'PlanDepartureHandover', {
       entry: 'functions/tasks/plan-departure-handover.ts',
-      environment: data,
+      timeout: Duration.minutes(2),
+      memorySize: 1024,
+      environment: documents,
     });
     const applyScheduledDeparture = new StewardFunction(this, 'ApplyScheduledDeparture', {
       entry: 'functions/tasks/apply-scheduled-departure.ts',
@@ -89,9 +94,10 @@ export class StewardStack extends Stack {
     });
     assetServiceSecret.grantRead(transferAssets);
     const failAssetBatch = new StewardFunction(this, 'FailAssetBatch', { entry: 'functions/tasks/fail-asset-batch.ts', environment: data });
+    // Reads every outcome line and writes the report: 100,000 assets took 100 s on the loaded local stack.
     const finishHandover = new StewardFunction(this, 'FinishHandover', {
       entry: 'functions/tasks/finish-handover.ts',
-      timeout: Duration.minutes(2),
+      timeout: Duration.minutes(5),
       environment: documents,
     });
     const checkInvoice = new StewardFunction(this, 'CheckInvoice', {
@@ -131,6 +137,9 @@ export class StewardStack extends Stack {
     }
     finishHandover.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${REPORTS_PREFIX}*`)] }),
+    );
+    planDepartureHandover.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${PLANS_PREFIX}*`)] }),
     );
     const taskFunctions = {
       checkDue,
@@ -210,6 +219,8 @@ export class StewardStack extends Stack {
     handovers.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${REPORTS_PREFIX}*`)] }),
     );
+    // A preview stores its full plan.
+    handovers.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${PLANS_PREFIX}*`)] }));
     workflows.handover.grantStartExecution(handovers);
     // MemberAssetsHandedOver, raised when an admin hands over an active member's assets.
     handovers.addToRolePolicy(putEventsOnDefaultBus());
@@ -299,6 +310,8 @@ export class StewardStack extends Stack {
         { method: HttpMethod.GET, path: '/corps/{corpId}/settings/handover', fn: handovers, jwt: true },
         { method: HttpMethod.PUT, path: '/corps/{corpId}/settings/handover', fn: handovers, jwt: true },
         { method: HttpMethod.POST, path: '/corps/{corpId}/handovers', fn: handovers, jwt: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/handovers/preview', fn: handovers, jwt: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/handovers/{handoverId}/undo', fn: handovers, jwt: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/handovers', fn: handovers, jwt: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/handovers/{handoverId}', fn: handovers, jwt: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/audit', fn: handovers, jwt: true },
@@ -342,6 +355,10 @@ export class StewardStack extends Stack {
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${REPORTS_PREFIX}*]`,
       reason: 'Handover reports are one object per handover under reports/; the grant covers that prefix only.',
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${PLANS_PREFIX}*]`,
+      reason: 'Handover plans are one object per preview or departure under reports/plans/; the grant covers that prefix only.',
     });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${UPLOADS_PREFIX}*]`,

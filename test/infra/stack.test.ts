@@ -80,7 +80,7 @@ describe('Steward stack', () => {
     const open = routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey).sort();
     expect(open).toEqual(['GET /health', 'POST /webhooks/assets', 'POST /webhooks/billing', 'POST /webhooks/files', 'POST /webhooks/hr']);
     const admin = routes.filter((r) => r.AuthorizationType !== 'NONE');
-    expect(admin.length).toBe(37);
+    expect(admin.length).toBe(39);
     for (const route of admin) {
       expect(route.AuthorizationType).toBe('JWT');
       expect(route.RouteKey).toMatch(/ \/corps\/\{corpId\}\//);
