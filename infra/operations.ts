@@ -37,6 +37,8 @@ export const ALARM_DEFAULTS = {
   apiLatencyP99Ms: 3000,
   /** Invoices that passed their due date without being issued, in an hour. */
   invoicesOverdue: 1,
+  /** Hours, of the last 24, in which every call to the invoice issuer failed: the issuer down for a day (a few hours without a call are tolerated). */
+  invoiceIssuerDownHours: 20,
   /** Handovers still running past the stuck threshold, at any sweep. */
   handoversRunningLong: 1,
   /** Handovers and invoices the sweeper had to restart or close, in an hour. */
@@ -108,11 +110,12 @@ export class Operations extends Construct {
     const notify = new SnsAction(this.topic);
 
     /** `entry`: the alarm's entry in docs/runbook.md (one per kind of alarm: every function's errors share one). */
-    const alarm = (alarmId: string, entry: string, metric: IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
+    const alarm = (alarmId: string, entry: string, metric: IMetric, threshold: number, description: string, evaluationPeriods = 1, datapointsToAlarm = evaluationPeriods) => {
       const created = new Alarm(this, alarmId, {
         metric,
         threshold,
         evaluationPeriods,
+        datapointsToAlarm,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         // No data is no failure: most of these metrics are written only when something happens.
         treatMissingData: TreatMissingData.NOT_BREACHING,
@@ -145,6 +148,16 @@ export class Operations extends Construct {
     const apiLatencyP99 = props.httpApi.metricLatency({ period: Duration.minutes(5), statistic: 'p99' });
     alarm('ApiLatencyP99', 'api-latency-p99', apiLatencyP99, thresholds.apiLatencyP99Ms, "The API's p99 latency is above its budget.", 3);
     alarm('InvoicesOverdue', 'invoices-overdue', businessMetric('InvoicesOverdue', {}, Duration.hours(1)), thresholds.invoicesOverdue, 'An invoice passed its due date unissued.');
+    // An hour counts when calls were made and none reached the issuer; an hour without a call is no data.
+    const invoiceIssuerDown = new MathExpression({
+      expression: 'IF(failed > 0 AND FILL(issued, 0) + FILL(pending, 0) == 0, 1, 0)',
+      usingMetrics: Object.fromEntries(
+        BUSINESS_METRICS.InvoiceIssuerCalls.result.map((result) => [result, businessMetric('InvoiceIssuerCalls', { result }, Duration.hours(1))]),
+      ),
+      label: 'Invoice issuer unreachable (hours)',
+      period: Duration.hours(1),
+    });
+    alarm('InvoiceIssuerDown', 'invoice-issuer-down', invoiceIssuerDown, 1, 'Every call to the invoice issuer has failed for about a day.', 24, thresholds.invoiceIssuerDownHours);
     alarm(
       'HandoversRunningLong',
       'handovers-running-long',
@@ -183,7 +196,7 @@ export class Operations extends Construct {
     this.dashboard.addWidgets(
       graph('Seats', [...metricsByDimensions('SeatsAllocated'), ...metricsByDimensions('SeatsRevoked'), ...metricsByDimensions('RevocationsLocked')]),
       graph('Handovers', [...metricsByDimensions('HandoversClosed'), ...metricsByDimensions('AssetsMoved'), ...metricsByDimensions('HandoversRunningLong')]),
-      graph('Invoices', [...metricsByDimensions('InvoicesIssued'), ...metricsByDimensions('InvoicesOverdue'), ...metricsByDimensions('StuckWorkRepaired')]),
+      graph('Invoices', [...metricsByDimensions('InvoicesIssued'), ...metricsByDimensions('InvoicesOverdue'), ...metricsByDimensions('InvoiceIssuerCalls'), ...metricsByDimensions('StuckWorkRepaired')]),
     );
     this.dashboard.addWidgets(
       graph('Webhook deliveries', metricsByDimensions('WebhookDeliveries'), 12),

@@ -17,6 +17,8 @@ export const BUSINESS_METRICS = {
   AssetsMoved: {},
   InvoicesIssued: {},
   InvoicesOverdue: {},
+  /** One call to the invoice issuer: issued, pending (taken, being issued) or failed (no answer, an error, an unreadable answer). */
+  InvoiceIssuerCalls: { result: ['issued', 'pending', 'failed'] },
   /** A signed webhook answered: accepted (applied or a redelivery), rejected (4xx) or failed (5xx). */
   WebhookDeliveries: { source: ['billing', 'hr', 'assets', 'files'], result: ['accepted', 'rejected', 'failed'] },
   Decisions: { result: ['allow', 'deny'] },

@@ -205,6 +205,8 @@ export const checkIssuance = async (
   // The check's time is when it began: a clock that moves during a slow issuer call brings the next check forward.
   const now = ports.clock.now();
   const outcome = await ports.issuer.issue(invoice, now);
+  countMetric('InvoiceIssuerCalls', { result: outcome.kind === 'unavailable' ? 'failed' : outcome.kind });
+  if (outcome.kind === 'unavailable') logger.warn('invoice issuer unavailable', { corpId: invoice.corpId, invoiceId: invoice.invoiceId, issuer: outcome.detail });
   if (outcome.kind === 'issued') {
     const key = pdfKey(invoice);
     await ports.documents.put(key, outcome.pdf, 'application/pdf');

@@ -21,6 +21,8 @@ type AlarmProperties = {
   Threshold: number;
   Period?: number;
   EvaluationPeriods: number;
+  DatapointsToAlarm?: number;
+  TreatMissingData?: string;
   Metrics?: { MetricStat?: { Metric: Record<string, unknown> } }[];
 };
 const alarms: AlarmProperties[] = resources('AWS::CloudWatch::Alarm').map(([id, r]) => ({ id, ...r.Properties }));
@@ -94,6 +96,21 @@ describe('operations', () => {
       expect(matching, metricName).toHaveLength(1);
       expect(matching[0]).toMatchObject({ Threshold: threshold, Dimensions: [{ Name: 'service', Value: 'steward' }] });
     }
+  });
+
+  it('alarms when every call to the invoice issuer has failed in 20 of the last 24 hours', () => {
+    const [down] = alarmsWith(/invoice issuer/);
+    expect(down).toMatchObject({ Threshold: 1, EvaluationPeriods: 24, DatapointsToAlarm: ALARM_DEFAULTS.invoiceIssuerDownHours, TreatMissingData: 'notBreaching' });
+    expect(metricsOf(down!)).toEqual(
+      ['issued', 'pending', 'failed'].map((result) => ({
+        Namespace: 'Steward',
+        MetricName: 'InvoiceIssuerCalls',
+        Dimensions: expect.arrayContaining([{ Name: 'service', Value: 'steward' }, { Name: 'result', Value: result }]),
+      })),
+    );
+    const queries = (down as unknown as { Metrics: { Expression?: string; MetricStat?: { Period: number } }[] }).Metrics;
+    expect(queries.find((m) => m.Expression)!.Expression).toBe('IF(failed > 0 AND FILL(issued, 0) + FILL(pending, 0) == 0, 1, 0)');
+    expect(queries.flatMap((m) => (m.MetricStat ? [m.MetricStat.Period] : []))).toEqual([3600, 3600, 3600]);
   });
 
   it('alarms when a webhook source has been answered 5xx for an hour (four quarter hours in a row)', () => {

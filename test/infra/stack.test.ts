@@ -36,6 +36,15 @@ describe('Steward stack', () => {
       },
       VersioningConfiguration: { Status: 'Enabled' },
     });
+    // Object Lock keeps old versions, but readers see the newest: nobody may write over a key.
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('^StorageFileLogArchive') },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'DenyOverwrites', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Condition: { Null: { 's3:if-none-match': 'true' } } }),
+        ]),
+      },
+    });
   });
 
   it('keeps the file log 180 days hot (TTL, indexes by file, action and corp) and its archive under Object Lock in compliance mode', () => {

@@ -138,6 +138,13 @@ describe('file events ingestion', () => {
     expect((await digest()).count).toBe(504);
     expect(await verify()).toMatchObject({ code: 0 });
   });
+
+  it("lets no role write over the archive: the bucket policy refuses a PUT without If-None-Match, as the files webhook's own role", async () => {
+    const filesWebhook = [...stack.functions.keys()].find((id) => id.startsWith('FilesWebhook'))!;
+    const seal = `arn:aws-cn:s3:::${bucket}/seals/${CORP}/${DAY}/0000000001.json`;
+    expect(await stack.iam.allows(filesWebhook, 's3:PutObject', seal, { 's3:if-none-match': '*' })).toBe(true);
+    expect(await stack.iam.allows(filesWebhook, 's3:PutObject', seal)).toBe(false);
+  });
 });
 
 describe('file events queries', () => {
