@@ -5,7 +5,7 @@ import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 /** How long the file log's archive and seals are kept, locked: no one, root included, can shorten it. */
-export const FILE_LOG_RETENTION_DAYS = 3 * 365;
+const FILE_LOG_RETENTION_DAYS = 3 * 365;
 
 /**
  * The single table (key design in docs/data-model.md), the bucket for reports and invoice PDFs, and the

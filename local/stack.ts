@@ -283,7 +283,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       const url = new URL(request.url ?? '/', 'http://localhost');
       try {
         const body = await readBody(request);
-        if (await localRoutes({ clock, stepFunctions: stepFunctions!, scheduler, alerts, functions, denials, faults })(request, response, url, body)) return;
+        if (await localRoutes({ clock, stepFunctions: stepFunctions!, scheduler, alerts, metrics, functions, denials, faults })(request, response, url, body)) return;
         if (await api(request, response, url, body)) return;
         if (await site(request, response, url)) return;
         sendProblem(response, new Problem(404, 'NOT_FOUND', `No route for ${url.pathname}.`));

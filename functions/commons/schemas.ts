@@ -364,7 +364,7 @@ const cidrList = z.array(cidr).max(1000).default([]);
 const httpsUrl = z.url({ protocol: /^https$/, message: 'Must be an https URL' }).max(2048);
 
 /** Each type's settings; a field left out takes its default (`functions/core/policies/model.ts`), an unknown one is refused. */
-export const policySettings = {
+const policySettings = {
   'file-leak-prevention': z.strictObject({
     blockExternalShare: z.boolean().default(false),
     blockDownload: z.boolean().default(false),
@@ -405,7 +405,7 @@ export const effectivePolicyView = z.record(
   z.object({ applies: z.boolean(), reason: z.enum(['NO_SEAT', 'OUT_OF_SCOPE', 'DISABLED', 'IN_SCOPE']), settings: z.record(z.string(), z.unknown()).nullable() }),
 );
 
-export const decisionRequest = z.object({
+const decisionRequest = z.object({
   action: z.enum(ACTIONS),
   memberId: id,
   resource: z.object({ fileId: z.string().min(1).max(256).optional(), ownerId: id.optional(), ownerCorpId: id.optional() }).optional(),
@@ -419,7 +419,7 @@ export const decisionRequest = z.object({
   }),
 });
 
-export const MAX_DECISION_REQUESTS = 100;
+const MAX_DECISION_REQUESTS = 100;
 export const decisionsRequest = z.object({ requests: z.array(decisionRequest).min(1).max(MAX_DECISION_REQUESTS) });
 
 export const decisionResult = z.object({

@@ -20,7 +20,7 @@ type Compiled = { epoch: PolicyEpoch; policies: PoliciesByType; members: PolicyM
 const engines = new Map<string, Compiled>();
 const MAX_CACHED_CORPS = 64;
 
-export const engineFor = async (ports: DecisionPorts, corpId: string): Promise<PolicyEngine> => {
+const engineFor = async (ports: DecisionPorts, corpId: string): Promise<PolicyEngine> => {
   const epoch = await ports.policies.readEpoch(corpId);
   const cached = engines.get(corpId);
   if (

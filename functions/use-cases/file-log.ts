@@ -81,7 +81,7 @@ export const ingestFileEvents = async (ports: IngestPorts, events: readonly File
   return { accepted: fresh.length, ignored: events.length - fresh.length };
 };
 
-export const fileEventFilterOf = (filter: FileEventFilter): FileEventFilter => {
+const fileEventFilterOf = (filter: FileEventFilter): FileEventFilter => {
   if (filter.from && filter.to && Date.parse(filter.from) > Date.parse(filter.to)) {
     throw new DomainError('VALIDATION_FAILED', 'The request is not valid.', { errors: [{ path: '/from', message: 'from must not be after to' }] });
   }

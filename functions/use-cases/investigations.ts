@@ -11,7 +11,7 @@ import { traceImage } from './watermarks.ts';
 const investigationUlid = monotonicFactory();
 const HOUR_MS = 3_600_000;
 /** A member's hour either side of a leak: more than this many events are cut, oldest kept. */
-export const TIMELINE_LIMIT = 5_000;
+const TIMELINE_LIMIT = 5_000;
 
 export type InvestigationPorts = Pick<Ports, 'members' | 'watermarks' | 'images' | 'clock' | 'auditTrail' | 'fileLog' | 'investigations' | 'documents'>;
 

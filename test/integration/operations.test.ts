@@ -57,6 +57,9 @@ describe('operations on the local stack', () => {
     expect(failed).toEqual([expect.objectContaining({ value: 1, source: 'states', dimensions: { StateMachineArn: seatLock } })]);
     expect(stack.metrics.sum('AWS/States', 'ExecutionsFailed', { StateMachineArn: seatLock })).toBeGreaterThanOrEqual(alarm.Threshold);
     expect(stack.metrics.sum('AWS/States', 'ExecutionsStarted', { StateMachineArn: seatLock })).toBe(1);
+    // The same points over HTTP, as `npm start` serves them.
+    const served = (await api.local('GET', '/local/metrics?namespace=AWS/States&name=ExecutionsFailed')).items as { dimensions: Record<string, string> }[];
+    expect(served.filter((r) => r.dimensions.StateMachineArn === seatLock)).toHaveLength(failed.length);
   });
 
   it('reads the business metrics from the functions’ EMF output, with the service dimension and no corp', async () => {
