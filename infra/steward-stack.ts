@@ -175,7 +175,13 @@ export class StewardStack extends Stack {
         environment: { ...data, ...environment, [`STEWARD_${name.toUpperCase()}_WEBHOOK_SECRET_ARN`]: secret.secretArn },
       });
       secret.grantRead(fn);
-      table.grantReadWriteData(fn);
+      // The files source only reads the main table, but for its webhook ids (Powertools Idempotency).
+      if (name === 'files') {
+        table.grantReadData(fn);
+        table.grant(fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+      } else {
+        table.grantReadWriteData(fn);
+      }
       return fn;
     };
     const billing = webhook('billing', 'BillingWebhook');

@@ -66,6 +66,12 @@ describe('Steward stack', () => {
     const fileLogStatements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s: unknown) => JSON.stringify(s).includes('FileLog'));
     const fileLogActions = fileLogStatements.flatMap((s: { Action: string | string[] }) => [s.Action].flat());
     expect(fileLogActions.filter((a: string) => /Delete|GetObject|Scan/.test(a))).toEqual([]);
+    // In the main table it reads, and writes only its webhook ids (no batch writes, no transactions).
+    const mainActions = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s: unknown) => JSON.stringify(s).includes('StorageTable'))
+      .flatMap((s: { Action: string | string[] }) => [s.Action].flat());
+    expect(mainActions.filter((a: string) => /Write|Put|Update|Delete/.test(a)).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
   });
 
   it('runs every function on Node 22, arm64', () => {
