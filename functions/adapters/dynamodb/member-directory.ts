@@ -69,9 +69,8 @@ export class DynamoMemberDirectory implements MemberDirectory {
       { client: this.db },
       {
         TableName: tableName(),
+        // Whole items: a Member read here is the same as one read by getMember (seat spans included).
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ProjectionExpression: 'corpId, memberId, #name, departmentId, memberStatus, seat',
-        ExpressionAttributeNames: { '#name': 'name' },
         ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'MEMBER#' },
         ConsistentRead: true,
       },
