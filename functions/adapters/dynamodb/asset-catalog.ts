@@ -1,15 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, PutCommand, type BatchGetCommandOutput, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isStaleAssetEvent, type Asset, type AssetType } from '#core/handover';
 import type { CurrentAsset } from '#core/handover-plan';
 import type { Instant } from '#core/time';
 import type { AssetCatalog, AssetWrite } from '#ports/handovers';
 import type { Page, PageRequest } from '#ports/stores';
-import { INDEX_GSI1, assetKey, pageQuery, encodeCursor, ownerPartition, tableName } from './table.ts';
+import { INDEX_GSI1, assetKey, batchGetAll, pageQuery, encodeCursor, ownerPartition, tableName } from './table.ts';
 
-/** BatchGetItem's limit of keys per request. */
-const KEYS_PER_BATCH_GET = 100;
 
 /** A tombstone outlives any redelivery of the events it answers (services retry for days, not months). */
 const TOMBSTONE_TTL_S = 90 * 24 * 60 * 60;
@@ -118,18 +116,9 @@ export class DynamoAssetCatalog implements AssetCatalog {
 
   async current(corpId: string, assets: readonly Pick<Asset, 'assetType' | 'assetId'>[]): Promise<Map<string, CurrentAsset>> {
     const found = new Map<string, CurrentAsset>();
-    for (let i = 0; i < assets.length; i += KEYS_PER_BATCH_GET) {
-      let keys: Record<string, unknown>[] | undefined = assets.slice(i, i + KEYS_PER_BATCH_GET).map((a) => assetKey(corpId, a.assetType, a.assetId));
-      // Keys DynamoDB left unprocessed (throttling) are asked again.
-      for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 6)));
-        const result: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys, ConsistentRead: true } } }));
-        for (const item of result.Responses?.[tableName()] ?? []) {
-          if (item.deleted) continue;
-          found.set(`${item.assetType}#${item.assetId}`, { asset: toAsset(item), handedOverBy: (item.handedOverBy as string | undefined) ?? null });
-        }
-        keys = result.UnprocessedKeys?.[tableName()]?.Keys;
-      }
+    for (const item of await batchGetAll(this.db, tableName(), assets.map((a) => assetKey(corpId, a.assetType, a.assetId)))) {
+      if (item.deleted) continue;
+      found.set(`${item.assetType}#${item.assetId}`, { asset: toAsset(item), handedOverBy: (item.handedOverBy as string | undefined) ?? null });
     }
     return found;
   }

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { BatchGetCommand, type BatchGetCommandOutput, BatchWriteCommand, DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '#core/errors';
 import { HOT_DAYS, queryFor, sortableInstant, type ChainedEvent, type FileEvent, type FileEventFilter, type Segment } from '#core/file-log';
 import type { FileLog } from '#ports/file-log';
 import type { Page, PageRequest } from '#ports/stores';
-import { conditionally, queryAll } from './table.ts';
+import { batchGetAll, conditionally, queryAll } from './table.ts';
 
 /*
  * The file log's own table (key design in docs/data-model.md); every sort key is
@@ -50,7 +50,6 @@ const toChained = (item: Record<string, unknown>): ChainedEvent => ({
   hash: String(item.hash),
 });
 
-const BATCH_GET = 100;
 const BATCH_WRITE = 25;
 /** BatchWrite calls in flight per segment: a 500-event batch is 20 calls, written in about 3 round trips. */
 const WRITES_IN_FLIGHT = 8;
@@ -63,20 +62,7 @@ export class DynamoFileLog implements FileLog {
 
   async storedKeys(events: readonly FileEvent[]): Promise<Set<string>> {
     const stored = new Set<string>();
-    const chunks = [];
-    for (let i = 0; i < events.length; i += BATCH_GET) chunks.push(events.slice(i, i + BATCH_GET));
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        let keys: Record<string, unknown>[] | undefined = chunk.map(eventKey);
-        while (keys?.length) {
-          const result: BatchGetCommandOutput = await this.db.send(
-            new BatchGetCommand({ RequestItems: { [fileLogTable()]: { Keys: keys, ProjectionExpression: 'corpId, eventId', ConsistentRead: true } } }),
-          );
-          for (const item of result.Responses?.[fileLogTable()] ?? []) stored.add(`${item.corpId}#${item.eventId}`);
-          keys = result.UnprocessedKeys?.[fileLogTable()]?.Keys;
-        }
-      }),
-    );
+    for (const item of await batchGetAll(this.db, fileLogTable(), events.map(eventKey), 'corpId, eventId')) stored.add(`${item.corpId}#${item.eventId}`);
     return stored;
   }
 

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, UpdateCommand, paginateQuery, type BatchGetCommandOutput, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '#core/errors';
 
 /*
@@ -225,5 +225,37 @@ export const conditionallyDespiteContention = async (write: () => Promise<unknow
 export const queryAll = async (db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Record<string, any>[]> => {
   const items: Record<string, any>[] = [];
   for await (const page of paginateQuery({ client: db }, input)) items.push(...(page.Items ?? []));
+  return items;
+};
+
+/** BatchGetItem's limit of keys per call. */
+const BATCH_GET_KEYS = 100;
+
+/**
+ * The items at `keys` that exist (strongly consistent), in calls of 100 keys made together. Keys
+ * DynamoDB leaves unprocessed (throttling) are asked again, backing off from 100 ms to 6.4 s.
+ */
+export const batchGetAll = async (
+  db: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly Record<string, unknown>[],
+  projection?: string,
+): Promise<Record<string, any>[]> => {
+  const items: Record<string, any>[] = [];
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) batches.push(keys.slice(i, i + BATCH_GET_KEYS));
+  await Promise.all(
+    batches.map(async (batch) => {
+      let pending: Record<string, unknown>[] | undefined = batch;
+      for (let attempt = 0; pending?.length; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 7)));
+        const result: BatchGetCommandOutput = await db.send(
+          new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true, ...(projection && { ProjectionExpression: projection }) } } }),
+        );
+        items.push(...(result.Responses?.[table] ?? []));
+        pending = result.UnprocessedKeys?.[table]?.Keys;
+      }
+    }),
+  );
   return items;
 };
