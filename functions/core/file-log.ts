@@ -27,6 +27,9 @@ export type FileEvent = {
   occurredAt: Instant;
 };
 
+/** A FileEvent's fields in the contract's order: the CSV's columns, and what a stored item gives back. */
+export const FILE_EVENT_FIELDS = ['eventId', 'corpId', 'memberId', 'action', 'fileId', 'fileName', 'channel', 'recipients', 'deviceId', 'ip', 'occurredAt'] as const satisfies readonly (keyof FileEvent)[];
+
 /** How long the hot store keeps an event (the S3 archive keeps it longer). */
 export const HOT_DAYS = 180;
 
@@ -285,8 +288,6 @@ export type FileEventFilter = { fileId: string | null; memberId: string | null; 
 export const queryFor = (filter: FileEventFilter): 'file' | 'member' | 'action' | 'corp' =>
   filter.fileId ? 'file' : filter.memberId ? 'member' : filter.action ? 'action' : 'corp';
 
-const CSV_COLUMNS = ['eventId', 'corpId', 'memberId', 'action', 'fileId', 'fileName', 'channel', 'recipients', 'deviceId', 'ip', 'occurredAt'] as const;
-
 /**
  * RFC 4180 quoting; a cell a spreadsheet would read as a formula (=, +, -, @, tab, CR) gets a leading
  * apostrophe, since file names come from users. Recipients are `corpId/memberId` joined by spaces.
@@ -296,21 +297,12 @@ const csvCell = (value: string): string => {
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 };
 
-export const csvHeader = (): string => `${CSV_COLUMNS.join(',')}\r\n`;
+export const csvHeader = (): string => `${FILE_EVENT_FIELDS.join(',')}\r\n`;
 
 export const csvRow = (event: FileEvent): string =>
-  `${[
-    event.eventId,
-    event.corpId,
-    event.memberId,
-    event.action,
-    event.fileId,
-    event.fileName,
-    event.channel,
-    (event.recipients ?? []).map((r) => (r.memberId ? `${r.corpId}/${r.memberId}` : r.corpId)).join(' '),
-    event.deviceId ?? '',
-    event.ip ?? '',
-    event.occurredAt,
-  ]
+  `${FILE_EVENT_FIELDS.map((field) => {
+    if (field === 'recipients') return (event.recipients ?? []).map((r) => (r.memberId ? `${r.corpId}/${r.memberId}` : r.corpId)).join(' ');
+    return event[field] ?? '';
+  })
     .map(csvCell)
     .join(',')}\r\n`;

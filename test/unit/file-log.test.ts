@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chainSegment,
   compareCopies,
+  FILE_EVENT_FIELDS,
   csvHeader,
   csvRow,
   dailyDigest,
@@ -200,5 +201,11 @@ describe('queries and CSV', () => {
     expect(csvHeader()).toBe('eventId,corpId,memberId,action,fileId,fileName,channel,recipients,deviceId,ip,occurredAt\r\n');
     const row = csvRow(event(1, { fileName: '=HYPERLINK("x"),1', recipients: [{ corpId: 'beta', memberId: 'b1' }, { corpId: 'gamma' }] }));
     expect(row).toBe('e001,acme,m1,download,f1,"\'=HYPERLINK(""x""),1",drive,beta/b1 gamma,,,2026-06-01T08:01:00Z\r\n');
+  });
+
+  it('has a column for every field of a file event, the optional ones included', () => {
+    const whole: Required<FileEvent> = { ...event(1), recipients: [{ corpId: 'beta' }], deviceId: 'd1', ip: '10.0.0.1' };
+    expect([...FILE_EVENT_FIELDS].sort()).toEqual(Object.keys(whole).sort());
+    expect(csvRow(whole)).toBe('e001,acme,m1,download,f1,plan.docx,drive,beta,d1,10.0.0.1,2026-06-01T08:01:00Z\r\n');
   });
 });

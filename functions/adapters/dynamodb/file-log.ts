@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { BatchWriteCommand, DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '#core/errors';
-import { HOT_DAYS, queryFor, sortableInstant, type ChainedEvent, type FileEvent, type FileEventFilter, type Segment } from '#core/file-log';
+import { FILE_EVENT_FIELDS, HOT_DAYS, queryFor, sortableInstant, type ChainedEvent, type FileEvent, type FileEventFilter, type Segment } from '#core/file-log';
 import type { FileLog } from '#ports/file-log';
 import type { Page, PageRequest } from '#ports/stores';
 import { batchGetAll, conditionally, queryAll } from './table.ts';
@@ -40,9 +40,8 @@ const eventKey = (event: Pick<FileEvent, 'corpId' | 'memberId' | 'occurredAt' | 
 });
 const expiresAt = (instant: string) => Math.floor(Date.parse(instant) / 1000) + HOT_DAYS * 86_400;
 
-const EVENT_FIELDS = ['eventId', 'corpId', 'memberId', 'action', 'fileId', 'fileName', 'channel', 'recipients', 'deviceId', 'ip', 'occurredAt'] as const;
 const toEvent = (item: Record<string, unknown>): FileEvent =>
-  Object.fromEntries(EVENT_FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as FileEvent;
+  Object.fromEntries(FILE_EVENT_FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as FileEvent;
 const toChained = (item: Record<string, unknown>): ChainedEvent => ({
   ...toEvent(item),
   segment: Number(item.segment),
