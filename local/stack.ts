@@ -134,9 +134,15 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     const dynamo = await dynamoStarting;
     const s3Port = await freePort();
-    const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', silent: true, allowMismatchedSignatures: true, directory: resolve('.steward-local/s3', String(s3Port)) });
+    // Named by port: a directory left by an earlier stack on the same port (its buckets) is not this one's.
+    const s3Directory = resolve('.steward-local/s3', String(s3Port));
+    rmSync(s3Directory, { recursive: true, force: true });
+    const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', silent: true, allowMismatchedSignatures: true, directory: s3Directory });
     await s3.run();
-    teardown.push(() => s3.close());
+    teardown.push(async () => {
+      await s3.close();
+      rmSync(s3Directory, { recursive: true, force: true });
+    });
     const s3Endpoint = `http://127.0.0.1:${s3Port}`;
     await createTables(new DynamoDBClient({ endpoint: dynamo.endpoint }), template);
     const s3Admin = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
