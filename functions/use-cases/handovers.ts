@@ -58,6 +58,8 @@ export const TRANSFER_PAGE_SIZE = 500;
 export const TRANSFER_TIME_BUDGET_MS = 60_000;
 const PLAN_PAGE_SIZE = 1_000;
 const TRANSFER_CONCURRENCY = 16;
+/** A page's moves are written after every this many transfer calls (one transaction of moves). */
+const RECORDED_EVERY = 50;
 const UNAVAILABLE_TRIES = 4;
 const REPORT_LINK_SECONDS = 15 * 60;
 /** A manager chain longer than this is bad HR data; the walk stops and the fallback applies. */
@@ -520,67 +522,77 @@ const transferWithRetries = async (ports: Pick<Ports, 'assetProviders'>, request
 };
 
 /**
- * Decides one page: the asset services move what moves (16 calls at a time), then the moves and
- * every outcome line are written in a few transactions. Returns the assets the services could not be reached for.
+ * Decides one page, 50 assets at a time: the asset services move what moves (16 calls at a time),
+ * then those moves and outcome lines are written at once, so a call that ends (or times out) midway
+ * leaves only the calls in flight unrecorded. Past `stopAt` it stops between chunks (`finished`
+ * false); the assets the services could not be reached for are returned.
  */
 const transferPage = async (
   ports: Pick<Ports, 'handovers' | 'assetProviders'>,
   handover: RunningTransfer,
   items: Candidate[],
   now: string,
-): Promise<string[]> => {
+  stopAt: number,
+): Promise<{ unavailable: string[]; finished: boolean }> => {
   const { corpId, handoverId } = handover;
   const to = handover.toMemberId;
-  const lines: AssetOutcome[] = [];
+  const skipped: AssetOutcome[] = [];
   const moving: { key: Candidate['key']; asset: Asset }[] = [];
   for (const item of items) {
     const stays = staysBecause(handover, item, now);
     const owner = item.asset?.ownerId ?? handover.fromMemberId;
-    if (stays) lines.push(outcomeOf(item.key, owner, owner, 'skipped', stays));
+    if (stays) skipped.push(outcomeOf(item.key, owner, owner, 'skipped', stays));
     else moving.push({ key: item.key, asset: item.asset! });
   }
-  const limit = pLimit(TRANSFER_CONCURRENCY);
-  let answers: TransferOutcome[];
-  try {
-    answers = await Promise.all(
-      moving.map(({ asset }) =>
-        limit(() => transferWithRetries(ports, { corpId, handoverId, asset, toMemberId: to, ...(handover.undoes && { undoes: handover.undoes }) })),
-      ),
-    );
-  } catch (error) {
-    // A crash stops the page as a killed process would; the retry starts from the same cursor.
-    limit.clearQueue();
-    throw error;
-  }
+  if (skipped.length > 0) await ports.handovers.recordOutcomes(corpId, handoverId, skipped);
   const unavailable: string[] = [];
-  const moves: TransferMove[] = [];
-  moving.forEach(({ key, asset }, i) => {
-    const answer = answers[i]!;
-    if (answer.kind === 'unavailable') unavailable.push(`${asset.assetId}: ${answer.error}`);
-    else if (answer.kind === 'rejected') lines.push(outcomeOf(key, asset.ownerId, to, 'failed', answer.error));
-    else if (answer.kind === 'gone') lines.push(outcomeOf(key, asset.ownerId, asset.ownerId, 'skipped', 'The asset was deleted.'));
-    else moves.push({ outcome: outcomeOf(key, asset.ownerId, to, 'transferred', null), version: answer.version, ...(handover.undoes && { movedBy: handover.undoes }) });
-  });
-  const recorded = await ports.handovers.recordTransfers(corpId, handoverId, moves, now);
-  recorded.forEach((record, i) => {
-    const { outcome } = moves[i]!;
-    const why =
-      record === 'gone'
-        ? 'The asset was deleted.'
-        : record === 'ownerChanged'
-          ? 'The asset changed owner during the handover.'
-          : record === 'changed'
-            ? 'The asset changed since the handover.'
-            : null;
-    if (why) lines.push({ ...outcome, to: outcome.from, result: 'skipped', error: why });
-  });
-  await ports.handovers.recordOutcomes(corpId, handoverId, lines);
-  return unavailable;
+  const limit = pLimit(TRANSFER_CONCURRENCY);
+  for (let start = 0; start < moving.length; start += RECORDED_EVERY) {
+    if (start > 0 && Date.now() >= stopAt) return { unavailable, finished: false };
+    const chunk = moving.slice(start, start + RECORDED_EVERY);
+    let answers: TransferOutcome[];
+    try {
+      answers = await Promise.all(
+        chunk.map(({ asset }) =>
+          limit(() => transferWithRetries(ports, { corpId, handoverId, asset, toMemberId: to, ...(handover.undoes && { undoes: handover.undoes }) })),
+        ),
+      );
+    } catch (error) {
+      // A crash stops the page as a killed process would; the retry starts from the same cursor.
+      limit.clearQueue();
+      throw error;
+    }
+    const lines: AssetOutcome[] = [];
+    const moves: TransferMove[] = [];
+    chunk.forEach(({ key, asset }, i) => {
+      const answer = answers[i]!;
+      if (answer.kind === 'unavailable') unavailable.push(`${asset.assetId}: ${answer.error}`);
+      else if (answer.kind === 'rejected') lines.push(outcomeOf(key, asset.ownerId, to, 'failed', answer.error));
+      else if (answer.kind === 'gone') lines.push(outcomeOf(key, asset.ownerId, asset.ownerId, 'skipped', 'The asset was deleted.'));
+      else moves.push({ outcome: outcomeOf(key, asset.ownerId, to, 'transferred', null), version: answer.version, ...(handover.undoes && { movedBy: handover.undoes }) });
+    });
+    const recorded = await ports.handovers.recordTransfers(corpId, handoverId, moves, now);
+    recorded.forEach((record, i) => {
+      const { outcome } = moves[i]!;
+      const why =
+        record === 'gone'
+          ? 'The asset was deleted.'
+          : record === 'ownerChanged'
+            ? 'The asset changed owner during the handover.'
+            : record === 'changed'
+              ? 'The asset changed since the handover.'
+              : null;
+      if (why) lines.push({ ...outcome, to: outcome.from, result: 'skipped', error: why });
+    });
+    if (lines.length > 0) await ports.handovers.recordOutcomes(corpId, handoverId, lines);
+  }
+  return { unavailable, finished: true };
 };
 
 /**
  * One transfer call of the workflow: pages through the type from `cursor`, moving each page and
- * recording each asset's outcome exactly once, until the type is done or the call's time budget is spent.
+ * recording each asset's outcome exactly once, until the type is done or the call's time budget is
+ * spent. A page left midway is listed again by the next call, which skips what was recorded.
  */
 export const transferBatch = async (
   ports: Pick<Ports, 'handovers' | 'assets' | 'assetProviders' | 'clock'>,
@@ -593,11 +605,12 @@ export const transferBatch = async (
   let cursor = input.cursor;
   do {
     const page = await candidates(ports, handover, input.assetType, cursor);
-    const unavailable = await transferPage(ports, handover, await undecided(ports, handover, page.items), now);
+    const { unavailable, finished } = await transferPage(ports, handover, await undecided(ports, handover, page.items), now, stopAt);
     if (unavailable.length > 0) {
       // Everything else is recorded; the workflow retries from the call's cursor and only these are tried again.
       throw new AssetServiceUnavailable(`${unavailable.length} ${input.assetType} transfers could not reach the asset service. First: ${unavailable[0]}`);
     }
+    if (!finished) return { cursor, done: false };
     cursor = page.nextCursor;
   } while (cursor !== null && Date.now() < stopAt);
   return { cursor, done: cursor === null };

@@ -35,6 +35,12 @@ describe('batchGetAll', () => {
     expect(documents.commandCalls(BatchGetCommand).every((c) => c.args[0].input.RequestItems!.t!.ProjectionExpression === 'PK, SK')).toBe(true);
   });
 
+  it('asks a key named twice once', async () => {
+    documents.on(BatchGetCommand).resolves({ Responses: { t: [{ ...key(1) }] } });
+    expect(await batchGetAll(db, 't', [key(1), key(1), { ...key(1) }])).toHaveLength(1);
+    expect(keysOf(0)).toEqual([key(1)]);
+  });
+
   it('makes no call for no keys', async () => {
     expect(await batchGetAll(db, 't', [])).toEqual([]);
     expect(documents.commandCalls(BatchGetCommand)).toHaveLength(0);

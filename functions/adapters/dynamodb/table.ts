@@ -230,10 +230,13 @@ export const queryAll = async (db: DynamoDBDocumentClient, input: QueryCommandIn
 
 /** BatchGetItem's limit of keys per call. */
 const BATCH_GET_KEYS = 100;
+/** About 25 s of backing off before a throttled read fails its call (and its caller's retry takes over). */
+const BATCH_GET_ATTEMPTS = 9;
 
 /**
- * The items at `keys` that exist (strongly consistent), in calls of 100 keys made together. Keys
- * DynamoDB leaves unprocessed (throttling) are asked again, backing off from 100 ms to 6.4 s.
+ * The items at `keys` that exist (strongly consistent), each key asked once, in calls of 100 keys
+ * made together. Keys DynamoDB leaves unprocessed (throttling) are asked again, backing off from
+ * 100 ms to 6.4 s, 9 attempts in all.
  */
 export const batchGetAll = async (
   db: DynamoDBDocumentClient,
@@ -242,12 +245,15 @@ export const batchGetAll = async (
   projection?: string,
 ): Promise<Record<string, any>[]> => {
   const items: Record<string, any>[] = [];
+  // BatchGetItem refuses a call that names one key twice.
+  const unique = [...new Map(keys.map((key) => [JSON.stringify(key), key])).values()];
   const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) batches.push(keys.slice(i, i + BATCH_GET_KEYS));
+  for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) batches.push(unique.slice(i, i + BATCH_GET_KEYS));
   await Promise.all(
     batches.map(async (batch) => {
       let pending: Record<string, unknown>[] | undefined = batch;
       for (let attempt = 0; pending?.length; attempt++) {
+        if (attempt >= BATCH_GET_ATTEMPTS) throw new Error(`${pending.length} keys of ${table} stayed unprocessed after ${BATCH_GET_ATTEMPTS} attempts`);
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 7)));
         const result: BatchGetCommandOutput = await db.send(
           new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true, ...(projection && { ProjectionExpression: projection }) } } }),
