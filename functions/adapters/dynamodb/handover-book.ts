@@ -4,6 +4,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -411,8 +412,12 @@ export class DynamoHandoverBook implements HandoverBook {
         if (reasons[0]?.code === 'ConditionalCheckFailed') {
           const stored = reasons[0].item;
           if (!stored || stored.deleted) return 'gone';
-          // The service's report of this very move got here first: the catalog already agrees.
-          if (stored.ownerId === outcome.to) return (await this.writeOutcomeLine(corpId, handoverId, outcome)) ? 'transferred' : 'alreadyRecorded';
+          // The service's report of this very move got here first: the catalog already agrees. The
+          // report's write carried no handedOverBy, so it is stamped now, or an undo would take the asset for changed.
+          if (stored.ownerId === outcome.to) {
+            await this.stampHandedOver(corpId, handoverId, move, at);
+            return (await this.writeOutcomeLine(corpId, handoverId, outcome)) ? 'transferred' : 'alreadyRecorded';
+          }
           if (stored.ownerId === outcome.from && move.movedBy && stored.handedOverBy !== move.movedBy) return 'changed';
           return 'ownerChanged';
         }
@@ -422,6 +427,21 @@ export class DynamoHandoverBook implements HandoverBook {
     });
     if (result === 'contention') throw new Error(`Transfer of ${outcome.assetId} kept conflicting`);
     return result;
+  }
+
+  /** Marks the asset moved by this handover if it still is where this move put it, at this move's version. */
+  private stampHandedOver(corpId: string, handoverId: string, { outcome, version }: TransferMove, at: Instant): Promise<boolean> {
+    return conditionally(
+      this.db.send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: assetKey(corpId, outcome.assetType, outcome.assetId),
+          UpdateExpression: 'SET handedOverBy = :handover, updatedAt = :at',
+          ConditionExpression: `ownerId = :to${version === null ? '' : ' AND version = :version'}`,
+          ExpressionAttributeValues: { ':handover': handoverId, ':at': at, ':to': outcome.to, ...(version !== null && { ':version': version }) },
+        }),
+      ),
+    );
   }
 
   async recordTransfers(corpId: string, handoverId: string, moves: readonly TransferMove[], at: Instant): Promise<TransferRecord[]> {
