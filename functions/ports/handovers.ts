@@ -128,17 +128,13 @@ export interface HandoverBook {
   /** The ids (`<type>#<assetId>`) among `assets` that already have an outcome line in this handover. */
   decided(corpId: string, handoverId: string, assets: readonly Pick<Asset, 'assetType' | 'assetId'>[]): Promise<Set<string>>;
   /**
-   * Moves the asset from `outcome.from` to `outcome.to` and writes its outcome line, atomically,
-   * stamping the service's `version` of the moved asset when it gave one. An asset that already
-   * names `outcome.to` (the service's own report of this transfer got there first) is recorded
-   * transferred too.
+   * Moves each asset from `outcome.from` to `outcome.to` and writes its outcome line, atomically,
+   * stamping the service's `version` of the moved asset when it gave one; moves are written together
+   * where none meets a conflict. An asset that already names `outcome.to` (the service's own report
+   * of this transfer got there first) is recorded transferred too. Results in order.
    */
-  recordTransfer(corpId: string, handoverId: string, move: TransferMove, at: Instant): Promise<TransferRecord>;
-  /** `recordTransfer` for many moves, written together where none of them meets a conflict; results in order. */
   recordTransfers(corpId: string, handoverId: string, moves: readonly TransferMove[], at: Instant): Promise<TransferRecord[]>;
-  /** Writes an outcome line unless the asset already has one. */
-  recordOutcome(corpId: string, handoverId: string, outcome: AssetOutcome): Promise<void>;
-  /** `recordOutcome` for many. */
+  /** Writes each outcome line unless the asset already has one. */
   recordOutcomes(corpId: string, handoverId: string, outcomes: readonly AssetOutcome[]): Promise<void>;
   /** The assets of one type this handover transferred, in key order, a page at a time. */
   moved(corpId: string, handoverId: string, assetType: AssetType, page: PageRequest): Promise<Page<AssetOutcome>>;

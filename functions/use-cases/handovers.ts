@@ -49,13 +49,13 @@ type HandoverView = z.infer<typeof handoverView>;
 type HandoverPlanView = z.infer<typeof handoverPlanView>;
 
 /** Assets read per page of the owner index (or of the reversed handover's lines), then moved together. */
-export const TRANSFER_PAGE_SIZE = 500;
+const TRANSFER_PAGE_SIZE = 500;
 /**
  * A transfer call starts no new page after this long, so it ends well inside the function's
  * 2-minute timeout; the workflow calls it again from the cursor. Paging inside the call instead of
  * once per state transition keeps a 100,000-asset handover's history to a few dozen events.
  */
-export const TRANSFER_TIME_BUDGET_MS = 60_000;
+const TRANSFER_TIME_BUDGET_MS = 60_000;
 const PLAN_PAGE_SIZE = 1_000;
 const TRANSFER_CONCURRENCY = 16;
 /** A page's moves are written after every this many transfer calls (one transaction of moves). */

@@ -397,7 +397,8 @@ export class DynamoHandoverBook implements HandoverBook {
     };
   }
 
-  async recordTransfer(corpId: string, handoverId: string, move: TransferMove, at: Instant): Promise<TransferRecord> {
+  /** One move and its outcome line, when its page's transaction met a conflict. */
+  private async recordTransfer(corpId: string, handoverId: string, move: TransferMove, at: Instant): Promise<TransferRecord> {
     const { outcome } = move;
     const result = await retryOnContention(async (): Promise<TransferRecord | 'contention'> => {
       try {
@@ -475,7 +476,7 @@ export class DynamoHandoverBook implements HandoverBook {
     return conditionally(this.db.send(new PutCommand(this.outcomeLine(corpId, handoverId, outcome))));
   }
 
-  async recordOutcome(corpId: string, handoverId: string, outcome: AssetOutcome): Promise<void> {
+  private async recordOutcome(corpId: string, handoverId: string, outcome: AssetOutcome): Promise<void> {
     await this.writeOutcomeLine(corpId, handoverId, outcome);
   }
 
