@@ -4,7 +4,7 @@
  */
 process.env.STEWARD_LOG_FORMAT ??= 'readable';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-const benches = ['seats', 'handover', 'invoices', 'image-codec', 'bundles', 'startup', 'policies', 'cedar', 'file-log'];
+const benches = ['seats', 'handover', 'invoices', 'image-codec', 'bundles', 'startup', 'policies', 'cedar', 'file-log', 'load'];
 const chosen = process.argv.slice(2);
 for (const name of chosen.length > 0 ? chosen : benches) {
   if (!benches.includes(name)) throw new Error(`No bench ${name}; there are: ${benches.join(', ')}`);

@@ -24,7 +24,7 @@ const ROOT = resolve(import.meta.dirname, '..');
  * The Content-Security-Policy of the console: its own scripts and styles only; it calls the HTTP API and
  * reads handover reports from S3 (presigned links), and signs in at the OpenID Connect issuer.
  */
-export const consoleCsp = (connect: string[]) =>
+const consoleCsp = (connect: string[]) =>
   [
     "default-src 'self'",
     "script-src 'self'",

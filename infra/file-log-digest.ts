@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { StewardFunction } from './functions.ts';
 
 /** How often corp-days that are over get their digest: a day's digest lands within this after midnight UTC. */
-export const DIGEST_EVERY = Duration.hours(1);
+const DIGEST_EVERY = Duration.hours(1);
 
 /**
  * A scheduled task (EventBridge Scheduler) that writes each finished corp-day's digest of the file log

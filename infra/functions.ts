@@ -3,6 +3,7 @@ import { Architecture, CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lam
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../functions/commons/metric-names.ts';
 import { bundleAssetHash } from './bundle-cache.ts';
 import { packageClosure } from './package-closure.ts';
 
@@ -41,10 +42,19 @@ const copyNodeModules = (from: string, to: string) => [
   `cp -R "${from}" "${to}"`,
 ];
 
+/**
+ * Powertools Tracer and the X-Ray SDK under it (about 120 KB minified, 40 ms to import) ship beside
+ * a bundle that requires it, as pdf-lib does: only the AWS SDK client adapters import it, on first
+ * use, so it would only add to the bundle's size what no cold start loads.
+ */
+const TRACER = '@aws-lambda-powertools/tracer';
+
 /** Copies each package of the closure (read from this checkout's node_modules) into the bundle's. */
 const copyPackages = (inputDir: string, outputDir: string, names: string[]) =>
   packageClosure('node_modules', names).map(
-    (name) => `mkdir -p "$(dirname "${outputDir}/node_modules/${name}")" && cp -R "${inputDir}/node_modules/${name}" "${outputDir}/node_modules/${name}"`,
+    // A package already there (shared by two closures) is kept: cp -R would nest the second copy inside it.
+    (name) =>
+      `[ -e "${outputDir}/node_modules/${name}" ] || { mkdir -p "$(dirname "${outputDir}/node_modules/${name}")" && cp -R "${inputDir}/node_modules/${name}" "${outputDir}/node_modules/${name}"; }`,
   );
 
 /**
@@ -62,18 +72,17 @@ export class StewardFunction extends NodejsFunction {
       minify: true,
       // index.meta.json beside the bundle: which packages went in (test/deploy/bundles.test.ts checks it).
       metafile: true,
-      externalModules: ['@aws-sdk/*', ...(props.external ?? []), ...(props.shippedPackages ?? [])],
-      ...((props.files || props.nodeModules || props.shippedPackages) && {
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => [
-            ...(props.files ?? []).map((file) => `cp "${inputDir}/${file}" "${outputDir}/"`),
-            ...(props.nodeModules ? copyNodeModules(`${inputDir}/${props.nodeModules}`, `${outputDir}/node_modules`) : []),
-            ...(props.shippedPackages ? copyPackages(inputDir, outputDir, props.shippedPackages) : []),
-          ],
-        },
-      }),
+      externalModules: ['@aws-sdk/*', TRACER, ...(props.external ?? []), ...(props.shippedPackages ?? [])],
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (inputDir: string, outputDir: string) => [
+          ...(props.files ?? []).map((file) => `cp "${inputDir}/${file}" "${outputDir}/"`),
+          ...(props.nodeModules ? copyNodeModules(`${inputDir}/${props.nodeModules}`, `${outputDir}/node_modules`) : []),
+          ...(props.shippedPackages ? copyPackages(inputDir, outputDir, props.shippedPackages) : []),
+          `if grep -q '"${TRACER}' "${outputDir}/index.js"; then ${copyPackages(inputDir, outputDir, [TRACER]).join('; ')}; fi`,
+        ],
+      },
     };
     // Only what changed is bundled again (the hash covers the entry's import graph and these options).
     const assetHash = Stack.of(scope).bundlingRequired
@@ -93,7 +102,13 @@ export class StewardFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(29),
       tracing: Tracing.ACTIVE,
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.THREE_MONTHS }),
-      environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'steward', ...props.environment },
+      // Logger, Metrics and Tracer read these; metrics go out as EMF in the function's logs (no IAM needed).
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        ...props.environment,
+      },
       bundling: { ...bundling, ...(assetHash && { assetHash }) },
     });
     (this.node.defaultChild as CfnFunction).addMetadata(ENTRY_METADATA, props.entry);

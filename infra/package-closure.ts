@@ -17,7 +17,8 @@ const resolvePackageDir = (from: string, name: string): string | null => {
 /**
  * The packages `roots` need at run time, as the names installed at the top level of `modules`
  * (a hoisted node_modules): the roots and their dependencies, recursively. Copies nested inside a
- * package's own node_modules come along with that package.
+ * package's own node_modules come along with that package. Type declarations (`@types/*`, which
+ * some packages list as dependencies) are left out: nothing loads them at run time.
  */
 export const packageClosure = (modules: string, roots: string[]): string[] => {
   const top = realpathSync(modules);
@@ -29,6 +30,7 @@ export const packageClosure = (modules: string, roots: string[]): string[] => {
     const pkg = packageJson(dir);
     if (pkg.name && dir === join(top, pkg.name)) names.add(pkg.name);
     for (const dependency of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+      if (dependency.startsWith('@types/')) continue;
       const found = resolvePackageDir(dir, dependency);
       if (found) visit(found);
       else if (!pkg.optionalDependencies?.[dependency]) throw new Error(`${pkg.name} depends on ${dependency}, which is not installed`);

@@ -7,6 +7,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ASSET_TYPES } from '../functions/core/handover.ts';
 import { Api } from './api.ts';
+import { Operations } from './operations.ts';
 import { StewardFunction } from './functions.ts';
 import { Storage } from './storage.ts';
 import { FileLogDigester } from './file-log-digest.ts';
@@ -14,10 +15,13 @@ import { StuckWorkSweeper } from './sweeper.ts';
 import { grantDescribeExecutions, Workflows } from './workflows.ts';
 
 const REPORTS_PREFIX = 'reports/';
+/** Handover plans (previews, and departures' plans recorded before they run), under the reports. */
+const PLANS_PREFIX = `${REPORTS_PREFIX}plans/`;
 const INVOICES_PREFIX = 'invoices/';
 const UPLOADS_PREFIX = 'uploads/';
 const MARKED_PREFIX = 'marked/';
 const EXPORTS_PREFIX = 'exports/';
+const INVESTIGATIONS_PREFIX = 'investigations/';
 const PDF_FONT = 'node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf';
 
 /** Context `sellerName`, `sellerTaxId`, `invoiceProviderUrl`: who issues invoices (defaults: Steward itself). */
@@ -65,9 +69,12 @@ export class StewardStack extends Stack {
     const checkDue = new StewardFunction(this, 'CheckDue', { entry: 'functions/tasks/check-due.ts', timeout: Duration.seconds(25) });
     const syncOrder = new StewardFunction(this, 'SyncOrder', { entry: 'functions/tasks/sync-order.ts', environment: data });
     const lockSeat = new StewardFunction(this, 'LockSeat', { entry: 'functions/tasks/lock-seat.ts', environment: data });
+    // Plans the departure's handover: reads every asset the member owns and stores the plan in S3.
     const planDepartureHandover = new StewardFunction(this, 'PlanDepartureHandover', {
       entry: 'functions/tasks/plan-departure-handover.ts',
-      environment: data,
+      timeout: Duration.minutes(2),
+      memorySize: 1024,
+      environment: documents,
     });
     const applyScheduledDeparture = new StewardFunction(this, 'ApplyScheduledDeparture', {
       entry: 'functions/tasks/apply-scheduled-departure.ts',
@@ -87,9 +94,10 @@ export class StewardStack extends Stack {
     });
     assetServiceSecret.grantRead(transferAssets);
     const failAssetBatch = new StewardFunction(this, 'FailAssetBatch', { entry: 'functions/tasks/fail-asset-batch.ts', environment: data });
+    // Reads every outcome line and writes the report: 100,000 assets took 100 s on the loaded local stack.
     const finishHandover = new StewardFunction(this, 'FinishHandover', {
       entry: 'functions/tasks/finish-handover.ts',
-      timeout: Duration.minutes(2),
+      timeout: Duration.minutes(5),
       environment: documents,
     });
     const checkInvoice = new StewardFunction(this, 'CheckInvoice', {
@@ -130,6 +138,9 @@ export class StewardStack extends Stack {
     finishHandover.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${REPORTS_PREFIX}*`)] }),
     );
+    planDepartureHandover.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${PLANS_PREFIX}*`)] }),
+    );
     const taskFunctions = {
       checkDue,
       syncOrder,
@@ -164,7 +175,13 @@ export class StewardStack extends Stack {
         environment: { ...data, ...environment, [`STEWARD_${name.toUpperCase()}_WEBHOOK_SECRET_ARN`]: secret.secretArn },
       });
       secret.grantRead(fn);
-      table.grantReadWriteData(fn);
+      // The files source only reads the main table, but for its webhook ids (Powertools Idempotency).
+      if (name === 'files') {
+        table.grantReadData(fn);
+        table.grant(fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+      } else {
+        table.grantReadWriteData(fn);
+      }
       return fn;
     };
     const billing = webhook('billing', 'BillingWebhook');
@@ -178,13 +195,16 @@ export class StewardStack extends Stack {
     files.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [fileLogBucket.arnForObjects('archive/*'), fileLogBucket.arnForObjects('seals/*')] }),
     );
-    // The file log's queries, CSV and digests: reads the file log; large CSVs go to exports/ as links.
+    // The file log's queries, CSV and digests: reads the file log (and, for days past the hot store's 180,
+    // the archive's seals); large CSVs go to exports/ as links.
     const fileEvents = new StewardFunction(this, 'FileEvents', {
       entry: 'functions/http/file-log.ts',
-      environment: { ...fileLogData, DOCUMENTS_BUCKET: bucket.bucketName },
+      environment: { ...fileLogData, FILE_LOG_BUCKET: fileLogBucket.bucketName, DOCUMENTS_BUCKET: bucket.bucketName },
       memorySize: 1024,
     });
     fileLogTable.grantReadData(fileEvents);
+    fileEvents.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [fileLogBucket.bucketArn] }));
+    fileEvents.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [fileLogBucket.arnForObjects('seals/*')] }));
     fileEvents.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects(`${EXPORTS_PREFIX}*`)] }),
     );
@@ -205,6 +225,8 @@ export class StewardStack extends Stack {
     handovers.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${REPORTS_PREFIX}*`)] }),
     );
+    // A preview stores its full plan.
+    handovers.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${PLANS_PREFIX}*`)] }));
     workflows.handover.grantStartExecution(handovers);
     // MemberAssetsHandedOver, raised when an admin hands over an active member's assets.
     handovers.addToRolePolicy(putEventsOnDefaultBus());
@@ -245,6 +267,10 @@ export class StewardStack extends Stack {
     // Images marked from an upload are written under marked/ and handed out as presigned GETs (expired after a day).
     watermarks.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects(`${MARKED_PREFIX}*`)] }),
+    );
+    // An investigation's file-event timeline is kept beside its record, under investigations/ (it can outgrow an item).
+    watermarks.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [bucket.arnForObjects(`${INVESTIGATIONS_PREFIX}*`)] }),
     );
     new StuckWorkSweeper(this, 'StuckWorkSweeper', {
       table,
@@ -290,6 +316,8 @@ export class StewardStack extends Stack {
         { method: HttpMethod.GET, path: '/corps/{corpId}/settings/handover', fn: handovers, jwt: true },
         { method: HttpMethod.PUT, path: '/corps/{corpId}/settings/handover', fn: handovers, jwt: true },
         { method: HttpMethod.POST, path: '/corps/{corpId}/handovers', fn: handovers, jwt: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/handovers/preview', fn: handovers, jwt: true },
+        { method: HttpMethod.POST, path: '/corps/{corpId}/handovers/{handoverId}/undo', fn: handovers, jwt: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/handovers', fn: handovers, jwt: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/handovers/{handoverId}', fn: handovers, jwt: true },
         { method: HttpMethod.GET, path: '/corps/{corpId}/audit', fn: handovers, jwt: true },
@@ -320,11 +348,23 @@ export class StewardStack extends Stack {
       ],
     });
 
+    new Operations(this, 'Operations', {
+      functions: Object.fromEntries(
+        this.node.findAll().filter((c): c is StewardFunction => c instanceof StewardFunction).map((fn) => [fn.node.path.split('/').slice(1).join(''), fn]),
+      ),
+      stateMachines: { Purchase: workflows.purchase, SeatLock: workflows.seatLock, Departure: workflows.departure, Handover: workflows.handover, Invoice: workflows.invoice },
+      httpApi: api.httpApi,
+      tables: { Main: table, FileLog: fileLogTable },
+    });
     this.acknowledgeManagedFindings(table, Object.values(taskFunctions), fileLogTable);
     const bucketArn = `<${this.getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>`;
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${REPORTS_PREFIX}*]`,
       reason: 'Handover reports are one object per handover under reports/; the grant covers that prefix only.',
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${PLANS_PREFIX}*]`,
+      reason: 'Handover plans are one object per preview or departure under reports/plans/; the grant covers that prefix only.',
     });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${UPLOADS_PREFIX}*]`,
@@ -333,6 +373,10 @@ export class StewardStack extends Stack {
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${MARKED_PREFIX}*]`,
       reason: 'Images marked from an upload are one object per embed under marked/; the grant covers that prefix only.',
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${INVESTIGATIONS_PREFIX}*]`,
+      reason: "Leak investigations' timelines are one object per investigation under investigations/; the grant covers that prefix only.",
     });
     Validations.of(this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${EXPORTS_PREFIX}*]`,

@@ -1,10 +1,11 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectLockRetention, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 /** How long the file log's archive and seals are kept, locked: no one, root included, can shorten it. */
-export const FILE_LOG_RETENTION_DAYS = 3 * 365;
+const FILE_LOG_RETENTION_DAYS = 3 * 365;
 
 /**
  * The single table (key design in docs/data-model.md), the bucket for reports and invoice PDFs, and the
@@ -108,5 +109,17 @@ export class Storage extends Construct {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Object Lock keeps every version, but a reader sees the newest: so no object here may be written
+    // over, by Steward or by anyone holding s3:PutObject. A write must say If-None-Match: *.
+    this.fileLogBucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'DenyOverwrites',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.fileLogBucket.arnForObjects('*')],
+        conditions: { Null: { 's3:if-none-match': 'true' } },
+      }),
+    );
   }
 }

@@ -30,7 +30,8 @@ export type AwsEndpointOptions = {
 
 export type DescribedExecution = { stateMachineArn: string; name: string; status: string; startDate: Date; stopDate: Date | null; input: unknown };
 
-type Check = { action: string; resource: string };
+/** `context`: the request's condition keys that policies may test (S3's `s3:if-none-match`). */
+type Check = { action: string; resource: string; context?: Record<string, string> };
 type Answer = { status: number; type: string; body: unknown };
 
 const ARN = (service: string, resource: string) => `arn:${LOCAL_PARTITION}:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
@@ -81,7 +82,8 @@ const s3Checks = (method: string, url: URL, headers: IncomingMessage['headers'])
   if (method === 'DELETE') return [{ action: `s3:DeleteObject${version}`, resource }];
   const source = headers['x-amz-copy-source'];
   const copied = typeof source === 'string' ? [{ action: 's3:GetObject', resource: `arn:${LOCAL_PARTITION}:s3:::${decodeURIComponent(source.replace(/^\//, '').split('?')[0]!)}` }] : [];
-  return [{ action: 's3:PutObject', resource }, ...copied];
+  const noneMatch = headers['if-none-match'];
+  return [{ action: 's3:PutObject', resource, ...(typeof noneMatch === 'string' && { context: { 's3:if-none-match': noneMatch } }) }, ...copied];
 };
 
 const readAll = (request: IncomingMessage): Promise<Buffer> =>
@@ -168,7 +170,7 @@ const handle = async (options: AwsEndpointOptions, kmsKey: Buffer, agent: Agent,
     if (trusted) return null;
     if (!functionId) return checks[0] ?? { action: 'unknown', resource: '*' };
     for (const check of checks) {
-      if (!(await options.iam.allows(functionId, check.action, check.resource))) {
+      if (!(await options.iam.allows(functionId, check.action, check.resource, check.context))) {
         options.denied({ caller: functionId, ...check });
         return check;
       }
@@ -190,6 +192,15 @@ const handle = async (options: AwsEndpointOptions, kmsKey: Buffer, agent: Agent,
     if (denied) return send(response, s3Error(403, 'AccessDenied', functionId ? denial(caller, denied) : 'Access Denied'));
     for (const name of S3_AUTH_PARAMS) url.searchParams.delete(name);
     const { authorization: _signature, host: _host, ...headers } = request.headers;
+    if (request.method === 'PUT' && headers['if-none-match'] === '*' && !url.searchParams.has('partNumber') && !headers['x-amz-copy-source']) {
+      // s3rver ignores If-None-Match on a PUT; S3 refuses to write over an existing key with 412.
+      return createOnly.run(url.pathname, async () => {
+        if ((await upstreamStatus(agent, options.s3Endpoint, 'HEAD', url.pathname)) === 200) {
+          return send(response, s3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold'));
+        }
+        return forward(agent, options.s3Endpoint, request, response, `${url.pathname}${url.search}`, headers);
+      });
+    }
     return forward(agent, options.s3Endpoint, request, response, `${url.pathname}${url.search}`, headers);
   }
 
@@ -293,6 +304,30 @@ const upstreamAgent = () => new Agent({ keepAlive: true, maxSockets: 64, maxFree
 
 /** Hop-by-hop headers (RFC 9110 7.6.1) belong to each connection, not to the forwarded message. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+/** One conditional write per key at a time, so a check and its write are not split by another's. */
+const createOnly = {
+  queues: new Map<string, Promise<unknown>>(),
+  run<T>(key: string, write: () => Promise<T>): Promise<T> {
+    const turn = (this.queues.get(key) ?? Promise.resolve()).catch(() => undefined).then(write);
+    const settled = turn.catch(() => undefined);
+    this.queues.set(key, settled);
+    void settled.then(() => this.queues.get(key) === settled && this.queues.delete(key));
+    return turn;
+  },
+};
+
+/** The status of a body-less request upstream (its answer is drained). */
+const upstreamStatus = (agent: Agent, endpoint: string, method: string, path: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const target = new URL(endpoint);
+    const upstream = httpRequest({ host: target.hostname, port: target.port, method, path, headers: { host: target.host }, agent }, (answer) => {
+      answer.resume();
+      answer.on('end', () => resolve(answer.statusCode ?? 500));
+    });
+    upstream.on('error', reject);
+    upstream.end();
+  });
 
 const forward = (
   agent: Agent,

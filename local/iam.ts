@@ -51,17 +51,17 @@ export class LocalIam {
     return this.sessionArn(this.functionRoles.get(functionId) ?? '', functionId);
   }
 
-  /** Whether the function's role allows `action` on `resource`. */
-  allows(functionId: string, action: string, resource: string): Promise<boolean> {
-    return this.roleAllows(this.functionRoles.get(functionId) ?? '', functionId, action, resource);
+  /** Whether the function's role allows `action` on `resource`, with the request's condition keys in `context`. */
+  allows(functionId: string, action: string, resource: string, context: Record<string, string> = {}): Promise<boolean> {
+    return this.roleAllows(this.functionRoles.get(functionId) ?? '', functionId, action, resource, context);
   }
 
   /** Whether a role (by logical id), in a session named `session`, may do `action` on `resource`; answers are remembered. */
-  roleAllows(roleId: string, session: string, action: string, resource: string): Promise<boolean> {
-    const key = `${roleId}\n${session}\n${action}\n${resource}`;
+  roleAllows(roleId: string, session: string, action: string, resource: string, context: Record<string, string> = {}): Promise<boolean> {
+    const key = `${roleId}\n${session}\n${action}\n${resource}\n${JSON.stringify(context)}`;
     let decision = this.decisions.get(key);
     if (!decision) {
-      decision = this.evaluate(roleId, session, action, resource);
+      decision = this.evaluate(roleId, session, action, resource, context);
       this.decisions.set(key, decision);
       decision.catch(() => this.decisions.delete(key));
     }
@@ -85,7 +85,7 @@ export class LocalIam {
     return `arn:${LOCAL_PARTITION}:sts::${LOCAL_ACCOUNT}:assumed-role/${this.roles.get(roleId)?.arn.split('/').pop()}/${session}`;
   }
 
-  private async evaluate(roleId: string, session: string, action: string, resource: string): Promise<boolean> {
+  private async evaluate(roleId: string, session: string, action: string, resource: string, context: Record<string, string>): Promise<boolean> {
     const role = this.roles.get(roleId);
     if (!role) return false;
     const resourcePolicy = this.resourcePolicyOf(resource);
@@ -96,7 +96,7 @@ export class LocalIam {
         resourceControlPolicies: [],
         ...(resourcePolicy && { resourcePolicy }),
         // The local endpoint speaks plain HTTP in place of AWS's TLS endpoints.
-        request: { action, resource: { resource, accountId: LOCAL_ACCOUNT }, principal: this.sessionArn(roleId, session), contextVariables: { 'aws:SecureTransport': 'true' } },
+        request: { action, resource: { resource, accountId: LOCAL_ACCOUNT }, principal: this.sessionArn(roleId, session), contextVariables: { 'aws:SecureTransport': 'true', ...context } },
       },
       {},
     );

@@ -8,6 +8,7 @@ import { adminToken } from '../scripts/token.ts';
 import type { ControllableClock } from './clock.ts';
 import type { LocalStepFunctions } from './step-functions.ts';
 import type { RecordingAlerts } from './alerts.ts';
+import type { RecordingMetrics } from './metrics.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 import type { LocalFaults } from './faults.ts';
 import type { LocalScheduler } from './scheduler.ts';
@@ -34,13 +35,14 @@ const json = (response: ServerResponse, status: number, body: unknown) => {
   response.end(JSON.stringify(body));
 };
 
-/** `/local/*`: the console's sign-in, the movable clock, the executions' event logs, the schedules, the alerts raised, the functions' cold starts and injected faults. Absent on AWS. */
+/** `/local/*`: the console's sign-in, the movable clock, the executions' event logs, the schedules, the alerts raised, the metrics written, the functions' cold starts and injected faults. Absent on AWS. */
 export const localRoutes =
-  ({ clock, stepFunctions, scheduler, alerts, functions, denials, faults }: {
+  ({ clock, stepFunctions, scheduler, alerts, metrics, functions, denials, faults }: {
     clock: ControllableClock;
     stepFunctions: LocalStepFunctions;
     scheduler: LocalScheduler;
     alerts: RecordingAlerts;
+    metrics: RecordingMetrics;
     functions: Map<string, LocalFunction>;
     denials: { caller: string; action: string; resource: string; at: string }[];
     faults: LocalFaults;
@@ -118,6 +120,13 @@ export const localRoutes =
     }
     if (url.pathname === '/local/alerts' && request.method === 'GET') {
       json(response, 200, { items: alerts.raised, nextCursor: null });
+      return true;
+    }
+    // What CloudWatch would hold: `?namespace=Steward&name=SeatsAllocated` narrows it.
+    if (url.pathname === '/local/metrics' && request.method === 'GET') {
+      const [namespace, name] = [url.searchParams.get('namespace'), url.searchParams.get('name')];
+      const items = metrics.records.filter((r) => (!namespace || r.namespace === namespace) && (!name || r.name === name));
+      json(response, 200, { items, nextCursor: null });
       return true;
     }
     return false;

@@ -37,6 +37,7 @@ writeFileSync(
     s3Endpoint: stack.s3Endpoint,
     fileLogTable: stack.resourceName('StorageFileLogTable'),
     fileLogBucket: stack.resourceName('StorageFileLogArchive'),
+    url: stack.url,
   }),
 );
 const token = await adminToken('acme');

@@ -18,6 +18,7 @@ import { RecordingAlerts } from './alerts.ts';
 import { startAwsEndpoint } from './aws-endpoint.ts';
 import { ControllableClock } from './clock.ts';
 import { LocalFaults } from './faults.ts';
+import { RecordingMetrics } from './metrics.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { createTables, freePort, startDynamoDbLocal } from './dynamodb.ts';
 import { LocalIam } from './iam.ts';
@@ -80,6 +81,8 @@ export type LocalStack = {
   stepFunctions: LocalStepFunctions;
   scheduler: LocalScheduler;
   alerts: RecordingAlerts;
+  /** Metrics as CloudWatch would receive them: the functions' EMF lines and Step Functions' own (bundles runtime). */
+  metrics: RecordingMetrics;
   faults: LocalFaults;
   iam: LocalIam;
   functions: Map<string, LocalFunction>;
@@ -102,7 +105,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   for (const [name, value] of Object.entries(env)) {
     if (!/^STEWARD_\w+_SECRET$/.test(name) || name === 'STEWARD_ADMIN_JWT_SECRET') continue;
     try {
-      signingKeys(value ?? '', { source: name === 'STEWARD_FILES_WEBHOOK_SECRET' ? 'files' : undefined });
+      signingKeys(value ?? '', { source: name === 'STEWARD_FILES_WEBHOOK_SECRET' ? 'files' : undefined, localStack: true });
     } catch (error) {
       throw new Error(`${name}: ${(error as Error).message}`);
     }
@@ -131,9 +134,15 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     const dynamo = await dynamoStarting;
     const s3Port = await freePort();
-    const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', silent: true, allowMismatchedSignatures: true, directory: resolve('.steward-local/s3', String(s3Port)) });
+    // Named by port: a directory left by an earlier stack on the same port (its buckets) is not this one's.
+    const s3Directory = resolve('.steward-local/s3', String(s3Port));
+    rmSync(s3Directory, { recursive: true, force: true });
+    const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', silent: true, allowMismatchedSignatures: true, directory: s3Directory });
     await s3.run();
-    teardown.push(() => s3.close());
+    teardown.push(async () => {
+      await s3.close();
+      rmSync(s3Directory, { recursive: true, force: true });
+    });
     const s3Endpoint = `http://127.0.0.1:${s3Port}`;
     await createTables(new DynamoDBClient({ endpoint: dynamo.endpoint }), template);
     const s3Admin = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
@@ -144,6 +153,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     const clock = new ControllableClock();
     const alerts = new RecordingAlerts();
+    const metrics = new RecordingMetrics();
     const faults = new LocalFaults();
     teardown.push(() => faults.clear());
     const iam = new LocalIam(resources);
@@ -212,8 +222,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       const logDir = resolve('.steward-local/logs');
       if (options.logs === 'file') mkdirSync(logDir, { recursive: true });
       for (const fn of assemblyFunctions) {
-        const output = options.logs === 'file' ? createWriteStream(join(logDir, `${fn.logicalId}.log`), { flags: 'a' }) : undefined;
-        if (output) teardown.push(() => output.end());
+        const file = options.logs === 'file' ? createWriteStream(join(logDir, `${fn.logicalId}.log`), { flags: 'a' }) : undefined;
+        if (file) teardown.push(() => file.end());
+        // On AWS, CloudWatch Logs extracts the EMF lines of a function's log as metrics.
+        const output = metrics.tap(fn.logicalId, file ?? process.stdout);
         const { local } = sandboxedFunction({
           root: sandboxRoot,
           fn,
@@ -227,7 +239,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           },
           maxContainers: options.maxContainers ?? 3,
           clockOffsetMs: () => clock.offset(),
-          ...(output && { output }),
+          output,
         });
         functions.set(fn.logicalId, local);
         teardown.push(() => local.stop());
@@ -261,6 +273,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         throw Object.assign(new Error(result.error.errorMessage), { name });
       },
       clock,
+      (stateMachineArn, metricName) => metrics.record({ namespace: 'AWS/States', name: metricName, dimensions: { StateMachineArn: stateMachineArn }, value: 1, unit: 'Count', source: 'states' }),
     );
     const scheduler = new LocalScheduler(resources, iam, invoke, clock);
     teardown.push(() => {
@@ -276,7 +289,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       const url = new URL(request.url ?? '/', 'http://localhost');
       try {
         const body = await readBody(request);
-        if (await localRoutes({ clock, stepFunctions: stepFunctions!, scheduler, alerts, functions, denials, faults })(request, response, url, body)) return;
+        if (await localRoutes({ clock, stepFunctions: stepFunctions!, scheduler, alerts, metrics, functions, denials, faults })(request, response, url, body)) return;
         if (await api(request, response, url, body)) return;
         if (await site(request, response, url)) return;
         sendProblem(response, new Problem(404, 'NOT_FOUND', `No route for ${url.pathname}.`));
@@ -300,6 +313,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       stepFunctions,
       scheduler,
       alerts,
+      metrics,
       faults,
       iam,
       functions,

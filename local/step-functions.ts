@@ -23,6 +23,10 @@ type ExecutionTiming = { parkedUntil: Date | null; inTaskSince: Date | null };
 /** Invokes a function by logical id; a function error is thrown with `name` = its errorType, as Step Functions sees it. */
 export type Invoke = (functionLogicalId: string, payload: unknown) => Promise<unknown>;
 
+/** The AWS/States metrics an execution's start and end publish on AWS (per state machine ARN). */
+export type ExecutionMetric = 'ExecutionsStarted' | 'ExecutionsSucceeded' | 'ExecutionsFailed' | 'ExecutionsTimedOut' | 'ExecutionsAborted';
+const METRIC_OF = { SUCCEEDED: 'ExecutionsSucceeded', FAILED: 'ExecutionsFailed', TIMED_OUT: 'ExecutionsTimedOut', ABORTED: 'ExecutionsAborted' } as const;
+
 /** Step Functions' cap on the data a state passes on (256 KiB). */
 const STATE_DATA_LIMIT = 256 * 1024;
 const LAMBDA_ARN = /^arn:[\w-]+:lambda:[\w-]+:\d+:function:(.+)$/;
@@ -52,7 +56,12 @@ export class LocalStepFunctions {
   private readonly running = new Set<() => void>();
   private stopped = false;
 
-  constructor(resources: LocalResources, invoke: Invoke, private readonly clock: ControllableClock) {
+  constructor(
+    resources: LocalResources,
+    invoke: Invoke,
+    private readonly clock: ControllableClock,
+    private readonly published: (stateMachineArn: string, metric: ExecutionMetric) => void = () => {},
+  ) {
     for (const [logicalId, resource] of resourcesOfType(resources.template, 'AWS::StepFunctions::StateMachine')) {
       // The emulator would count the execution timeout in real time; it is counted on the movable clock instead.
       const { TimeoutSeconds: executionTimeoutS, ...definition } = stateMachineDefinition(resource, (id) => resources.getAtt(id, 'Arn')) as ReturnType<typeof stateMachineDefinition> & { TimeoutSeconds?: number };
@@ -140,6 +149,7 @@ export class LocalStepFunctions {
     const startDate = this.clock.now();
     const execution: LocalExecution = { name, stateMachine: arn.split(':').pop()!, status: 'RUNNING', startDate, stopDate: null, input, output: null, error: null, events: [] };
     this.executions.set(key, execution);
+    this.published(arn, 'ExecutionsStarted');
     const context = {
       Execution: { Id: executionArn, Name: name, Input: input, StartTime: startDate.toISOString() },
       StateMachine: { Id: arn, Name: execution.stateMachine },
@@ -147,7 +157,7 @@ export class LocalStepFunctions {
     const timing: ExecutionTiming = { parkedUntil: null, inTaskSince: null };
     const run = entry.machine.run(input, { overrides: entry.overrides(timing) as any, noThrowOnAbort: true, context });
     this.running.add(run.abort);
-    if (entry.timeoutMs !== null) void this.timeOut(execution, timing, run.abort, new Date(startDate.getTime() + entry.timeoutMs));
+    if (entry.timeoutMs !== null) void this.timeOut(arn, execution, timing, run.abort, new Date(startDate.getTime() + entry.timeoutMs));
     void (async () => {
       for await (const event of run.eventLogs) {
         const state = 'state' in event ? { state: event.state.name, stateType: entry.waits.has(event.state.name) ? 'Wait' : event.state.type } : {};
@@ -161,12 +171,14 @@ export class LocalStepFunctions {
           execution.output = output;
           execution.status = output === null && this.stopped ? 'ABORTED' : 'SUCCEEDED';
           execution.stopDate = this.clock.now();
+          this.published(arn, METRIC_OF[execution.status]);
         },
         (error: Error) => {
           if (execution.status !== 'RUNNING') return;
           execution.status = 'FAILED';
           execution.stopDate = this.clock.now();
           execution.error = error.message;
+          this.published(arn, 'ExecutionsFailed');
           logger.error('local execution failed', { execution: name, stateMachine: execution.stateMachine, error: error.message });
         },
       )
@@ -181,7 +193,7 @@ export class LocalStepFunctions {
    * a Wait due before the deadline lets that Wait and the states after it run first, as they would
    * have in time.
    */
-  private async timeOut(execution: LocalExecution, timing: ExecutionTiming, abort: () => void, deadline: Date): Promise<void> {
+  private async timeOut(arn: string, execution: LocalExecution, timing: ExecutionTiming, abort: () => void, deadline: Date): Promise<void> {
     while (!this.stopped && execution.status === 'RUNNING') {
       if (this.clock.now() < deadline) {
         await this.clock.sleepUntil(deadline, PARK_SLICE_MS);
@@ -196,6 +208,7 @@ export class LocalStepFunctions {
     execution.status = 'TIMED_OUT';
     execution.error = 'States.Timeout';
     execution.stopDate = this.clock.now();
+    this.published(arn, 'ExecutionsTimedOut');
     abort();
   }
 

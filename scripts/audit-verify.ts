@@ -17,10 +17,11 @@ const { values } = parseArgs({
     bucket: { type: 'string' },
     dynamodb: { type: 'string' },
     s3: { type: 'string' },
+    now: { type: 'string' },
   },
 });
 if (!values.corp || !values.day || !/^\d{4}-\d{2}-\d{2}$/.test(values.day)) {
-  console.error('usage: npm run audit:verify -- --corp <corpId> --day <YYYY-MM-DD> [--table T --bucket B] [--dynamodb URL --s3 URL]');
+  console.error('usage: npm run audit:verify -- --corp <corpId> --day <YYYY-MM-DD> [--table T --bucket B] [--dynamodb URL --s3 URL] [--now INSTANT]');
   process.exit(2);
 }
 const local = existsSync('.steward-local/endpoints.json') && !values.table
@@ -52,10 +53,15 @@ const { dynamoDocumentClient } = await import('#adapters/aws/dynamodb-client');
 const { s3Client } = await import('#adapters/aws/s3-client');
 const { verifyFileLogDay } = await import('#use-cases/file-log');
 
-const verdict = await verifyFileLogDay({ fileLog: new DynamoFileLog(dynamoDocumentClient()), fileArchive: new S3FileArchive(s3Client()) }, values.corp, values.day);
+// Which days are still whole in the hot store depends on today: the deployment's clock, or the running
+// local stack's movable one (`--now` names another instant).
+const stackClock = local.url ? ((await (await fetch(`${local.url}/local/clock`)).json()) as { now: string }).now : undefined;
+const today = new Date(values.now ?? stackClock ?? Date.now()).toISOString().slice(0, 10);
+const verdict = await verifyFileLogDay({ fileLog: new DynamoFileLog(dynamoDocumentClient()), fileArchive: new S3FileArchive(s3Client()) }, values.corp, values.day, today);
 if (verdict.finding) {
   const { store, eventId, segment, position, problem } = verdict.finding;
   console.error(`TAMPERED ${values.corp} ${values.day}: first bad event ${eventId ?? '(none: a gap)'} in the ${store} (segment ${segment}, position ${position}): ${problem}`);
   process.exit(1);
 }
-console.log(`OK ${values.corp} ${values.day}: ${verdict.count} events, head ${verdict.headHash}`);
+const scope = verdict.hotStoreChecked ? '' : ' (archive only: past the hot store\'s 180 days)';
+console.log(`OK ${values.corp} ${values.day}: ${verdict.count} events, head ${verdict.headHash}${scope}`);

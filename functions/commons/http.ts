@@ -5,7 +5,9 @@ import type { z } from 'zod';
 import { DomainError, type DomainErrorCode } from '#core/errors';
 import { ID_PATTERN } from '#core/ids';
 import { logger } from './logger.ts';
+import { publishMetrics } from './metrics.ts';
 import { Problem, type FieldError } from './problem.ts';
+import { traceInvocation } from './tracing.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 
@@ -80,12 +82,14 @@ const STATUS_OF: Record<DomainErrorCode, number> = {
   INVOICE_EXISTS: 409,
   MEMBER_DEPARTED: 409,
   NO_RECIPIENT: 409,
+  NOTHING_TO_UNDO: 409,
   NOT_ENTITLED: 409,
   ORDER_NOT_PAID: 409,
   ORDER_REFUNDED: 409,
   RECIPIENT_NOT_ACTIVE: 409,
   REVOCATION_LOCKED: 409,
   SEATS_EXHAUSTED: 409,
+  UNDO_WINDOW_CLOSED: 409,
   VERSION_MISMATCH: 412,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -97,6 +101,8 @@ const problemOf = (error: DomainError): Problem => new Problem(STATUS_OF[error.c
 export const httpHandler = (routes: Record<string, Route>) =>
   middy<HttpEvent, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(traceInvocation())
+    .use(publishMetrics())
     .handler(async (event, context) => {
       const route = routes[event.routeKey];
       try {

@@ -11,6 +11,7 @@ const problemExtras = s.problem.extend({
   revocableUntil: z.string().optional().describe('REVOCATION_LOCKED: the instant the seat stopped being revocable'),
   invoiceId: z.string().optional().describe('INVOICE_EXISTS: the invoice already requested or issued'),
   handoverId: z.string().optional().describe('HANDOVER_RUNNING: the handover running'),
+  undoableUntil: z.string().optional().describe('UNDO_WINDOW_CLOSED: the instant the handover stopped being undoable'),
   reason: z.string().optional().describe('NO_RECIPIENT: why nobody could be resolved'),
   currentVersion: z.number().optional().describe('VERSION_MISMATCH: the version in force'),
 });
@@ -159,6 +160,31 @@ export const openApiDocument = () => ({
         ...admin,
         parameters: [corpId, { name: 'fromMemberId', in: 'query', schema: schema(s.id) }, ...paging],
         responses: { ...ok('200', s.page(s.handoverView), 'Newest first'), ...common },
+      },
+    },
+    '/corps/{corpId}/handovers/preview': {
+      post: {
+        ...admin,
+        parameters: [corpId],
+        requestBody: json(s.handoverRequest),
+        responses: {
+          ...ok('200', s.handoverPlanView, 'What POST /handovers with this body would do now; nothing moves. recipient.memberId null: nobody could be resolved and the handover would wait for an admin (reason says why)'),
+          ...common,
+          '404': problemResponse('MEMBER_NOT_FOUND'),
+          '409': problemResponse('RECIPIENT_NOT_ACTIVE'),
+        },
+      },
+    },
+    '/corps/{corpId}/handovers/{handoverId}/undo': {
+      post: {
+        ...admin,
+        parameters: [corpId, { name: 'handoverId', in: 'path', required: true, schema: schema(s.id) }],
+        responses: {
+          ...ok('202', s.handoverView, 'The undo: a new handover (undoes: the original) moving back what the original moved and nobody changed since; a repeat answers the same undo'),
+          ...common,
+          '404': problemResponse('HANDOVER_NOT_FOUND'),
+          '409': problemResponse('UNDO_WINDOW_CLOSED (with undoableUntil, 30 days after finishedAt), HANDOVER_RUNNING (the handover, or one of either member, is running), NOTHING_TO_UNDO (it never ran) or CONFLICT'),
+        },
       },
     },
     '/corps/{corpId}/handovers/{handoverId}': {

@@ -162,6 +162,35 @@ export const auditEntry = z.discriminatedUnion('action', [
 
 const typeCounts = z.object({ transferred: z.number(), failed: z.number(), skipped: z.number() });
 
+const recipientPlan = z
+  .object({
+    memberId: id.nullable(),
+    via: z.enum(['chosen', 'manager', 'fallback']).nullable().describe('chosen: named in toMemberId; null: nobody'),
+    chain: z.array(z.object({ memberId: id, status: z.enum(['active', 'departed', 'unknown']) })).describe('The managers walked up the chain, in order'),
+    reason: z.string().nullable().describe('Why nobody would receive: the handover would wait for an admin'),
+  })
+  .describe('Who would receive the assets, and why');
+const planCounts = z.object({ transfer: z.number(), skip: z.number() });
+const planSummary = {
+  recipient: recipientPlan,
+  assetTypes: z.array(assetType),
+  counts: z.object({ doc: planCounts, drive: planCounts, calendar: planCounts }),
+  skipped: z.array(z.object({ assetType, reason: z.string(), count: z.number() })).describe('What would stay with the member, by type and reason'),
+  total: z.number(),
+  plannedAt: instant,
+  planUrl: z.string().describe('The full plan (every asset) as JSON in S3, valid 15 minutes'),
+};
+
+export const handoverPlanView = z.object({
+  planId: z.string(),
+  fromMemberId: id,
+  toMemberId: id.nullable(),
+  ...planSummary,
+  assets: z
+    .array(z.object({ assetType, assetId: id, title: z.string(), action: z.enum(['transfer', 'skip']), reason: z.string().nullable() }))
+    .describe('The first 100 assets, in the order the handover takes them'),
+});
+
 export const handoverView = z.object({
   handoverId: z.string(),
   fromMemberId: id,
@@ -174,6 +203,9 @@ export const handoverView = z.object({
   finishedAt: instant.nullable(),
   reportUrl: z.string().nullable(),
   reason: z.string().optional(),
+  plan: z.object(planSummary).optional().describe('The plan recorded before the handover ran (departures)'),
+  undoes: z.string().optional().describe('This handover is the undo of that one'),
+  undoneBy: z.string().optional().describe('The undo of this handover'),
 });
 
 export const taxId = z.string().superRefine((code, context) => {
@@ -332,7 +364,7 @@ const cidrList = z.array(cidr).max(1000).default([]);
 const httpsUrl = z.url({ protocol: /^https$/, message: 'Must be an https URL' }).max(2048);
 
 /** Each type's settings; a field left out takes its default (`functions/core/policies/model.ts`), an unknown one is refused. */
-export const policySettings = {
+const policySettings = {
   'file-leak-prevention': z.strictObject({
     blockExternalShare: z.boolean().default(false),
     blockDownload: z.boolean().default(false),
@@ -373,7 +405,7 @@ export const effectivePolicyView = z.record(
   z.object({ applies: z.boolean(), reason: z.enum(['NO_SEAT', 'OUT_OF_SCOPE', 'DISABLED', 'IN_SCOPE']), settings: z.record(z.string(), z.unknown()).nullable() }),
 );
 
-export const decisionRequest = z.object({
+const decisionRequest = z.object({
   action: z.enum(ACTIONS),
   memberId: id,
   resource: z.object({ fileId: z.string().min(1).max(256).optional(), ownerId: id.optional(), ownerCorpId: id.optional() }).optional(),
@@ -387,7 +419,7 @@ export const decisionRequest = z.object({
   }),
 });
 
-export const MAX_DECISION_REQUESTS = 100;
+const MAX_DECISION_REQUESTS = 100;
 export const decisionsRequest = z.object({ requests: z.array(decisionRequest).min(1).max(MAX_DECISION_REQUESTS) });
 
 export const decisionResult = z.object({

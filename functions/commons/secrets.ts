@@ -18,3 +18,13 @@ export const secretValue = async (name: string): Promise<string> => {
 
 export const webhookSecret = (source: WebhookSource): Promise<string> =>
   secretValue(`STEWARD_${source.toUpperCase()}_WEBHOOK_SECRET`);
+
+/** The account id the local stack's ARNs carry; no AWS account has it. */
+const LOCAL_STACK_ACCOUNT = '000000000000';
+
+/** Whether the source's secret is the local stack's (inline, or a secret of its placeholder account), not a deployment's. */
+export const webhookSecretIsLocal = (source: WebhookSource): boolean => {
+  const name = `STEWARD_${source.toUpperCase()}_WEBHOOK_SECRET`;
+  const arn = process.env[`${name}_ARN`];
+  return process.env[name] ? true : arn?.split(':')[4] === LOCAL_STACK_ACCOUNT;
+};

@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import { clock } from '#providers/clock';
 import { JSON_BODY_LIMIT, httpHandler, jsonBody, type HttpRequest } from './http.ts';
+import { DomainError } from '#core/errors';
 import { logger } from './logger.ts';
+import { countMetric } from './metrics.ts';
 import { Problem } from './problem.ts';
 import { loadOnce } from './provider.ts';
-import { webhookSecret, type WebhookSource } from './secrets.ts';
+import { webhookSecret, webhookSecretIsLocal, type WebhookSource } from './secrets.ts';
 import { signingKeys, verifyWebhook } from './webhook-signature.ts';
 
 type Accepted = { accepted: true; eventId: string };
@@ -30,15 +32,28 @@ export const webhookHandler = <S extends z.ZodType, R = void>(
     }),
   );
 
+  const deliver = async (request: HttpRequest) => {
+    if (request.rawBody.length > bodyLimit) {
+      throw new Problem(413, 'PAYLOAD_TOO_LARGE', `Webhook bodies are limited to ${bodyLimit} bytes.`);
+    }
+    const keys = signingKeys(await webhookSecret(source), { source, localStack: webhookSecretIsLocal(source) });
+    const { id } = verifyWebhook(request.headers, request.rawBody, keys, [Date.now(), clock().now().getTime()]);
+    const event = jsonBody(request, schema, bodyLimit);
+    return { status: 202, body: await (await applyOnce())({ key: `${source}:${id}`, event, eventId: id }, request.context) };
+  };
+
   return httpHandler({
+    // Each delivery counted by its answer: what the sender sees (a 5xx is redelivered, a 4xx is not).
     [`POST /webhooks/${source}`]: async (request: HttpRequest) => {
-      if (request.rawBody.length > bodyLimit) {
-        throw new Problem(413, 'PAYLOAD_TOO_LARGE', `Webhook bodies are limited to ${bodyLimit} bytes.`);
+      try {
+        const answer = await deliver(request);
+        countMetric('WebhookDeliveries', { source, result: 'accepted' });
+        return answer;
+      } catch (error) {
+        const refused = error instanceof DomainError || (error instanceof Problem && error.status < 500);
+        countMetric('WebhookDeliveries', { source, result: refused ? 'rejected' : 'failed' });
+        throw error;
       }
-      const keys = signingKeys(await webhookSecret(source), { source });
-      const { id } = verifyWebhook(request.headers, request.rawBody, keys, [Date.now(), clock().now().getTime()]);
-      const event = jsonBody(request, schema, bodyLimit);
-      return { status: 202, body: await (await applyOnce())({ key: `${source}:${id}`, event, eventId: id }, request.context) };
     },
   });
 };

@@ -12,7 +12,8 @@ export const MIN_KEY_BYTES = 24;
 /**
  * The files webhook's local default, published by the contract as `whsec_` + base64 of
  * `local-files-secret` (18 bytes). The suite's clients sign with exactly it, so it is the one short
- * key accepted, for the files source only; it is public, so it is only ever a local stack's key.
+ * key accepted, for the files source only, and only from a local stack's secret: it is public, so a
+ * deployment holding it in Secrets Manager refuses it like any other short key.
  */
 export const LOCAL_FILES_SECRET = `whsec_${Buffer.from('local-files-secret').toString('base64')}`;
 
@@ -21,10 +22,10 @@ export const LOCAL_FILES_SECRET = `whsec_${Buffer.from('local-files-secret').toS
  * out. A configuration whose key is shorter than 24 bytes, or that holds none, is refused outright
  * (but for the files webhook's published local default).
  */
-export const signingKeys = (secrets: string, options: { source?: string } = {}): Buffer[] => {
+export const signingKeys = (secrets: string, options: { source?: string; localStack?: boolean } = {}): Buffer[] => {
   const configured = secrets.split(/\s+/).filter(Boolean);
   const keys = configured.map((secret) => Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
-  const published = (i: number) => options.source === 'files' && configured[i] === LOCAL_FILES_SECRET;
+  const published = (i: number) => options.source === 'files' && options.localStack === true && configured[i] === LOCAL_FILES_SECRET;
   const short = keys.find((key, i) => key.length < MIN_KEY_BYTES && !published(i));
   if (keys.length === 0 || short) {
     throw new Error(

@@ -27,8 +27,18 @@ export type FileEvent = {
   occurredAt: Instant;
 };
 
+/** A FileEvent's fields in the contract's order: the CSV's columns, and what a stored item gives back. */
+export const FILE_EVENT_FIELDS = ['eventId', 'corpId', 'memberId', 'action', 'fileId', 'fileName', 'channel', 'recipients', 'deviceId', 'ip', 'occurredAt'] as const satisfies readonly (keyof FileEvent)[];
+
 /** How long the hot store keeps an event (the S3 archive keeps it longer). */
 export const HOT_DAYS = 180;
+
+/**
+ * Whether every event of `day` is still in the hot store on `today` (UTC days). An item expires
+ * HOT_DAYS after its occurredAt, and TTL deletes lazily after that, so from day HOT_DAYS on a day may be
+ * partly gone: only the archive holds it whole.
+ */
+export const isHotDay = (day: string, today: string): boolean => (Date.parse(`${today}T00:00:00Z`) - Date.parse(`${day}T00:00:00Z`)) / 86_400_000 < HOT_DAYS;
 export const MAX_EVENTS_PER_BATCH = 500;
 
 // --- In scope at a time t ---------------------------------------------------------------------
@@ -65,7 +75,7 @@ export const policyInForceAt = <P extends Pick<Policy, 'changedAt' | 'version'>>
   return inForce;
 };
 
-export type ScopedMember = { memberId: string; departmentId: string | null; seatSpans: readonly SeatSpan[] };
+type ScopedMember = { memberId: string; departmentId: string | null; seatSpans: readonly SeatSpan[] };
 
 /**
  * Contract: the member held a seat at t, and the `file-leak-prevention` version in force at t covered
@@ -85,7 +95,7 @@ export const dayOf = (instant: Instant): string => sortableInstant(instant).slic
 export const hourOf = (instant: Instant): string => sortableInstant(instant).slice(11, 13);
 
 /** Chain order inside a batch: by time, then id, so the same batch always chains the same way. */
-export const chainOrder = (a: FileEvent, b: FileEvent): number =>
+const chainOrder = (a: FileEvent, b: FileEvent): number =>
   sortableInstant(a.occurredAt).localeCompare(sortableInstant(b.occurredAt)) || a.eventId.localeCompare(b.eventId);
 
 // --- Hash chain -----------------------------------------------------------------------------------
@@ -104,7 +114,7 @@ export type Segment = { segment: number; count: number; head: string };
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Every field in a fixed order: a key order or an absent optional field cannot change the hash. */
-export const canonicalEvent = (event: FileEvent): string =>
+const canonicalEvent = (event: FileEvent): string =>
   JSON.stringify([
     event.eventId,
     event.corpId,
@@ -119,8 +129,8 @@ export const canonicalEvent = (event: FileEvent): string =>
     event.occurredAt,
   ]);
 
-export const segmentStart = (corpId: string, day: string, segment: number): string => sha256(`steward-file-log\n${corpId}\n${day}\n${segment}`);
-export const chainHash = (previous: string, event: FileEvent): string => sha256(`${previous}\n${canonicalEvent(event)}`);
+const segmentStart = (corpId: string, day: string, segment: number): string => sha256(`steward-file-log\n${corpId}\n${day}\n${segment}`);
+const chainHash = (previous: string, event: FileEvent): string => sha256(`${previous}\n${canonicalEvent(event)}`);
 
 /** Chains a batch's events of one corp-day into `segment`, in chain order. */
 export const chainSegment = (corpId: string, day: string, segment: number, events: readonly FileEvent[]): { events: ChainedEvent[]; seal: Segment } => {
@@ -278,32 +288,21 @@ export type FileEventFilter = { fileId: string | null; memberId: string | null; 
 export const queryFor = (filter: FileEventFilter): 'file' | 'member' | 'action' | 'corp' =>
   filter.fileId ? 'file' : filter.memberId ? 'member' : filter.action ? 'action' : 'corp';
 
-export const CSV_COLUMNS = ['eventId', 'corpId', 'memberId', 'action', 'fileId', 'fileName', 'channel', 'recipients', 'deviceId', 'ip', 'occurredAt'] as const;
-
 /**
  * RFC 4180 quoting; a cell a spreadsheet would read as a formula (=, +, -, @, tab, CR) gets a leading
  * apostrophe, since file names come from users. Recipients are `corpId/memberId` joined by spaces.
  */
-export const csvCell = (value: string): string => {
+const csvCell = (value: string): string => {
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 };
 
-export const csvHeader = (): string => `${CSV_COLUMNS.join(',')}\r\n`;
+export const csvHeader = (): string => `${FILE_EVENT_FIELDS.join(',')}\r\n`;
 
 export const csvRow = (event: FileEvent): string =>
-  `${[
-    event.eventId,
-    event.corpId,
-    event.memberId,
-    event.action,
-    event.fileId,
-    event.fileName,
-    event.channel,
-    (event.recipients ?? []).map((r) => (r.memberId ? `${r.corpId}/${r.memberId}` : r.corpId)).join(' '),
-    event.deviceId ?? '',
-    event.ip ?? '',
-    event.occurredAt,
-  ]
+  `${FILE_EVENT_FIELDS.map((field) => {
+    if (field === 'recipients') return (event.recipients ?? []).map((r) => (r.memberId ? `${r.corpId}/${r.memberId}` : r.corpId)).join(' ');
+    return event[field] ?? '';
+  })
     .map(csvCell)
     .join(',')}\r\n`;

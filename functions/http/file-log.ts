@@ -6,10 +6,10 @@ import { fileAction, id, instant, utcDay } from '#commons/schemas';
 import type { FileEventFilter } from '#core/file-log';
 import { clock } from '#providers/clock';
 import { documents } from '#providers/documents';
-import { fileLog } from '#providers/file-log';
+import { fileArchive, fileLog } from '#providers/file-log';
 import { fileEventsCsv, fileLogDigest, listFileEvents } from '#use-cases/file-log';
 
-const ports = portsFrom({ fileLog, documents, clock });
+const ports = portsFrom({ fileLog, fileArchive, documents, clock });
 
 const filterOf = (request: HttpRequest): FileEventFilter => ({
   fileId: queryParam(request, 'fileId', id),

@@ -15,8 +15,10 @@ import {
   getHandoverSettings,
   listAudit,
   listHandovers,
+  previewHandover,
   putHandoverSettings,
   startManualHandover,
+  undoHandover,
 } from '#use-cases/handovers';
 
 const ports = portsFrom({ assets, members, handovers, documents, clock, workflows, events });
@@ -43,6 +45,17 @@ export const handler = httpHandler({
     const { corpId, adminId } = corpAdmin(request);
     const handover = await startManualHandover(ports, corpId, jsonBody(request, handoverRequest), adminId);
     return { status: 202, body: handover, headers: { location: `/corps/${corpId}/handovers/${handover.handoverId}` } };
+  },
+
+  'POST /corps/{corpId}/handovers/preview': async (request) => {
+    const corpId = adminCorpId(request);
+    return { status: 200, body: await previewHandover(ports, corpId, jsonBody(request, handoverRequest)) };
+  },
+
+  'POST /corps/{corpId}/handovers/{handoverId}/undo': async (request) => {
+    const corpId = adminCorpId(request);
+    const undo = await undoHandover(ports, corpId, idParam(request, 'handoverId'));
+    return { status: 202, body: undo, headers: { location: `/corps/${corpId}/handovers/${undo.handoverId}` } };
   },
 
   'GET /corps/{corpId}/handovers': async (request) => {

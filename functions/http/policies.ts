@@ -14,10 +14,13 @@ const ports = portsFrom({ policies, members, devices, clock });
 /** No policy has this version: an If-Match naming none can match none, and is answered as stale. */
 const NO_VERSION = -1;
 
-/** `If-Match: "3"` (or `W/"3"`, or `3`): the version the admin read; null when the header is absent. */
+/**
+ * `If-Match: "3"` (or `W/"3"`, or `3`): the version the admin read. Null when the header is absent,
+ * or `*`: every type has a current policy (its defaults until first set), so `*` always matches.
+ */
 const ifMatchOf = (request: HttpRequest): number | null => {
   const header = request.headers['if-match'];
-  if (header === undefined) return null;
+  if (header === undefined || header.trim() === '*') return null;
   const version = /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(header)?.[1];
   return version === undefined ? NO_VERSION : Number(version);
 };

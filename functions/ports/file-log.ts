@@ -46,9 +46,12 @@ export type Investigation = {
   timeline: FileEvent[];
 };
 
+/** An investigation as recorded: its timeline is kept apart (it can outgrow a DynamoDB item), `events` counts it. */
+export type InvestigationRecord = Omit<Investigation, 'timeline'> & { events: number };
+
 export interface InvestigationBook {
-  save(corpId: string, investigation: Investigation): Promise<void>;
-  get(corpId: string, investigationId: string): Promise<Investigation | null>;
-  /** Newest first, without their timelines (`events` counts them). */
-  list(corpId: string, page: PageRequest): Promise<Page<Omit<Investigation, 'timeline'> & { events: number }>>;
+  save(corpId: string, investigation: InvestigationRecord): Promise<void>;
+  get(corpId: string, investigationId: string): Promise<InvestigationRecord | null>;
+  /** Newest first. */
+  list(corpId: string, page: PageRequest): Promise<Page<InvestigationRecord>>;
 }

@@ -7,6 +7,7 @@ import type {
   HandoverSettings,
   HandoverStatus,
 } from '#core/handover';
+import type { CurrentAsset, HandoverPlan } from '#core/handover-plan';
 import type { Instant } from '#core/time';
 import type { Page, PageRequest } from './stores.ts';
 import type { WorkflowName } from './workflows.ts';
@@ -25,7 +26,15 @@ export type Handover = {
   /** Object key of the JSON report; the API turns it into a short-lived link. */
   reportKey: string | null;
   reason: string | null;
+  /** What the handover was expected to do when it was planned (the departure path records it before it runs). */
+  plan: RecordedPlan | null;
+  /** An undo names the handover it reverses; the reversed one names its undo. */
+  undoes: string | null;
+  undoneBy: string | null;
 };
+
+/** A plan as recorded with a handover: the summary, and the key of the full plan (every asset) in S3. */
+export type RecordedPlan = HandoverPlan & { planKey: string };
 
 /** A member's one open handover: running, or recorded and waiting for an admin. */
 export type OpenHandover = { handoverId: string; status: 'running' | 'awaiting_admin' };
@@ -67,8 +76,14 @@ export interface AuditTrail {
 
 export type Creation = { outcome: 'created' } | { outcome: 'exists' } | { outcome: 'memberBusy'; open: OpenHandover };
 
+/** `undone`: the handover already has an undo; `otherBusy`: the original member has a handover running. */
+export type UndoCreation = { outcome: 'created' } | { outcome: 'undone' } | { outcome: 'memberBusy'; open: OpenHandover } | { outcome: 'otherBusy' };
+
+/** A move to record: the outcome, the service's version after it, and (for an undo) the handover that must have made the asset's last move. */
+export type TransferMove = { outcome: AssetOutcome; version: number | null; movedBy?: string };
+
 /** What happened when a transfer was written to the catalog together with its outcome line. */
-export type TransferRecord = 'transferred' | 'alreadyRecorded' | 'gone' | 'ownerChanged';
+export type TransferRecord = 'transferred' | 'alreadyRecorded' | 'gone' | 'ownerChanged' | 'changed';
 
 /** `stale`: a later version of the asset (or its tombstone) is stored, so the event changed nothing. */
 export type AssetWrite = 'applied' | 'stale';
@@ -79,6 +94,8 @@ export interface AssetCatalog {
   remove(corpId: string, assetType: AssetType, assetId: string, version: number | null, at: Instant): Promise<AssetWrite>;
   /** Assets the member owns now, in key order (type, then id); `assetType` narrows to one type. */
   listOwned(corpId: string, ownerId: string, assetType: AssetType | null, page: PageRequest): Promise<Page<Asset>>;
+  /** The assets as stored now, keyed `<type>#<assetId>`; deleted ones are absent. */
+  current(corpId: string, assets: readonly Pick<Asset, 'assetType' | 'assetId'>[]): Promise<Map<string, CurrentAsset>>;
 }
 
 export interface HandoverBook {
@@ -92,6 +109,11 @@ export interface HandoverBook {
    * running one names its `execution` there for the sweeper. `audit` is written in the same step.
    */
   create(handover: Handover, options?: { execution?: HandoverExecution; audit?: AuditEntry }): Promise<Creation>;
+  /**
+   * Records `undo` (running, in its from-member's open slot) and marks `originalId` undone by it, in
+   * one step, provided the original has no undo yet and `otherMemberId` has no handover running.
+   */
+  createUndo(undo: Handover, options: { originalId: string; otherMemberId: string; execution: HandoverExecution }): Promise<UndoCreation>;
   /** Turns an `awaiting_admin` handover into a running manual one; false if it no longer waits. */
   takeOver(
     corpId: string,
@@ -106,20 +128,23 @@ export interface HandoverBook {
   /** The ids (`<type>#<assetId>`) among `assets` that already have an outcome line in this handover. */
   decided(corpId: string, handoverId: string, assets: readonly Pick<Asset, 'assetType' | 'assetId'>[]): Promise<Set<string>>;
   /**
-   * Moves the asset from `outcome.from` to `outcome.to` and writes its outcome line, atomically,
-   * stamping the service's `version` of the moved asset when it gave one. An asset that already
-   * names `outcome.to` (the service's own report of this transfer got there first) is recorded
-   * transferred too.
+   * Moves each asset from `outcome.from` to `outcome.to` and writes its outcome line, atomically,
+   * stamping the service's `version` of the moved asset when it gave one; moves are written together
+   * where none meets a conflict. An asset that already names `outcome.to` (the service's own report
+   * of this transfer got there first) is recorded transferred too. Results in order.
    */
-  recordTransfer(corpId: string, handoverId: string, outcome: AssetOutcome, at: Instant, version: number | null): Promise<TransferRecord>;
-  /** Writes an outcome line unless the asset already has one. */
-  recordOutcome(corpId: string, handoverId: string, outcome: AssetOutcome): Promise<void>;
+  recordTransfers(corpId: string, handoverId: string, moves: readonly TransferMove[], at: Instant): Promise<TransferRecord[]>;
+  /** Writes each outcome line unless the asset already has one. */
+  recordOutcomes(corpId: string, handoverId: string, outcomes: readonly AssetOutcome[]): Promise<void>;
+  /** The assets of one type this handover transferred, in key order, a page at a time. */
+  moved(corpId: string, handoverId: string, assetType: AssetType, page: PageRequest): Promise<Page<AssetOutcome>>;
   outcomes(corpId: string, handoverId: string): Promise<AssetOutcome[]>;
   /** Closes a running handover and frees the member's slot; false if it was already closed. */
   finish(handover: Pick<Handover, 'corpId' | 'handoverId' | 'fromMemberId'>, result: Pick<Handover, 'status' | 'counts' | 'finishedAt' | 'reportKey' | 'reason'>): Promise<boolean>;
 }
 
-export type TransferRequest = { corpId: string; handoverId: string; asset: Asset; toMemberId: string };
+/** `undoes`: the handover this transfer reverses, when it is an undo's. */
+export type TransferRequest = { corpId: string; handoverId: string; asset: Asset; toMemberId: string; undoes?: string };
 
 /**
  * `gone`: the service no longer has the asset. `rejected`: it refuses for good (recorded as failed).

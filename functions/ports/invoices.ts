@@ -99,7 +99,10 @@ export interface CalendarStore {
 
 export type IssueOutcome =
   | { kind: 'issued'; invoiceNumber: string; issuedAt: Instant; pdf: Uint8Array }
-  | { kind: 'pending'; detail: string };
+  /** The issuer took the request and is issuing. */
+  | { kind: 'pending'; detail: string }
+  /** The issuer did not answer, failed, or answered what Steward cannot read: asked again all the same. */
+  | { kind: 'unavailable'; detail: string };
 
 /** The e-invoicing system. Asked again until it issues; asking twice never issues twice. */
 export interface InvoiceIssuer {

@@ -1,4 +1,5 @@
 import { portsFrom } from '#commons/provider';
+import { taskHandler } from '#commons/task';
 import { alerts } from '#providers/alerts';
 import { calendar } from '#providers/calendar';
 import { clock } from '#providers/clock';
@@ -10,4 +11,4 @@ import { checkIssuance } from '#use-cases/invoices';
 const ports = portsFrom({ invoices, calendar, issuer, documents, alerts, clock });
 
 /** Invoice workflow step: ask the issuer, store the PDF once issued, mark overdue past `dueBy`. */
-export const handler = (input: { corpId: string; invoiceId: string }) => checkIssuance(ports, input);
+export const handler = taskHandler(async (input: { corpId: string; invoiceId: string }) => checkIssuance(ports, input));

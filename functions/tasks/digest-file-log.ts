@@ -1,4 +1,5 @@
 import { portsFrom } from '#commons/provider';
+import { taskHandler } from '#commons/task';
 import { dayOf } from '#core/file-log';
 import { clock } from '#providers/clock';
 import { fileArchive, fileLog } from '#providers/file-log';
@@ -7,4 +8,4 @@ import { digestFileLogDays } from '#use-cases/file-log';
 const ports = portsFrom({ fileLog, fileArchive, clock });
 
 /** Run by EventBridge Scheduler: writes the digest of each corp-day that is over and has new segments. */
-export const handler = async () => digestFileLogDays(ports, dayOf(ports.clock.now().toISOString()));
+export const handler = taskHandler(async () => digestFileLogDays(ports, dayOf(ports.clock.now().toISOString())));

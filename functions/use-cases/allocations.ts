@@ -4,6 +4,7 @@ import { canAllocate } from '#core/seat-pool';
 import { formatInstant, type Instant } from '#core/time';
 import { DomainError } from '#core/errors';
 import { logger } from '#commons/logger';
+import { countMetric } from '#commons/metrics';
 import type { Ports } from '#ports/ports';
 import type { Member, Page, PageRequest, Seat, SeatGrant } from '#ports/stores';
 import { currentPool, syncPool } from './pool.ts';
@@ -49,6 +50,7 @@ export const allocateSeats = async (
     const attempt = grants.length ? await ports.seats.allocate(corpId, grants, now) : ({ outcome: 'allocated' } as const);
     switch (attempt.outcome) {
       case 'allocated': {
+        if (grants.length) countMetric('SeatsAllocated', {}, grants.length);
         await startSeatLocks(ports, corpId, grants);
         const granted = new Map(grants.map((g) => [g.memberId, g.seat]));
         return memberIds.map((id) => toAllocation(id, granted.get(id) ?? (members.get(id) as Member).seat!, now));
@@ -98,10 +100,12 @@ export const revokeSeat = async (ports: Pick<Ports, 'seats' | 'clock'>, corpId: 
   const attempt = await ports.seats.revoke(corpId, memberId, ports.clock.now());
   if (attempt.outcome === 'notFound') throw new DomainError('ALLOCATION_NOT_FOUND', `${memberId} holds no seat.`);
   if (attempt.outcome === 'locked') {
+    countMetric('RevocationsLocked', {});
     throw new DomainError('REVOCATION_LOCKED', `The seat of ${memberId} was locked at ${attempt.revocableUntil}.`, {
       revocableUntil: attempt.revocableUntil,
     });
   }
+  countMetric('SeatsRevoked', {});
 };
 
 export const getAllocation = async (ports: Pick<Ports, 'members' | 'clock'>, corpId: string, memberId: string): Promise<Allocation> => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { countMetric } from '#commons/metrics';
 import { DomainError } from '#core/errors';
 import { decisionFacts, PolicyEngine, type ClientPolicy, type Decision, type DecisionRequest } from '#core/policies/engine';
 import { DESKTOP_PLATFORMS, withDefaults, type DeviceTrust, type PoliciesByType, type Platform, type PolicyMember } from '#core/policies/model';
@@ -19,7 +20,7 @@ type Compiled = { epoch: PolicyEpoch; policies: PoliciesByType; members: PolicyM
 const engines = new Map<string, Compiled>();
 const MAX_CACHED_CORPS = 64;
 
-export const engineFor = async (ports: DecisionPorts, corpId: string): Promise<PolicyEngine> => {
+const engineFor = async (ports: DecisionPorts, corpId: string): Promise<PolicyEngine> => {
   const epoch = await ports.policies.readEpoch(corpId);
   const cached = engines.get(corpId);
   if (
@@ -78,6 +79,9 @@ export const decide = async (ports: DecisionPorts, corpId: string, requests: Dec
   const now = ports.clock.now();
   const facts = decisionFacts(now, elsewhere);
   const results = requests.map((request) => engine.decide(request, facts));
+  const allowed = results.filter((result) => result.decision === 'allow').length;
+  if (allowed) countMetric('Decisions', { result: 'allow' }, allowed);
+  if (results.length > allowed) countMetric('Decisions', { result: 'deny' }, results.length - allowed);
   if (logins.length > 0) {
     await ports.devices.recordLogins(
       corpId,

@@ -12,6 +12,7 @@ import {
   dayHead,
   dayOf,
   inFileLeakScopeAt,
+  isHotDay,
   type FileEvent,
   type FileEventFilter,
 } from '#core/file-log';
@@ -68,6 +69,8 @@ export const ingestFileEvents = async (ports: IngestPorts, events: readonly File
       const [corpId, day] = key.split('\n') as [string, string];
       const segment = await ports.fileLog.nextSegment(corpId, day);
       const { events: chained, seal } = chainSegment(corpId, day, segment, list);
+      // Marked before and after: a digester run in between, or a crash after the seals, leaves the day marked.
+      await ports.fileLog.markDigestDue(corpId, day);
       // The archive first: its seal (Object Lock on AWS) is the evidence both copies are checked against.
       await ports.fileArchive.archive(corpId, day, seal, chained);
       await ports.fileLog.saveSegment(corpId, day, seal, chained);
@@ -78,7 +81,7 @@ export const ingestFileEvents = async (ports: IngestPorts, events: readonly File
   return { accepted: fresh.length, ignored: events.length - fresh.length };
 };
 
-export const fileEventFilterOf = (filter: FileEventFilter): FileEventFilter => {
+const fileEventFilterOf = (filter: FileEventFilter): FileEventFilter => {
   if (filter.from && filter.to && Date.parse(filter.from) > Date.parse(filter.to)) {
     throw new DomainError('VALIDATION_FAILED', 'The request is not valid.', { errors: [{ path: '/from', message: 'from must not be after to' }] });
   }
@@ -123,11 +126,11 @@ export const fileEventsCsv = async (
   return { url: await ports.documents.presignedUrl(key, EXPORT_LINK_S) };
 };
 
-/** The day's count and head hash, from its seals in the hot store. */
-export const fileLogDigest = async (ports: Pick<Ports, 'fileLog'>, corpId: string, day: string) => ({
-  day,
-  ...dayHead(corpId, day, await ports.fileLog.seals(corpId, day)),
-});
+/** The day's count and head hash, from its seals: the hot store's within HOT_DAYS, the archive's after. */
+export const fileLogDigest = async (ports: Pick<Ports, 'fileLog' | 'fileArchive' | 'clock'>, corpId: string, day: string) => {
+  const hot = isHotDay(day, dayOf(ports.clock.now().toISOString()));
+  return { day, ...dayHead(corpId, day, await (hot ? ports.fileLog.seals(corpId, day) : ports.fileArchive.seals(corpId, day))) };
+};
 
 /**
  * Writes the digest of every corp-day that is over (before `today`, UTC) and has segments no digest
@@ -145,7 +148,15 @@ export const digestFileLogDays = async (ports: Pick<Ports, 'fileLog' | 'fileArch
   return { digested };
 };
 
-export type DayVerdict = { corpId: string; day: string; count: number; headHash: string; finding: (Finding & { store: 'hot store' | 'archive' }) | null };
+export type DayVerdict = {
+  corpId: string;
+  day: string;
+  count: number;
+  headHash: string;
+  /** False past HOT_DAYS: the hot store's copy has expired (wholly or partly) and only the archive is checked. */
+  hotStoreChecked: boolean;
+  finding: (Finding & { store: 'hot store' | 'archive' }) | null;
+};
 
 /**
  * Checks a corp-day end to end. The archive's seals (written first, locked on AWS) are the reference:
@@ -153,17 +164,23 @@ export type DayVerdict = { corpId: string; day: string; count: number; headHash:
  * hot store's seals (which the digest route reads) must match them. Each daily digest written for the
  * day must still find the seals it binds, so a segment removed from both copies with its seal is caught.
  */
-export const verifyFileLogDay = async (ports: Pick<Ports, 'fileLog' | 'fileArchive'>, corpId: string, day: string): Promise<DayVerdict> => {
+export const verifyFileLogDay = async (ports: Pick<Ports, 'fileLog' | 'fileArchive'>, corpId: string, day: string, today: string): Promise<DayVerdict> => {
+  const hotStoreChecked = isHotDay(day, today);
   const [archiveSeals, hotSeals, hot, archived, digests] = await Promise.all([
     ports.fileArchive.seals(corpId, day),
-    ports.fileLog.seals(corpId, day),
-    ports.fileLog.dayEvents(corpId, day),
+    hotStoreChecked ? ports.fileLog.seals(corpId, day) : [],
+    hotStoreChecked ? ports.fileLog.dayEvents(corpId, day) : [],
     ports.fileArchive.dayEvents(corpId, day),
     ports.fileArchive.digests(corpId, day),
   ]);
+  const verdict = (finding: DayVerdict['finding']): DayVerdict => ({ corpId, day, ...dayHead(corpId, day, archiveSeals), hotStoreChecked, finding });
   // A digest binds the seals of its day: a seal removed or rewritten with its events shows here first.
   const digested = digests.map((digest) => digestFinding(digest, archiveSeals)).find((f) => f !== null);
-  if (digested) return { corpId, day, ...dayHead(corpId, day, archiveSeals), finding: { ...digested, store: 'archive' } };
+  if (digested) return verdict({ ...digested, store: 'archive' });
+  if (!hotStoreChecked) {
+    const inArchive = verifyChain(corpId, day, archiveSeals, archived, { inWrittenOrder: true });
+    return verdict(inArchive && { ...inArchive, store: 'archive' });
+  }
   const hotAsWritten = withRacedCopies(hot, archived);
   const inHot = verifyChain(corpId, day, archiveSeals, hotAsWritten);
   const inArchive = verifyChain(corpId, day, archiveSeals, archived, { inWrittenOrder: true });
@@ -176,5 +193,5 @@ export const verifyFileLogDay = async (ports: Pick<Ports, 'fileLog' | 'fileArchi
       : forgedSeal
         ? { segment: forgedSeal.segment, position: -1, eventId: null, problem: `the seal of segment ${forgedSeal.segment} differs from the archive's`, store: 'hot store' }
         : ((f) => (f ? { ...f, store: 'hot store' as const } : null))(compareCopies(hotAsWritten, archived));
-  return { corpId, day, ...dayHead(corpId, day, archiveSeals), finding };
+  return verdict(finding);
 };

@@ -15,20 +15,51 @@ import {
   type AssetType,
   type HandoverSettings,
 } from '#core/handover';
+import {
+  chosenRecipient,
+  planLine,
+  PlanTally,
+  recipientPlan,
+  undoRefusal,
+  undoSkipReason,
+  type PlanLine,
+  type RecipientPlan,
+} from '#core/handover-plan';
 import { resolveRecipient, type Recipient } from '#core/recipient';
 import { formatInstant } from '#core/time';
 import { DomainError } from '#core/errors';
 import { logger } from '#commons/logger';
-import type { handoverRequest, handoverView } from '#commons/schemas';
-import type { AuditEntry, Handover, HandoverAuditEntry, HandoverExecution, RunningHandover, TransferOutcome, TransferRequest } from '#ports/handovers';
+import { countMetric } from '#commons/metrics';
+import type { handoverPlanView, handoverRequest, handoverView } from '#commons/schemas';
+import type {
+  AuditEntry,
+  Handover,
+  HandoverAuditEntry,
+  HandoverExecution,
+  RecordedPlan,
+  RunningHandover,
+  TransferMove,
+  TransferOutcome,
+  TransferRequest,
+} from '#ports/handovers';
 import type { Ports } from '#ports/ports';
 import type { Member, Page, PageRequest } from '#ports/stores';
 
 type HandoverView = z.infer<typeof handoverView>;
+type HandoverPlanView = z.infer<typeof handoverPlanView>;
 
-/** Assets per transfer call: large enough that a 1,000-asset handover takes a handful of transitions. */
-export const TRANSFER_BATCH_SIZE = 250;
+/** Assets read per page of the owner index (or of the reversed handover's lines), then moved together. */
+const TRANSFER_PAGE_SIZE = 500;
+/**
+ * A transfer call starts no new page after this long, so it ends well inside the function's
+ * 2-minute timeout; the workflow calls it again from the cursor. Paging inside the call instead of
+ * once per state transition keeps a 100,000-asset handover's history to a few dozen events.
+ */
+const TRANSFER_TIME_BUDGET_MS = 60_000;
+const PLAN_PAGE_SIZE = 1_000;
 const TRANSFER_CONCURRENCY = 16;
+/** A page's moves are written after every this many transfer calls (one transaction of moves). */
+const RECORDED_EVERY = 50;
 const UNAVAILABLE_TRIES = 4;
 const REPORT_LINK_SECONDS = 15 * 60;
 /** A manager chain longer than this is bad HR data; the walk stops and the fallback applies. */
@@ -63,6 +94,8 @@ const handoverExecution = (corpId: string, handoverId: string): HandoverExecutio
 });
 
 const reportKeyOf = (corpId: string, handoverId: string) => `reports/handovers/${corpId}/${handoverId}.json`;
+/** A preview's plan, or the plan a departure's handover recorded before it ran. */
+const planKeyOf = (corpId: string, planId: string) => `reports/plans/${corpId}/${planId}.json`;
 
 export const toHandoverView = async (ports: Pick<Ports, 'documents'>, handover: Handover): Promise<HandoverView> => ({
   handoverId: handover.handoverId,
@@ -76,6 +109,14 @@ export const toHandoverView = async (ports: Pick<Ports, 'documents'>, handover: 
   finishedAt: handover.finishedAt,
   reportUrl: handover.reportKey ? await ports.documents.presignedUrl(handover.reportKey, REPORT_LINK_SECONDS) : null,
   ...(handover.reason && { reason: handover.reason }),
+  ...(handover.plan && { plan: await planSummaryView(ports, handover.plan) }),
+  ...(handover.undoes && { undoes: handover.undoes }),
+  ...(handover.undoneBy && { undoneBy: handover.undoneBy }),
+});
+
+const planSummaryView = async (ports: Pick<Ports, 'documents'>, { planKey, ...plan }: RecordedPlan) => ({
+  ...plan,
+  planUrl: await ports.documents.presignedUrl(planKey, REPORT_LINK_SECONDS),
 });
 
 const activeMember = async (ports: Pick<Ports, 'members'>, corpId: string, memberId: string, role: string): Promise<Member> => {
@@ -126,15 +167,82 @@ export const resolveRecipientFor = async (
 const newHandover = (
   corpId: string,
   handoverId: string,
-  fields: Pick<Handover, 'fromMemberId' | 'toMemberId' | 'mode' | 'status' | 'assetTypes' | 'createdAt' | 'reason'>,
-): Handover => ({ corpId, handoverId, counts: emptyCounts(), finishedAt: null, reportKey: null, ...fields });
+  fields: Pick<Handover, 'fromMemberId' | 'toMemberId' | 'mode' | 'status' | 'assetTypes' | 'createdAt' | 'reason'> & Partial<Pick<Handover, 'plan' | 'undoes'>>,
+): Handover => ({ corpId, handoverId, counts: emptyCounts(), finishedAt: null, reportKey: null, plan: null, undoes: null, undoneBy: null, ...fields });
+
+/**
+ * What a handover of the member's assets to `recipient` would do now, asset by asset (the rule the
+ * transfer applies): the summary, the first lines, and every line stored under `planKey`.
+ */
+const planHandover = async (
+  ports: Pick<Ports, 'assets' | 'documents' | 'clock'>,
+  corpId: string,
+  fromMemberId: string,
+  recipient: RecipientPlan,
+  assetTypes: AssetType[],
+  planKey: string,
+): Promise<{ plan: RecordedPlan; sample: PlanLine[] }> => {
+  const plannedAt = formatInstant(ports.clock.now());
+  const tally = new PlanTally();
+  const lines: PlanLine[] = [];
+  for (const type of assetTypes) {
+    let cursor: string | null = null;
+    do {
+      const page = await ports.assets.listOwned(corpId, fromMemberId, type, { limit: PLAN_PAGE_SIZE, cursor });
+      for (const asset of page.items) {
+        const line = planLine(asset, plannedAt);
+        tally.add(line);
+        lines.push(line);
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+  const plan = { ...tally.plan(recipient, assetTypes, plannedAt), planKey };
+  const { planKey: _key, ...summary } = plan;
+  await ports.documents.put(planKey, JSON.stringify({ corpId, fromMemberId, ...summary, assets: lines }), 'application/json');
+  return { plan, sample: tally.sample };
+};
+
+/**
+ * `POST /handovers/preview`: the plan of what `POST /handovers` with the same body would do, moving
+ * nothing. A recipient nobody can be resolved for is a plan too (the handover would wait for an admin).
+ */
+export const previewHandover = async (
+  ports: Pick<Ports, 'members' | 'handovers' | 'assets' | 'documents' | 'clock'>,
+  corpId: string,
+  request: z.infer<typeof handoverRequest>,
+): Promise<HandoverPlanView> => {
+  const { fromMemberId } = request;
+  const from = await ports.members.getMember(corpId, fromMemberId);
+  if (!from) throw new DomainError('MEMBER_NOT_FOUND', `No member ${fromMemberId} in corp ${corpId}.`, { memberId: fromMemberId });
+  let recipient: RecipientPlan;
+  if (request.toMemberId) {
+    await activeMember(ports, corpId, request.toMemberId, 'recipient');
+    recipient = chosenRecipient(request.toMemberId);
+  } else {
+    const settings = await ports.handovers.getSettings(corpId);
+    recipient = recipientPlan(await resolveRecipientFor(ports, corpId, fromMemberId, settings.fallbackRecipientId));
+  }
+  const assetTypes = ASSET_TYPES.filter((type) => (request.assetTypes ?? ASSET_TYPES).includes(type));
+  const planId = `plan_${ulid(ports.clock.now().getTime())}`;
+  const { plan, sample } = await planHandover(ports, corpId, fromMemberId, recipient, assetTypes, planKeyOf(corpId, planId));
+  const { planKey, ...summary } = plan;
+  return {
+    planId,
+    fromMemberId,
+    toMemberId: recipient.memberId,
+    ...summary,
+    assets: sample,
+    planUrl: await ports.documents.presignedUrl(planKey, REPORT_LINK_SECONDS),
+  };
+};
 
 /**
  * The departure workflow's decision: an automatic handover to the resolved recipient, or a record
  * waiting for an admin with the reason. Safe to retry: the handover id comes with the execution.
  */
 export const planDepartureHandover = async (
-  ports: Pick<Ports, 'handovers' | 'members' | 'clock'>,
+  ports: Pick<Ports, 'handovers' | 'members' | 'assets' | 'documents' | 'clock'>,
   input: { corpId: string; memberId: string; handoverId: string; executionName?: string },
 ): Promise<{ handoverId: string; transfer: boolean }> => {
   const { corpId, memberId, handoverId } = input;
@@ -146,8 +254,11 @@ export const planDepartureHandover = async (
   const mode = departureMode(member?.heldSeatAtDeparture ?? false, settings.auto);
   const recipient: Recipient = mode.auto
     ? await resolveRecipientFor(ports, corpId, memberId, settings.fallbackRecipientId)
-    : { recipientId: null, reason: mode.reason };
+    : { recipientId: null, reason: mode.reason, chain: [] };
+  // The plan is recorded before anything moves, so the report can set it against the outcome.
+  const { plan } = await planHandover(ports, corpId, memberId, recipientPlan(recipient), [...ASSET_TYPES], planKeyOf(corpId, handoverId));
   const handover = newHandover(corpId, handoverId, {
+    plan,
     fromMemberId: memberId,
     toMemberId: recipient.recipientId,
     mode: 'auto',
@@ -262,6 +373,58 @@ const tellMember = async (ports: Pick<Ports, 'events'>, corpId: string, audit: H
   }
 };
 
+/**
+ * Undoes a finished handover within 30 days: a new handover, linked both ways to the original, that
+ * moves back from the recipient every asset the original moved and nobody changed since. A repeat
+ * answers the same undo. Refused while either member has a handover running. Members and seats are
+ * not touched: undoing a departure's handover gives the assets back to the departed member.
+ */
+export const undoHandover = async (
+  ports: Pick<Ports, 'handovers' | 'documents' | 'clock' | 'workflows'>,
+  corpId: string,
+  handoverId: string,
+): Promise<HandoverView> => {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const original = await ports.handovers.get(corpId, handoverId);
+    if (!original) throw new DomainError('HANDOVER_NOT_FOUND', `No handover ${handoverId} in corp ${corpId}.`);
+    if (original.undoneBy) return toHandoverView(ports, (await ports.handovers.get(corpId, original.undoneBy))!);
+    const at = formatInstant(ports.clock.now());
+    const refusal = undoRefusal(original, at);
+    if (refusal) {
+      const { code, detail, ...extra } = refusal;
+      throw new DomainError(code, detail, code === 'HANDOVER_RUNNING' ? { handoverId, ...extra } : extra);
+    }
+    const recipient = original.toMemberId!;
+    const undoId = newHandoverId(ports.clock.now());
+    const execution = handoverExecution(corpId, undoId);
+    const undo = newHandover(corpId, undoId, {
+      fromMemberId: recipient,
+      toMemberId: original.fromMemberId,
+      mode: 'manual',
+      status: 'running',
+      assetTypes: original.assetTypes,
+      createdAt: at,
+      reason: null,
+      undoes: handoverId,
+    });
+    const creation = await ports.handovers.createUndo(undo, { originalId: handoverId, otherMemberId: original.fromMemberId, execution });
+    if (creation.outcome === 'undone') continue;
+    if (creation.outcome === 'memberBusy' || creation.outcome === 'otherBusy') {
+      const open = creation.outcome === 'memberBusy' ? creation.open : await ports.handovers.openHandover(corpId, original.fromMemberId);
+      const member = creation.outcome === 'memberBusy' ? recipient : original.fromMemberId;
+      if (creation.outcome === 'memberBusy' && creation.open.status === 'awaiting_admin') {
+        throw new DomainError('CONFLICT', `Handover ${creation.open.handoverId} of ${member} waits for an admin; run or finish it first.`, {
+          handoverId: creation.open.handoverId,
+        });
+      }
+      throw new DomainError('HANDOVER_RUNNING', `A handover of ${member} is running; undo when it is finished.`, { ...(open && { handoverId: open.handoverId }) });
+    }
+    await startOrClose(ports, { corpId, handoverId: undoId, fromMemberId: recipient }, execution);
+    return toHandoverView(ports, (await ports.handovers.get(corpId, undoId))!);
+  }
+  throw new DomainError('CONFLICT', `Handover ${handoverId} kept changing; try again.`);
+};
+
 export const listAudit = (ports: Pick<Ports, 'handovers'>, corpId: string, page: PageRequest): Promise<Page<AuditEntry>> =>
   ports.handovers.audit(corpId, page);
 
@@ -288,46 +451,65 @@ export const listHandovers = async (
 export type BatchInput = { corpId: string; handoverId: string; assetType: AssetType; cursor: string | null };
 export type BatchResult = { cursor: string | null; done: boolean };
 
+type RunningTransfer = Handover & { toMemberId: string };
+
 /**
- * Pages through what the departing member still owns of one type. Assets that already have an
- * outcome line in this handover are passed over, so a batch retried after a crash halfway picks
- * up exactly where it stopped; `settle` decides each of the others once.
+ * One asset a transfer call decides: as the catalog has it (null: deleted since), and, for an undo,
+ * why it stays (changed since the handover it reverses).
  */
-const settleBatch = async (
-  ports: Pick<Ports, 'handovers' | 'assets'>,
-  input: BatchInput,
-  settle: (asset: Asset, handover: Handover & { toMemberId: string }) => Promise<void>,
-): Promise<BatchResult> => {
+type Candidate = { key: Pick<Asset, 'assetType' | 'assetId' | 'title'>; asset: Asset | null; stays: string | null };
+
+const runningTransfer = async (ports: Pick<Ports, 'handovers'>, input: BatchInput): Promise<RunningTransfer | null> => {
   const handover = await ports.handovers.get(input.corpId, input.handoverId);
-  if (!handover || handover.status !== 'running' || !handover.toMemberId || !handover.assetTypes.includes(input.assetType)) {
-    return { cursor: null, done: true };
-  }
-  const page = await ports.assets.listOwned(input.corpId, handover.fromMemberId, input.assetType, {
-    limit: TRANSFER_BATCH_SIZE,
-    cursor: input.cursor,
-  });
-  const decided = await ports.handovers.decided(input.corpId, input.handoverId, page.items);
-  const open = page.items.filter((asset) => !decided.has(`${asset.assetType}#${asset.assetId}`));
-  const limit = pLimit(TRANSFER_CONCURRENCY);
-  try {
-    await Promise.all(open.map((asset) => limit(() => settle(asset, handover as Handover & { toMemberId: string }))));
-  } catch (error) {
-    // A crash stops the batch as a killed process would; the retry starts from the same cursor.
-    limit.clearQueue();
-    throw error;
-  }
-  return { cursor: page.nextCursor, done: page.nextCursor === null };
+  if (!handover || handover.status !== 'running' || !handover.toMemberId || !handover.assetTypes.includes(input.assetType)) return null;
+  return handover as RunningTransfer;
 };
 
-const outcomeOf = (asset: Asset, to: string, result: AssetOutcome['result'], error: string | null): AssetOutcome => ({
-  assetType: asset.assetType,
-  assetId: asset.assetId,
-  title: asset.title,
-  from: asset.ownerId,
+/**
+ * The next page to decide: what the departing member still owns of the type, or, for an undo,
+ * what the reversed handover moved, each with its state in the catalog now.
+ */
+const candidates = async (
+  ports: Pick<Ports, 'handovers' | 'assets'>,
+  handover: RunningTransfer,
+  assetType: AssetType,
+  cursor: string | null,
+): Promise<{ items: Candidate[]; nextCursor: string | null }> => {
+  const pageRequest = { limit: TRANSFER_PAGE_SIZE, cursor };
+  if (!handover.undoes) {
+    const page = await ports.assets.listOwned(handover.corpId, handover.fromMemberId, assetType, pageRequest);
+    return { items: page.items.map((asset) => ({ key: asset, asset, stays: null })), nextCursor: page.nextCursor };
+  }
+  const page = await ports.handovers.moved(handover.corpId, handover.undoes, assetType, pageRequest);
+  const current = await ports.assets.current(handover.corpId, page.items);
+  return {
+    items: page.items.map((line) => {
+      const now = current.get(`${line.assetType}#${line.assetId}`) ?? null;
+      return { key: line, asset: now?.asset ?? null, stays: undoSkipReason(now, { handoverId: handover.undoes!, to: line.to }) };
+    }),
+    nextCursor: page.nextCursor,
+  };
+};
+
+/** Candidates without an outcome line in this handover yet: a call retried after a crash picks up exactly where it stopped. */
+const undecided = async (ports: Pick<Ports, 'handovers'>, handover: RunningTransfer, items: Candidate[]): Promise<Candidate[]> => {
+  const decided = await ports.handovers.decided(handover.corpId, handover.handoverId, items.map((item) => item.key));
+  return items.filter(({ key }) => !decided.has(`${key.assetType}#${key.assetId}`));
+};
+
+const outcomeOf = (key: Candidate['key'], from: string, to: string, result: AssetOutcome['result'], error: string | null): AssetOutcome => ({
+  assetType: key.assetType,
+  assetId: key.assetId,
+  title: key.title,
+  from,
   to,
   result,
   error,
 });
+
+/** Why a candidate stays where it is, or null when it moves. An undo moves back even an event that ended since. */
+const staysBecause = (handover: RunningTransfer, { asset, stays }: Candidate, now: string): string | null =>
+  stays ?? (asset === null ? 'The asset was deleted.' : handover.undoes ? null : reasonToKeep(asset, now));
 
 const transferWithRetries = async (ports: Pick<Ports, 'assetProviders'>, request: TransferRequest) => {
   let outcome: TransferOutcome = { kind: 'unavailable', error: 'not tried' };
@@ -339,37 +521,99 @@ const transferWithRetries = async (ports: Pick<Ports, 'assetProviders'>, request
   return outcome;
 };
 
-/** One transfer call of the workflow: moves a batch, recording each asset's outcome exactly once. */
+/**
+ * Decides one page, 50 assets at a time: the asset services move what moves (16 calls at a time),
+ * then those moves and outcome lines are written at once, so a call that ends (or times out) midway
+ * leaves only the calls in flight unrecorded. Past `stopAt` it stops between chunks (`finished`
+ * false); the assets the services could not be reached for are returned.
+ */
+const transferPage = async (
+  ports: Pick<Ports, 'handovers' | 'assetProviders'>,
+  handover: RunningTransfer,
+  items: Candidate[],
+  now: string,
+  stopAt: number,
+): Promise<{ unavailable: string[]; finished: boolean }> => {
+  const { corpId, handoverId } = handover;
+  const to = handover.toMemberId;
+  const skipped: AssetOutcome[] = [];
+  const moving: { key: Candidate['key']; asset: Asset }[] = [];
+  for (const item of items) {
+    const stays = staysBecause(handover, item, now);
+    const owner = item.asset?.ownerId ?? handover.fromMemberId;
+    if (stays) skipped.push(outcomeOf(item.key, owner, owner, 'skipped', stays));
+    else moving.push({ key: item.key, asset: item.asset! });
+  }
+  if (skipped.length > 0) await ports.handovers.recordOutcomes(corpId, handoverId, skipped);
+  const unavailable: string[] = [];
+  const limit = pLimit(TRANSFER_CONCURRENCY);
+  for (let start = 0; start < moving.length; start += RECORDED_EVERY) {
+    if (start > 0 && Date.now() >= stopAt) return { unavailable, finished: false };
+    const chunk = moving.slice(start, start + RECORDED_EVERY);
+    let answers: TransferOutcome[];
+    try {
+      answers = await Promise.all(
+        chunk.map(({ asset }) =>
+          limit(() => transferWithRetries(ports, { corpId, handoverId, asset, toMemberId: to, ...(handover.undoes && { undoes: handover.undoes }) })),
+        ),
+      );
+    } catch (error) {
+      // A crash stops the page as a killed process would; the retry starts from the same cursor.
+      limit.clearQueue();
+      throw error;
+    }
+    const lines: AssetOutcome[] = [];
+    const moves: TransferMove[] = [];
+    chunk.forEach(({ key, asset }, i) => {
+      const answer = answers[i]!;
+      if (answer.kind === 'unavailable') unavailable.push(`${asset.assetId}: ${answer.error}`);
+      else if (answer.kind === 'rejected') lines.push(outcomeOf(key, asset.ownerId, to, 'failed', answer.error));
+      else if (answer.kind === 'gone') lines.push(outcomeOf(key, asset.ownerId, asset.ownerId, 'skipped', 'The asset was deleted.'));
+      else moves.push({ outcome: outcomeOf(key, asset.ownerId, to, 'transferred', null), version: answer.version, ...(handover.undoes && { movedBy: handover.undoes }) });
+    });
+    const recorded = await ports.handovers.recordTransfers(corpId, handoverId, moves, now);
+    recorded.forEach((record, i) => {
+      const { outcome } = moves[i]!;
+      const why =
+        record === 'gone'
+          ? 'The asset was deleted.'
+          : record === 'ownerChanged'
+            ? 'The asset changed owner during the handover.'
+            : record === 'changed'
+              ? 'The asset changed since the handover.'
+              : null;
+      if (why) lines.push({ ...outcome, to: outcome.from, result: 'skipped', error: why });
+    });
+    if (lines.length > 0) await ports.handovers.recordOutcomes(corpId, handoverId, lines);
+  }
+  return { unavailable, finished: true };
+};
+
+/**
+ * One transfer call of the workflow: pages through the type from `cursor`, moving each page and
+ * recording each asset's outcome exactly once, until the type is done or the call's time budget is
+ * spent. A page left midway is listed again by the next call, which skips what was recorded.
+ */
 export const transferBatch = async (
   ports: Pick<Ports, 'handovers' | 'assets' | 'assetProviders' | 'clock'>,
   input: BatchInput,
 ): Promise<BatchResult> => {
+  const handover = await runningTransfer(ports, input);
+  if (!handover) return { cursor: null, done: true };
   const now = formatInstant(ports.clock.now());
-  const unavailable: string[] = [];
-  const result = await settleBatch(ports, input, async (asset, handover) => {
-    const to = handover.toMemberId;
-    const keep = reasonToKeep(asset, now);
-    if (keep) return ports.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, asset.ownerId, 'skipped', keep));
-
-    const outcome = await transferWithRetries(ports, { corpId: input.corpId, handoverId: input.handoverId, asset, toMemberId: to });
-    if (outcome.kind === 'unavailable') return void unavailable.push(`${asset.assetId}: ${outcome.error}`);
-    if (outcome.kind === 'rejected') {
-      return ports.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'failed', outcome.error));
+  const stopAt = Date.now() + TRANSFER_TIME_BUDGET_MS;
+  let cursor = input.cursor;
+  do {
+    const page = await candidates(ports, handover, input.assetType, cursor);
+    const { unavailable, finished } = await transferPage(ports, handover, await undecided(ports, handover, page.items), now, stopAt);
+    if (unavailable.length > 0) {
+      // Everything else is recorded; the workflow retries from the call's cursor and only these are tried again.
+      throw new AssetServiceUnavailable(`${unavailable.length} ${input.assetType} transfers could not reach the asset service. First: ${unavailable[0]}`);
     }
-    if (outcome.kind === 'gone') {
-      return ports.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'skipped', 'The asset was deleted.'));
-    }
-    const recorded = await ports.handovers.recordTransfer(input.corpId, input.handoverId, outcomeOf(asset, to, 'transferred', null), now, outcome.version);
-    if (recorded === 'gone' || recorded === 'ownerChanged') {
-      const why = recorded === 'gone' ? 'The asset was deleted.' : 'The asset changed owner during the handover.';
-      await ports.handovers.recordOutcome(input.corpId, input.handoverId, outcomeOf(asset, to, 'skipped', why));
-    }
-  });
-  if (unavailable.length > 0) {
-    // Everything else in the batch is recorded; the workflow retries and only these are tried again.
-    throw new AssetServiceUnavailable(`${unavailable.length} ${input.assetType} transfers could not reach the asset service. First: ${unavailable[0]}`);
-  }
-  return result;
+    if (!finished) return { cursor, done: false };
+    cursor = page.nextCursor;
+  } while (cursor !== null && Date.now() < stopAt);
+  return { cursor, done: cursor === null };
 };
 
 export type WorkflowError = { Error?: string; Cause?: string };
@@ -385,7 +629,7 @@ const causeOf = (error: WorkflowError): string => {
   return error.Cause || error.Error || 'unknown error';
 };
 
-/** After the batch's retries ran out: its undecided assets are recorded failed, and the handover goes on. */
+/** After the batch's retries ran out: the undecided assets of its next page are recorded failed, and the handover goes on. */
 export const failBatch = async (
   ports: Pick<Ports, 'handovers' | 'assets' | 'clock'>,
   input: BatchInput & { error: WorkflowError },
@@ -393,14 +637,16 @@ export const failBatch = async (
   const now = formatInstant(ports.clock.now());
   const cause = causeOf(input.error);
   logger.warn('transfer batch gave up', { ...input, cause });
-  return settleBatch(ports, input, (asset, handover) => {
-    const keep = reasonToKeep(asset, now);
-    return ports.handovers.recordOutcome(
-      input.corpId,
-      input.handoverId,
-      keep ? outcomeOf(asset, asset.ownerId, 'skipped', keep) : outcomeOf(asset, handover.toMemberId, 'failed', cause),
-    );
+  const handover = await runningTransfer(ports, input);
+  if (!handover) return { cursor: null, done: true };
+  const page = await candidates(ports, handover, input.assetType, input.cursor);
+  const lines = (await undecided(ports, handover, page.items)).map((item) => {
+    const stays = staysBecause(handover, item, now);
+    const owner = item.asset?.ownerId ?? handover.fromMemberId;
+    return stays ? outcomeOf(item.key, owner, owner, 'skipped', stays) : outcomeOf(item.key, owner, handover.toMemberId, 'failed', cause);
   });
+  await ports.handovers.recordOutcomes(input.corpId, input.handoverId, lines);
+  return { cursor: page.nextCursor, done: page.nextCursor === null };
 };
 
 /**
@@ -436,6 +682,10 @@ export const finishHandover = async (
   }
   const closed = await ports.handovers.finish(handover, { status, counts, finishedAt, reportKey, reason });
   if (closed && reason && input.error) await ports.alerts.handoverFailed({ ...handover, reason });
+  if (closed) {
+    countMetric('HandoversClosed', { outcome: status });
+    countMetric('AssetsMoved', {}, Object.values(counts).reduce((moved, type) => moved + type.transferred, 0));
+  }
   logger.info('handover finished', { corpId: input.corpId, handoverId: input.handoverId, status, counts, withReport: reportKey !== null });
   return { status };
 };
@@ -455,18 +705,21 @@ export const sweepStuckHandovers = async (
 ): Promise<SweepResult> => {
   const running = await ports.handovers.runningSince(formatInstant(new Date(now.getTime() - STUCK_AFTER_MS)));
   const result: SweepResult = { restarted: [], closed: [] };
+  let runningLong = 0;
   const limit = pLimit(SWEEP_CONCURRENCY);
   await Promise.all(
     running.map((handover) =>
       limit(() =>
         // One handover that cannot be looked at now (a throttled call) keeps none of the others from their sweep.
-        sweepOne(ports, handover, result).catch((error: unknown) =>
+        sweepOne(ports, handover, result, () => (runningLong += 1)).catch((error: unknown) =>
           logger.error('handover not swept', { corpId: handover.corpId, handoverId: handover.handoverId, error: error as Error }),
         ),
       ),
     ),
   );
   if (result.restarted.length + result.closed.length > 0) logger.warn('stuck handovers swept', { ...result });
+  // A gauge, written at every sweep (zero included), for the long-running handover alarm.
+  countMetric('HandoversRunningLong', {}, runningLong);
   return result;
 };
 
@@ -474,9 +727,13 @@ const sweepOne = async (
   ports: Pick<Ports, 'handovers' | 'workflows' | 'documents' | 'alerts' | 'clock'>,
   { corpId, handoverId, execution }: RunningHandover,
   result: SweepResult,
+  stillRunning: () => void,
 ): Promise<void> => {
   const status = await ports.workflows.status(execution.workflow, execution.name);
-  if (status === 'running') return;
+  if (status === 'running') {
+    stillRunning();
+    return;
+  }
   if (status === 'missing') {
     await ports.workflows.start(execution.workflow, execution.name, execution.input);
     result.restarted.push(handoverId);

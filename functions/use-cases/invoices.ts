@@ -14,6 +14,7 @@ import { formatInstant } from '#core/time';
 import { dueAfterWorkingDays, workCalendar, type WorkCalendar } from '#core/working-days';
 import { DomainError } from '#core/errors';
 import { logger } from '#commons/logger';
+import { countMetric } from '#commons/metrics';
 import type { invoiceRequest, invoiceView } from '#commons/schemas';
 import type { Invoice } from '#ports/invoices';
 import type { Ports } from '#ports/ports';
@@ -204,6 +205,8 @@ export const checkIssuance = async (
   // The check's time is when it began: a clock that moves during a slow issuer call brings the next check forward.
   const now = ports.clock.now();
   const outcome = await ports.issuer.issue(invoice, now);
+  countMetric('InvoiceIssuerCalls', { result: outcome.kind === 'unavailable' ? 'failed' : outcome.kind });
+  if (outcome.kind === 'unavailable') logger.warn('invoice issuer unavailable', { corpId: invoice.corpId, invoiceId: invoice.invoiceId, issuer: outcome.detail });
   if (outcome.kind === 'issued') {
     const key = pdfKey(invoice);
     await ports.documents.put(key, outcome.pdf, 'application/pdf');
@@ -215,6 +218,7 @@ export const checkIssuance = async (
       return { status: current.status, done: true, nextCheckAt: null };
     }
     logger.info('invoice issued', { corpId: invoice.corpId, invoiceId: invoice.invoiceId, kind: invoice.kind, invoiceNumber: outcome.invoiceNumber });
+    countMetric('InvoicesIssued', {});
     await completeReversal(ports, invoice);
     return { status: 'issued', done: true, nextCheckAt: null };
   }
@@ -232,6 +236,7 @@ export const checkIssuance = async (
         issuer: outcome.detail,
       });
       await ports.alerts.invoiceOverdue({ ...invoice, status });
+      countMetric('InvoicesOverdue', {});
       await ports.invoices.markAlerted(invoice.corpId, invoice.invoiceId, formatInstant(now));
     }
   }

@@ -253,7 +253,7 @@ const packagesOf = (fn: AssemblyFunction): { bundled: Set<string>; external: Set
   return { bundled, external, shipped };
 };
 
-const HEALTH_ALLOWED = [/^@middy\//, /^@aws-lambda-powertools\/(logger|commons)$/, /^@aws\/lambda-invoke-store$/];
+const HEALTH_ALLOWED = [/^@middy\//, /^@aws-lambda-powertools\/(logger|metrics|commons)$/, /^@aws\/lambda-invoke-store$/];
 
 describe('npm packages in each bundle', () => {
   const contents = new Map(functions.map((fn) => [fn.logicalId, packagesOf(fn)]));
@@ -290,7 +290,16 @@ describe('npm packages in each bundle', () => {
     expect(offenders((name) => name === '@aws-lambda-powertools/parameters', readsSecret)).toEqual([]);
   });
 
-  it('carries nothing in Health but logging and middy', () => {
+  it('ships Tracer and the X-Ray SDK beside every bundle that requires it (all that make AWS calls), and bundles them into none', () => {
+    const tracer = '@aws-lambda-powertools/tracer';
+    const requiring = functions.filter((fn) => contents.get(fn.logicalId)!.external.has(tracer));
+    for (const fn of requiring) expect([...contents.get(fn.logicalId)!.shipped], fn.logicalId).toEqual(expect.arrayContaining([tracer, 'aws-xray-sdk-core']));
+    const bundlingIt = functions.filter((fn) => [tracer, 'aws-xray-sdk-core'].some((name) => contents.get(fn.logicalId)!.bundled.has(name)));
+    expect(bundlingIt.map((fn) => fn.logicalId)).toEqual([]);
+    expect(functions.filter((fn) => !requiring.includes(fn)).map((fn) => fn.logicalId.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['CheckDue', 'Health']);
+  });
+
+  it('carries nothing in Health but logging, metrics and middy (no Tracer: it makes no AWS call)', () => {
     const health = functions.filter((fn) => isNamed(fn, 'Health'));
     expect(health.length).toBe(1);
     expect(all(health[0]!).filter((name) => !HEALTH_ALLOWED.some((allowed) => allowed.test(name)))).toEqual([]);

@@ -258,6 +258,10 @@ describe('admin console in Chromium', () => {
     await timeline.waitFor();
     expect(await timeline.locator('tbody tr').count()).toBe(2);
     expect(await timeline.textContent()).toContain('Roadmap.pptx');
+    // Both events fall in the minute of the mark: their rows stand out.
+    const markedRows = timeline.locator('tbody tr.marked td');
+    expect(await markedRows.count()).toBeGreaterThan(0);
+    expect(await markedRows.first().evaluate((td) => (globalThis as unknown as { getComputedStyle: (element: unknown) => { backgroundColor: string } }).getComputedStyle(td).backgroundColor)).toBe('rgb(255, 244, 214)');
     await expect.poll(() => page.locator('#investigations tbody tr').count()).toBe(1);
     await expect.poll(() => page.locator('#audit tbody tr').count()).toBeGreaterThanOrEqual(1);
     await page.screenshot({ path: `${SHOTS}/journey-leak-en.png`, fullPage: true });

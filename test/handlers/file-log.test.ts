@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { chainSegment, dayHead, type FileEvent } from '#core/file-log';
@@ -93,14 +93,28 @@ describe('file events queries', () => {
     expect(lines.slice(1)).toEqual(['ev-2,acme,alice,download,file-1,"Plan, ""2"".docx",drive,,,,2026-06-01T08:02:00Z', 'ev-1,acme,alice,download,file-1,"Plan, ""1"".docx",drive,,,,2026-06-01T08:01:00Z']);
   });
 
-  it("answers a day's digest folded from its seals, and 400 without a day", async () => {
-    const seals = [chainSegment('acme', '2026-06-01', 1, [stored(1)]).seal, chainSegment('acme', '2026-06-01', 2, [stored(2), stored(3)]).seal];
+  it("answers a day's digest folded from the hot store's seals, and 400 without a day", async () => {
+    const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const seals = [chainSegment('acme', day, 1, [stored(1)]).seal, chainSegment('acme', day, 2, [stored(2), stored(3)]).seal];
     documents.on(QueryCommand).resolves({ Items: seals.map((seal) => ({ ...seal })) });
-    const answer = await get(DIGESTS, { day: '2026-06-01' }, await admin());
+    const answer = await get(DIGESTS, { day }, await admin());
     expect(answer.status).toBe(200);
-    expect(JSON.parse(answer.body)).toEqual({ day: '2026-06-01', ...dayHead('acme', '2026-06-01', seals) });
+    expect(JSON.parse(answer.body)).toEqual({ day, ...dayHead('acme', day, seals) });
     expect(JSON.parse(answer.body).count).toBe(3);
+    expect(s3.calls()).toHaveLength(0);
     expect((await get(DIGESTS, {}, await admin())).status).toBe(400);
+  });
+
+  it("answers a day past the hot store's 180 days from the archive's seals", async () => {
+    const day = '2026-01-05';
+    const seals = [chainSegment('acme', day, 1, [stored(1), stored(2)]).seal];
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: `seals/acme/${day}/0000000001.json` }] });
+    s3.on(GetObjectCommand).resolves({ Body: { transformToByteArray: async () => new TextEncoder().encode(JSON.stringify({ corpId: 'acme', day, ...seals[0] })) } } as never);
+    const answer = await get(DIGESTS, { day }, await admin());
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ day, ...dayHead('acme', day, seals) });
+    expect(s3.commandCalls(ListObjectsV2Command)[0]!.args[0].input).toMatchObject({ Bucket: 'file-log-archive-test', Prefix: `seals/acme/${day}/` });
+    expect(documents.calls()).toHaveLength(0);
   });
 });
 

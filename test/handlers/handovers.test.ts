@@ -115,6 +115,8 @@ describe('handover routes', () => {
     ['POST /corps/{corpId}/handovers', { corpId: 'acme' }, '{"fromMemberId":"m1","toMemberId":"m2"}'],
     ['GET /corps/{corpId}/handovers', { corpId: 'acme' }],
     ['GET /corps/{corpId}/handovers/{handoverId}', { corpId: 'acme', handoverId: 'ho_1' }],
+    ['POST /corps/{corpId}/handovers/preview', { corpId: 'acme' }, '{"fromMemberId":"m1"}'],
+    ['POST /corps/{corpId}/handovers/{handoverId}/undo', { corpId: 'acme', handoverId: 'ho_1' }],
     ['GET /corps/{corpId}/audit', { corpId: 'acme' }],
   ];
   for (const [routeKey, params, body] of routes) {
@@ -125,6 +127,20 @@ describe('handover routes', () => {
       expect(calls()).toBe(0);
     });
   }
+
+  it('refuses a malformed handover id to undo, or a malformed preview, before any AWS call', async () => {
+    const undo = await handler(
+      httpEvent({ routeKey: 'POST /corps/{corpId}/handovers/{handoverId}/undo', params: { corpId: 'acme', handoverId: 'ho 1' }, claims: admin('acme') }),
+      context,
+    );
+    const preview = await handler(
+      httpEvent({ routeKey: 'POST /corps/{corpId}/handovers/preview', params: { corpId: 'acme' }, body: '{"fromMemberId":"m1","assetTypes":[]}', claims: admin('acme') }),
+      context,
+    );
+    expect([undo.statusCode, JSON.parse(undo.body!).code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect([preview.statusCode, JSON.parse(preview.body!).errors[0].path]).toEqual([400, '/assetTypes']);
+    expect(calls()).toBe(0);
+  });
 
   it('records a manual handover and starts its workflow named after it', async () => {
     documents.on(TransactWriteCommand).resolves({});

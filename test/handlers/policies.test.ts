@@ -83,6 +83,15 @@ describe('policies API', () => {
     expect(writes()).toHaveLength(0);
   });
 
+  it('takes If-Match: * as matching whatever version is current (RFC 9110), defaults included', async () => {
+    documents.on(GetCommand).resolves(stored(3));
+    documents.on(TransactWriteCommand).resolves({});
+    const answer = await put('ip-access', ipAccess([]), { 'if-match': '*' });
+    expect(answer.status).toBe(200);
+    expect(answer.body.version).toBe(4);
+    expect(answer.headers.etag).toBe('"4"');
+  });
+
   it('answers 412 when another admin saved first between the read and the write', async () => {
     documents.on(GetCommand).resolvesOnce(stored(3)).resolves(stored(4));
     documents.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }));

@@ -36,6 +36,15 @@ describe('Steward stack', () => {
       },
       VersioningConfiguration: { Status: 'Enabled' },
     });
+    // Object Lock keeps old versions, but readers see the newest: nobody may write over a key.
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('^StorageFileLogArchive') },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'DenyOverwrites', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Condition: { Null: { 's3:if-none-match': 'true' } } }),
+        ]),
+      },
+    });
   });
 
   it('keeps the file log 180 days hot (TTL, indexes by file, action and corp) and its archive under Object Lock in compliance mode', () => {
@@ -57,6 +66,12 @@ describe('Steward stack', () => {
     const fileLogStatements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s: unknown) => JSON.stringify(s).includes('FileLog'));
     const fileLogActions = fileLogStatements.flatMap((s: { Action: string | string[] }) => [s.Action].flat());
     expect(fileLogActions.filter((a: string) => /Delete|GetObject|Scan/.test(a))).toEqual([]);
+    // In the main table it reads, and writes only its webhook ids (no batch writes, no transactions).
+    const mainActions = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s: unknown) => JSON.stringify(s).includes('StorageTable'))
+      .flatMap((s: { Action: string | string[] }) => [s.Action].flat());
+    expect(mainActions.filter((a: string) => /Write|Put|Update|Delete/.test(a)).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
   });
 
   it('runs every function on Node 22, arm64', () => {
@@ -80,7 +95,7 @@ describe('Steward stack', () => {
     const open = routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey).sort();
     expect(open).toEqual(['GET /health', 'POST /webhooks/assets', 'POST /webhooks/billing', 'POST /webhooks/files', 'POST /webhooks/hr']);
     const admin = routes.filter((r) => r.AuthorizationType !== 'NONE');
-    expect(admin.length).toBe(37);
+    expect(admin.length).toBe(39);
     for (const route of admin) {
       expect(route.AuthorizationType).toBe('JWT');
       expect(route.RouteKey).toMatch(/ \/corps\/\{corpId\}\//);

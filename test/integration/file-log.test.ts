@@ -90,14 +90,17 @@ const digest = async (corpId = CORP, day = DAY) => (await api.admin(corpId, 'GET
 const list = async (query: string, corpId = CORP) => api.admin(corpId, 'GET', `/corps/${corpId}/file-events${query}`);
 
 /** Runs `npm run audit:verify`'s script against this stack (asynchronously: s3rver runs in this process). */
-const verify = (corp = CORP, day = DAY) =>
-  new Promise<{ code: number; out: string }>((resolve) => {
-    const args = ['scripts/audit-verify.ts', '--corp', corp, '--day', day, '--table', table, '--bucket', bucket, '--dynamodb', stack.dynamoDbEndpoint, '--s3', stack.s3Endpoint];
+const verify = async (corp = CORP, day = DAY, now?: string) => {
+  // Today is the stack's movable clock's, as the script reads it from a running local stack.
+  const at = now ?? ((await api.local('GET', '/local/clock')) as { now: string }).now;
+  return new Promise<{ code: number; out: string }>((resolve) => {
+    const args = ['scripts/audit-verify.ts', '--corp', corp, '--day', day, '--table', table, '--bucket', bucket, '--dynamodb', stack.dynamoDbEndpoint, '--s3', stack.s3Endpoint, '--now', at];
     const env = { ...process.env, AWS_REGION: 'cn-north-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
     execFile('node_modules/.bin/tsx', args, { env, timeout: 120_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
     );
   });
+};
 
 describe('file events ingestion', () => {
   it('keeps only events of members in file-leak-prevention scope at occurredAt: 202 with the counts', async () => {
@@ -134,6 +137,13 @@ describe('file events ingestion', () => {
     expect(await files({ events: batch })).toMatchObject({ status: 202, body: { accepted: 500, ignored: 0 } });
     expect((await digest()).count).toBe(504);
     expect(await verify()).toMatchObject({ code: 0 });
+  });
+
+  it("lets no role write over the archive: the bucket policy refuses a PUT without If-None-Match, as the files webhook's own role", async () => {
+    const filesWebhook = [...stack.functions.keys()].find((id) => id.startsWith('FilesWebhook'))!;
+    const seal = `arn:aws-cn:s3:::${bucket}/seals/${CORP}/${DAY}/0000000001.json`;
+    expect(await stack.iam.allows(filesWebhook, 's3:PutObject', seal, { 's3:if-none-match': '*' })).toBe(true);
+    expect(await stack.iam.allows(filesWebhook, 's3:PutObject', seal)).toBe(false);
   });
 });
 
@@ -263,6 +273,28 @@ describe('tamper evidence: npm run audit:verify', () => {
       expectCaught(() => rewrite((lines) => [...lines.slice(0, 2), { ...lines[1]!, eventId: 'ev-planted', position: 2 }, ...lines.slice(2).map((l) => ({ ...l, position: Number(l.position) + 1 }))]), 'ev-planted'));
   });
 
+  it("past the hot store's 180 days checks the archive alone: expired items are not a removal, an archive edit still is", async () => {
+    const { PK, SK, item } = await keyOf('ev-3');
+    await db.send(new DeleteCommand({ TableName: table, Key: { PK, SK } }));
+    try {
+      const later = '2026-12-15T00:00:00Z';
+      expect(await verify(CORP, DAY, later)).toMatchObject({ code: 0, out: expect.stringMatching(/OK fl-a 2026-06-01: 504 events, head [0-9a-f]{64} \(archive only/) });
+      expect((await verify()).code).toBe(1);
+      const archiveKey = `archive/${CORP}/${DAY}/08/0000000001.ndjson.gz`;
+      const original = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: archiveKey }))).Body!.transformToByteArray());
+      const lines = gunzipSync(original).toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as Event);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: archiveKey, Body: gzipSync(lines.map((l) => JSON.stringify(l.eventId === 'ev-2' ? { ...l, ip: '10.9.9.9' } : l)).join('\n') + '\n') }));
+      try {
+        expect(await verify(CORP, DAY, later)).toMatchObject({ code: 1, out: expect.stringMatching(/first bad event ev-2\b.* in the archive/) });
+      } finally {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: archiveKey, Body: original }));
+      }
+    } finally {
+      await db.send(new PutCommand({ TableName: table, Item: item }));
+    }
+    expect((await verify()).code).toBe(0);
+  });
+
   it('a forged seal in the hot store (what the digest route reads)', async () => {
     const key = { PK: `CHAIN#${CORP}#${DAY}`, SK: 'SEAL#0000000001' };
     const { Item } = await db.send(new GetCommand({ TableName: table, Key: key }));
@@ -316,6 +348,42 @@ describe('leak investigation', () => {
         expect.objectContaining({ action: 'watermark_traced', found: true, memberId: 'alice', traceId: expect.stringMatching(/^tr_/) }),
       ]),
     );
+  });
+
+  it('keeps a timeline larger than a DynamoDB item (400 KB), whole', async () => {
+    // 1,500 events of olga's (the other corp's) around 09:05, each about 1 KB: about 1.5 MB of timeline.
+    const recipients = Array.from({ length: 20 }, (_, i) => ({ corpId: CORP, memberId: `partner-member-${i}` }));
+    for (let b = 0; b < 3; b++) {
+      const events = Array.from({ length: 500 }, (_, i) => ({
+        eventId: `big-${b}-${i}`,
+        corpId: OTHER,
+        memberId: 'olga',
+        action: 'forward',
+        fileId: `file-big-${i}`,
+        fileName: `${'季度经营分析报告'.repeat(20)} ${b}-${i}.xlsx`,
+        channel: 'mail',
+        recipients,
+        occurredAt: `${DAY}T09:0${b}:${String(i % 60).padStart(2, '0')}Z`,
+      }));
+      expect((await files({ events })).body).toEqual({ accepted: 500, ignored: 0 });
+    }
+    const marked = await fetch(`${stack.url}/corps/${OTHER}/watermarks/embed?memberId=olga`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await adminToken(OTHER)}`, 'content-type': 'image/png' },
+      body: await picture(),
+    });
+    const response = await fetch(`${stack.url}/corps/${OTHER}/investigations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await adminToken(OTHER)}`, 'content-type': 'image/png' },
+      body: Buffer.from(await marked.arrayBuffer()),
+    });
+    expect(response.status).toBe(201);
+    const created = (await response.json()) as { investigationId: string; timeline: Event[] };
+    expect(created.timeline).toHaveLength(1500);
+    expect(Buffer.byteLength(JSON.stringify(created.timeline))).toBeGreaterThan(400 * 1024);
+    const again = await api.admin(OTHER, 'GET', `/corps/${OTHER}/investigations/${created.investigationId}`);
+    expect(again.status).toBe(200);
+    expect(again.body.timeline).toEqual(created.timeline);
   });
 
   it('keeps an investigation of an unmarked image (found: false, empty timeline); refuses what is not an image', async () => {

@@ -433,7 +433,7 @@ describe('handovers that would stay running', () => {
   });
   const reportsRefused = (): DocumentStore => ({
     put: async (key, body, type) => {
-      if (key.startsWith('reports/')) throw new Error('S3 is down');
+      if (key.startsWith('reports/handovers/')) throw new Error('S3 is down');
       return originalDocuments.put(key, body, type);
     },
     get: (key, max) => originalDocuments.get(key, max),

@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { client, eventually } from './client.ts';
 import { orderPaidEvent } from '../fixtures.ts';
 import { startFakeInvoiceProvider } from '../support/fake-invoice-provider.ts';
 import { HttpInvoiceIssuer } from '#adapters/invoices/http-issuer';
+import { metrics } from '#commons/metrics';
 import { alerts } from '#providers/alerts';
 import { calendar } from '#providers/calendar';
 import { documents } from '#providers/documents';
@@ -28,6 +29,25 @@ afterEach(() => {
   documents.use(undefined);
 });
 
+/** The InvoiceIssuerCalls metric's `result` of each call, as the handlers (in this process) count it. */
+const recordIssuerCalls = () => {
+  const results: string[] = [];
+  const original = metrics.singleMetric.bind(metrics);
+  const spy = vi.spyOn(metrics, 'singleMetric').mockImplementation(() => {
+    const single = original();
+    const dimensions: Record<string, string> = {};
+    vi.spyOn(single, 'addDimension').mockImplementation((name, value) => {
+      dimensions[name] = value;
+      return single;
+    });
+    vi.spyOn(single, 'addMetric').mockImplementation((name) => {
+      if (name === 'InvoiceIssuerCalls') results.push(dimensions.result!);
+      return single;
+    });
+    return single;
+  });
+  return { results, restore: () => spy.mockRestore() };
+};
 const sweep = () => sweepStuckInvoices({ invoices: invoices(), workflows: workflows(), alerts: alerts() }, stack.clock.now());
 const ledger = () => readNumberLedger({ invoices: invoices() }, seller().taxId);
 const alertsOf = async (invoiceId: string) => ((await api.local('GET', '/local/alerts')).items as any[]).filter((a) => a.invoiceId === invoiceId);
@@ -131,6 +151,7 @@ describe('invoices', () => {
 
   it('marks an invoice overdue with one alert when the issuer stays silent past dueBy, then issues when it recovers', async () => {
     const provider = await startFakeInvoiceProvider(process.env.STEWARD_INVOICE_PROVIDER_SECRET!);
+    const issuerCalls = recordIssuerCalls();
     try {
       issuer.use(new HttpInvoiceIssuer(provider.url, 300));
       // Mon Jun 1: Jun 2, 3, 4, 5, 8, 9, 10 -> due at the end of Wed Jun 10 in Shanghai.
@@ -161,7 +182,12 @@ describe('invoices', () => {
       expect(issued.invoiceNumber).toBe('FP000001');
       expect(await pdfText(issued.pdfUrl)).toContain('安克科技有限公司');
       expect(await alerts()).toHaveLength(1);
+      // What the InvoiceIssuerDown alarm counts: every silent call failed, then one issued.
+      expect(issuerCalls.results.filter((r) => r === 'failed').length).toBeGreaterThanOrEqual(3);
+      expect(issuerCalls.results.at(-1)).toBe('issued');
+      expect(issuerCalls.results.filter((r) => r !== 'failed')).toEqual(['issued']);
     } finally {
+      issuerCalls.restore();
       await provider.stop();
     }
   });

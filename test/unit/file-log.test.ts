@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   chainSegment,
   compareCopies,
+  FILE_EVENT_FIELDS,
   csvHeader,
   csvRow,
   dailyDigest,
   dayHead,
   digestFinding,
   heldSeatAt,
+  isHotDay,
   inFileLeakScopeAt,
   policyInForceAt,
   queryFor,
@@ -150,6 +152,14 @@ describe('two deliveries of the same new events racing past the dedupe lookup', 
   });
 });
 
+describe('the hot window', () => {
+  it('holds a day whole for 180 days; from then on TTL may have taken part of it', () => {
+    expect(isHotDay('2026-06-01', '2026-06-01')).toBe(true);
+    expect(isHotDay('2026-06-01', '2026-11-27')).toBe(true); // day 179
+    expect(isHotDay('2026-06-01', '2026-11-28')).toBe(false); // day 180: the first items expire
+  });
+});
+
 describe('daily digest', () => {
   const one = chainSegment('acme', '2026-06-01', 1, [event(1), event(2)]).seal;
   const two = chainSegment('acme', '2026-06-01', 2, [event(3)]).seal;
@@ -191,5 +201,11 @@ describe('queries and CSV', () => {
     expect(csvHeader()).toBe('eventId,corpId,memberId,action,fileId,fileName,channel,recipients,deviceId,ip,occurredAt\r\n');
     const row = csvRow(event(1, { fileName: '=HYPERLINK("x"),1', recipients: [{ corpId: 'beta', memberId: 'b1' }, { corpId: 'gamma' }] }));
     expect(row).toBe('e001,acme,m1,download,f1,"\'=HYPERLINK(""x""),1",drive,beta/b1 gamma,,,2026-06-01T08:01:00Z\r\n');
+  });
+
+  it('has a column for every field of a file event, the optional ones included', () => {
+    const whole: Required<FileEvent> = { ...event(1), recipients: [{ corpId: 'beta' }], deviceId: 'd1', ip: '10.0.0.1' };
+    expect([...FILE_EVENT_FIELDS].sort()).toEqual(Object.keys(whole).sort());
+    expect(csvRow(whole)).toBe('e001,acme,m1,download,f1,plan.docx,drive,beta,d1,10.0.0.1,2026-06-01T08:01:00Z\r\n');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Problem } from '#commons/problem';
+import { webhookSecretIsLocal } from '#commons/secrets';
 import { LOCAL_FILES_SECRET, sign, signingKeys, verifyWebhook } from '#commons/webhook-signature';
 
 const secret = `whsec_${Buffer.from('steward-local-billing-webhook-secret').toString('base64')}`;
@@ -55,13 +56,30 @@ describe('Standard Webhooks verification', () => {
     expect(signingKeys(`whsec_${Buffer.from('x'.repeat(24)).toString('base64')}`)[0]).toHaveLength(24);
   });
 
-  it("accepts the files webhook's published local default (18 bytes), and no other short key, for that source only", () => {
+  it("accepts the files webhook's published local default (18 bytes) from a local stack's secret, and no other short key, for that source only", () => {
     const published = `whsec_${Buffer.from('local-files-secret').toString('base64')}`;
     expect(published).toBe(LOCAL_FILES_SECRET);
-    expect(signingKeys(published, { source: 'files' })[0]!.toString()).toBe('local-files-secret');
+    const local = { source: 'files', localStack: true };
+    expect(signingKeys(published, local)[0]!.toString()).toBe('local-files-secret');
     expect(() => signingKeys(published)).toThrow(/one decodes to 18/);
-    expect(() => signingKeys(published, { source: 'hr' })).toThrow(/one decodes to 18/);
-    expect(() => signingKeys(`whsec_${Buffer.from('other-files-secret').toString('base64')}`, { source: 'files' })).toThrow(/one decodes to 18/);
-    expect(() => signingKeys(`${published} whsec_${Buffer.from('short').toString('base64')}`, { source: 'files' })).toThrow(/one decodes to 5/);
+    expect(() => signingKeys(published, { source: 'files' })).toThrow(/one decodes to 18/);
+    expect(() => signingKeys(published, { source: 'hr', localStack: true })).toThrow(/one decodes to 18/);
+    expect(() => signingKeys(`whsec_${Buffer.from('other-files-secret').toString('base64')}`, local)).toThrow(/one decodes to 18/);
+    expect(() => signingKeys(`${published} whsec_${Buffer.from('short').toString('base64')}`, local)).toThrow(/one decodes to 5/);
+  });
+
+  it("takes a secret for the local stack's when it is inline or in the local placeholder account, not a deployment's", () => {
+    const saved = { ...process.env };
+    try {
+      delete process.env.STEWARD_FILES_WEBHOOK_SECRET;
+      process.env.STEWARD_FILES_WEBHOOK_SECRET_ARN = 'arn:aws-cn:secretsmanager:cn-north-1:000000000000:secret:files-local';
+      expect(webhookSecretIsLocal('files')).toBe(true);
+      process.env.STEWARD_FILES_WEBHOOK_SECRET_ARN = 'arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:files-AbCdEf';
+      expect(webhookSecretIsLocal('files')).toBe(false);
+      process.env.STEWARD_FILES_WEBHOOK_SECRET = LOCAL_FILES_SECRET;
+      expect(webhookSecretIsLocal('files')).toBe(true);
+    } finally {
+      process.env = saved;
+    }
   });
 });

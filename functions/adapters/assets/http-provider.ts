@@ -14,13 +14,13 @@ const SECRET = 'STEWARD_ASSET_SERVICE_SECRET';
 export class HttpAssetProvider implements AssetProvider {
   constructor(private readonly baseUrl: string) {}
 
-  async transfer({ corpId, handoverId, asset, toMemberId }: TransferRequest): Promise<TransferOutcome> {
+  async transfer({ corpId, handoverId, asset, toMemberId, undoes }: TransferRequest): Promise<TransferOutcome> {
     let response: Response;
     try {
       response = await postSigned(
         `${this.baseUrl.replace(/\/$/, '')}/assets/${encodeURIComponent(asset.assetId)}/transfer`,
         `${handoverId}:${asset.assetType}:${asset.assetId}`,
-        { corpId, assetType: asset.assetType, assetId: asset.assetId, fromMemberId: asset.ownerId, toMemberId, handoverId },
+        { corpId, assetType: asset.assetType, assetId: asset.assetId, fromMemberId: asset.ownerId, toMemberId, handoverId, ...(undoes && { undoes }) },
         SECRET,
         CALL_TIMEOUT_MS,
       );

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { traced } from '#commons/tracer';
 
 /*
  * One client per service per container, created on first use; endpoints come from the SDK's own
@@ -11,7 +12,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 let dynamo: DynamoDBClient | undefined;
 let documents: DynamoDBDocumentClient | undefined;
 
-export const dynamoClient = (): DynamoDBClient => (dynamo ??= new DynamoDBClient({}));
+export const dynamoClient = (): DynamoDBClient => (dynamo ??= traced(new DynamoDBClient({})));
 
 export const dynamoDocumentClient = (): DynamoDBDocumentClient =>
   (documents ??= DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } }));

@@ -1,9 +1,10 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { traced } from '#commons/tracer';
 
 let s3: S3Client | undefined;
 
 export const s3Client = (): S3Client =>
-  (s3 ??= new S3Client(
+  (s3 ??= traced(new S3Client(
     process.env.STEWARD_S3_FORCE_PATH_STYLE === 'true'
       ? {
           forcePathStyle: true,
@@ -11,4 +12,4 @@ export const s3Client = (): S3Client =>
           responseChecksumValidation: 'WHEN_REQUIRED',
         }
       : {},
-  ));
+  )));

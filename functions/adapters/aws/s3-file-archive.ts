@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { hourOf, type ChainedEvent, type DailyDigest, type Segment } from '#core/file-log';
 import type { FileArchive } from '#ports/file-log';
 
@@ -8,7 +8,8 @@ import type { FileArchive } from '#ports/file-log';
  *   archive/<corpId>/<day>/<hour>/<segment, 10 digits>.ndjson.gz   a segment's events of that hour, in chain order
  *   seals/<corpId>/<day>/<segment, 10 digits>.json                 the segment's count and head hash
  *   digests/<corpId>/<day>/<segments bound, 10 digits>.json        the day's digest once the day is over (a later one per late segment)
- * One PUT per hour a batch spans, plus its seal: never one per event.
+ * One PUT per hour a batch spans, plus its seal: never one per event. Every PUT says If-None-Match: *
+ * (the bucket policy refuses any other), so nothing here is ever written over.
  */
 export const fileLogBucket = (): string => {
   const name = process.env.FILE_LOG_BUCKET;
@@ -26,24 +27,14 @@ export class S3FileArchive implements FileArchive {
     for (const event of events) byHour.set(hourOf(event.occurredAt), [...(byHour.get(hourOf(event.occurredAt)) ?? []), event]);
     await Promise.all(
       [...byHour].map(([hour, lines]) =>
-        this.s3.send(
-          new PutObjectCommand({
-            Bucket: fileLogBucket(),
-            Key: `archive/${corpId}/${day}/${hour}/${padded(seal.segment)}.ndjson.gz`,
-            Body: gzipSync(lines.map((line) => JSON.stringify(line)).join('\n') + '\n'),
-            ContentType: 'application/x-ndjson',
-          }),
+        this.create(
+          `archive/${corpId}/${day}/${hour}/${padded(seal.segment)}.ndjson.gz`,
+          gzipSync(lines.map((line) => JSON.stringify(line)).join('\n') + '\n'),
+          'application/x-ndjson',
         ),
       ),
     );
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: fileLogBucket(),
-        Key: `seals/${corpId}/${day}/${padded(seal.segment)}.json`,
-        Body: JSON.stringify({ corpId, day, ...seal }),
-        ContentType: 'application/json',
-      }),
-    );
+    await this.create(`seals/${corpId}/${day}/${padded(seal.segment)}.json`, Buffer.from(JSON.stringify({ corpId, day, ...seal })), 'application/json');
   }
 
   async seals(corpId: string, day: string): Promise<Segment[]> {
@@ -66,18 +57,25 @@ export class S3FileArchive implements FileArchive {
   }
 
   async writeDigest(digest: DailyDigest): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: fileLogBucket(),
-        Key: `digests/${digest.corpId}/${digest.day}/${padded(digest.segments.length)}.json`,
-        Body: JSON.stringify(digest),
-        ContentType: 'application/json',
-      }),
-    );
+    await this.create(`digests/${digest.corpId}/${digest.day}/${padded(digest.segments.length)}.json`, Buffer.from(JSON.stringify(digest)), 'application/json');
   }
 
   async digests(corpId: string, day: string): Promise<DailyDigest[]> {
     return (await this.read(`digests/${corpId}/${day}/`)).map((bytes) => JSON.parse(bytes.toString('utf8')) as DailyDigest);
+  }
+
+  /**
+   * Writes `key` only if it does not exist. One that exists with the same bytes is this write landed
+   * before (a retried call, a digest written again from the same seals); other bytes are refused.
+   */
+  private async create(key: string, body: Buffer, contentType: string): Promise<void> {
+    try {
+      await this.s3.send(new PutObjectCommand({ Bucket: fileLogBucket(), Key: key, Body: body, ContentType: contentType, IfNoneMatch: '*' }));
+    } catch (error) {
+      if (!(error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412)) throw error;
+      const existing = await this.s3.send(new GetObjectCommand({ Bucket: fileLogBucket(), Key: key }));
+      if (!Buffer.from(await existing.Body!.transformToByteArray()).equals(body)) throw new Error(`${key} exists with other contents`);
+    }
   }
 
   /** Every object under `prefix`, in key order. */

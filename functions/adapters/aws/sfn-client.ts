@@ -1,5 +1,6 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { traced } from '#commons/tracer';
 
 let sfn: SFNClient | undefined;
 
-export const sfnClient = (): SFNClient => (sfn ??= new SFNClient({}));
+export const sfnClient = (): SFNClient => (sfn ??= traced(new SFNClient({})));

@@ -2,10 +2,12 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isStaleAssetEvent, type Asset, type AssetType } from '#core/handover';
+import type { CurrentAsset } from '#core/handover-plan';
 import type { Instant } from '#core/time';
 import type { AssetCatalog, AssetWrite } from '#ports/handovers';
 import type { Page, PageRequest } from '#ports/stores';
-import { INDEX_GSI1, assetKey, pageQuery, encodeCursor, ownerPartition, tableName } from './table.ts';
+import { INDEX_GSI1, assetKey, batchGetAll, pageQuery, encodeCursor, ownerPartition, tableName } from './table.ts';
+
 
 /** A tombstone outlives any redelivery of the events it answers (services retry for days, not months). */
 const TOMBSTONE_TTL_S = 90 * 24 * 60 * 60;
@@ -110,5 +112,14 @@ export class DynamoAssetCatalog implements AssetCatalog {
       }),
     );
     return { items: (result.Items ?? []).map(toAsset), nextCursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+
+  async current(corpId: string, assets: readonly Pick<Asset, 'assetType' | 'assetId'>[]): Promise<Map<string, CurrentAsset>> {
+    const found = new Map<string, CurrentAsset>();
+    for (const item of await batchGetAll(this.db, tableName(), assets.map((a) => assetKey(corpId, a.assetType, a.assetId)))) {
+      if (item.deleted) continue;
+      found.set(`${item.assetType}#${item.assetId}`, { asset: toAsset(item), handedOverBy: (item.handedOverBy as string | undefined) ?? null });
+    }
+    return found;
   }
 }

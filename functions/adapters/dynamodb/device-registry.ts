@@ -1,9 +1,9 @@
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { DeviceKind, DeviceTrust } from '#core/policies/model';
 import type { Instant } from '#core/time';
 import type { Device, DeviceLogin, DeviceRegistry } from '#ports/policies';
 import type { Page, PageRequest } from '#ports/stores';
-import { conditionallyDespiteContention, corpKey, deviceKey, encodeCursor, enterpriseMarkKey, pageQuery, policyEpochBump, tableName } from './table.ts';
+import { batchGetAll, conditionallyDespiteContention, corpKey, deviceKey, encodeCursor, enterpriseMarkKey, pageQuery, policyEpochBump, tableName } from './table.ts';
 
 const toDevice = (item: Record<string, unknown>): Device => ({
   deviceId: item.deviceId as string,
@@ -15,7 +15,6 @@ const toDevice = (item: Record<string, unknown>): Device => ({
   kind: (item.kind as DeviceKind | undefined) ?? 'personal',
 });
 
-const BATCH_GET_LIMIT = 100;
 
 export class DynamoDeviceRegistry implements DeviceRegistry {
   constructor(private readonly db: DynamoDBDocumentClient) {}
@@ -120,19 +119,9 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
 
   async enterpriseOwners(deviceIds: readonly string[]): Promise<Map<string, string[]>> {
     const owners = new Map<string, string[]>();
-    const unique = [...new Set(deviceIds)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + BATCH_GET_LIMIT).map(enterpriseMarkKey);
-      while (keys?.length) {
-        const result: BatchGetCommandOutput = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of result.Responses?.[tableName()] ?? []) {
-          const corpIds = [...((item.corpIds as Set<string> | undefined) ?? [])];
-          if (corpIds.length > 0) owners.set(item.deviceId as string, corpIds);
-        }
-        keys = result.UnprocessedKeys?.[tableName()]?.Keys;
-      }
+    for (const item of await batchGetAll(this.db, tableName(), [...new Set(deviceIds)].map(enterpriseMarkKey))) {
+      const corpIds = [...((item.corpIds as Set<string> | undefined) ?? [])];
+      if (corpIds.length > 0) owners.set(item.deviceId as string, corpIds);
     }
     return owners;
   }

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, type BatchGetCommandOutput, BatchWriteCommand, DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { createHash, randomUUID } from 'node:crypto';
+import { BatchWriteCommand, DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '#core/errors';
-import { HOT_DAYS, queryFor, sortableInstant, type ChainedEvent, type FileEvent, type FileEventFilter, type Segment } from '#core/file-log';
+import { FILE_EVENT_FIELDS, HOT_DAYS, queryFor, sortableInstant, type ChainedEvent, type FileEvent, type FileEventFilter, type Segment } from '#core/file-log';
 import type { FileLog } from '#ports/file-log';
 import type { Page, PageRequest } from '#ports/stores';
+import { batchGetAll, conditionally, queryAll } from './table.ts';
 
 /*
  * The file log's own table (key design in docs/data-model.md); every sort key is
@@ -13,7 +14,7 @@ import type { Page, PageRequest } from '#ports/stores';
  *   GSI2  ACTION#<corpId>#<action>     a corp's time range for an action
  *   GSI3  CORP#<corpId>                a corp's time range (no filter; the verifier's day)
  *   PK CHAIN#<corpId>#<day>  SK COUNTER | SEAL#<segment, 10 digits>   the day's segment counter and seals
- *   PK DIGEST_DUE            SK <day>#<corpId>                      corp-days with a segment no digest binds yet
+ *   PK DIGEST_DUE#<shard>    SK <day>#<corpId>                      corp-days with a segment no digest binds yet (8 shards by corp)
  * Items expire (TTL `expiresAt`) 180 days after occurredAt; the archive keeps them.
  */
 export const fileLogTable = (): string => {
@@ -29,7 +30,9 @@ const INDEXES = {
   corp: { index: 'GSI3', pk: 'GSI3PK', sk: 'GSI3SK', partition: (c: string) => `CORP#${c}` },
 } as const;
 
-const DIGEST_DUE = 'DIGEST_DUE';
+/** Every batch of every corp marks its day: the marks are spread over a few partitions, all read by the digester. */
+const DIGEST_DUE_SHARDS = 8;
+const digestDuePartition = (corpId: string) => `DIGEST_DUE#${createHash('sha256').update(corpId).digest().readUInt8(0) % DIGEST_DUE_SHARDS}`;
 const chainPartition = (corpId: string, day: string) => `CHAIN#${corpId}#${day}`;
 const eventKey = (event: Pick<FileEvent, 'corpId' | 'memberId' | 'occurredAt' | 'eventId'>) => ({
   PK: `MEMBER#${event.corpId}#${event.memberId}`,
@@ -37,9 +40,8 @@ const eventKey = (event: Pick<FileEvent, 'corpId' | 'memberId' | 'occurredAt' | 
 });
 const expiresAt = (instant: string) => Math.floor(Date.parse(instant) / 1000) + HOT_DAYS * 86_400;
 
-const EVENT_FIELDS = ['eventId', 'corpId', 'memberId', 'action', 'fileId', 'fileName', 'channel', 'recipients', 'deviceId', 'ip', 'occurredAt'] as const;
 const toEvent = (item: Record<string, unknown>): FileEvent =>
-  Object.fromEntries(EVENT_FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as FileEvent;
+  Object.fromEntries(FILE_EVENT_FIELDS.filter((f) => item[f] !== undefined).map((f) => [f, item[f]])) as FileEvent;
 const toChained = (item: Record<string, unknown>): ChainedEvent => ({
   ...toEvent(item),
   segment: Number(item.segment),
@@ -47,7 +49,6 @@ const toChained = (item: Record<string, unknown>): ChainedEvent => ({
   hash: String(item.hash),
 });
 
-const BATCH_GET = 100;
 const BATCH_WRITE = 25;
 /** BatchWrite calls in flight per segment: a 500-event batch is 20 calls, written in about 3 round trips. */
 const WRITES_IN_FLIGHT = 8;
@@ -60,20 +61,7 @@ export class DynamoFileLog implements FileLog {
 
   async storedKeys(events: readonly FileEvent[]): Promise<Set<string>> {
     const stored = new Set<string>();
-    const chunks = [];
-    for (let i = 0; i < events.length; i += BATCH_GET) chunks.push(events.slice(i, i + BATCH_GET));
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        let keys: Record<string, unknown>[] | undefined = chunk.map(eventKey);
-        while (keys?.length) {
-          const result: BatchGetCommandOutput = await this.db.send(
-            new BatchGetCommand({ RequestItems: { [fileLogTable()]: { Keys: keys, ProjectionExpression: 'corpId, eventId', ConsistentRead: true } } }),
-          );
-          for (const item of result.Responses?.[fileLogTable()] ?? []) stored.add(`${item.corpId}#${item.eventId}`);
-          keys = result.UnprocessedKeys?.[fileLogTable()]?.Keys;
-        }
-      }),
-    );
+    for (const item of await batchGetAll(this.db, fileLogTable(), events.map(eventKey), 'corpId, eventId')) stored.add(`${item.corpId}#${item.eventId}`);
     return stored;
   }
 
@@ -193,84 +181,59 @@ export class DynamoFileLog implements FileLog {
   }
 
   async seals(corpId: string, day: string): Promise<Segment[]> {
-    const seals: Segment[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: fileLogTable(),
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :seal)',
-          ExpressionAttributeValues: { ':pk': chainPartition(corpId, day), ':seal': 'SEAL#' },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of result.Items ?? []) seals.push({ segment: Number(item.segment), count: Number(item.count), head: String(item.head) });
-      start = result.LastEvaluatedKey;
-    } while (start);
-    return seals;
+    const items = await queryAll(this.db, {
+      TableName: fileLogTable(),
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :seal)',
+      ExpressionAttributeValues: { ':pk': chainPartition(corpId, day), ':seal': 'SEAL#' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ segment: Number(item.segment), count: Number(item.count), head: String(item.head) }));
   }
 
   async dayEvents(corpId: string, day: string): Promise<ChainedEvent[]> {
-    const events: ChainedEvent[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: fileLogTable(),
-          IndexName: INDEXES.corp.index,
-          KeyConditionExpression: 'GSI3PK = :pk AND GSI3SK BETWEEN :low AND :high',
-          ExpressionAttributeValues: { ':pk': INDEXES.corp.partition(corpId), ':low': `${day}T`, ':high': `${day}T\uffff` },
-          ExclusiveStartKey: start,
-        }),
-      );
-      events.push(...(result.Items ?? []).map(toChained));
-      start = result.LastEvaluatedKey;
-    } while (start);
-    return events;
+    const items = await queryAll(this.db, {
+      TableName: fileLogTable(),
+      IndexName: INDEXES.corp.index,
+      KeyConditionExpression: 'GSI3PK = :pk AND GSI3SK BETWEEN :low AND :high',
+      ExpressionAttributeValues: { ':pk': INDEXES.corp.partition(corpId), ':low': `${day}T`, ':high': `${day}T\uffff` },
+    });
+    return items.map(toChained);
   }
 
   async markDigestDue(corpId: string, day: string): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: fileLogTable(),
-        Item: { PK: DIGEST_DUE, SK: `${day}#${corpId}`, corpId, day, mark: randomUUID(), expiresAt: expiresAt(`${day}T23:59:59Z`) },
+        Item: { PK: digestDuePartition(corpId), SK: `${day}#${corpId}`, corpId, day, mark: randomUUID(), expiresAt: expiresAt(`${day}T23:59:59Z`) },
       }),
     );
   }
 
   async dueDigests(beforeDay: string): Promise<{ corpId: string; day: string; mark: string }[]> {
-    const due: { corpId: string; day: string; mark: string }[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
+    const shards = await Promise.all(
+      Array.from({ length: DIGEST_DUE_SHARDS }, (_, shard) =>
+        queryAll(this.db, {
           TableName: fileLogTable(),
           KeyConditionExpression: 'PK = :pk AND SK < :before',
-          ExpressionAttributeValues: { ':pk': DIGEST_DUE, ':before': beforeDay },
-          ExclusiveStartKey: start,
+          ExpressionAttributeValues: { ':pk': `DIGEST_DUE#${shard}`, ':before': beforeDay },
           ConsistentRead: true,
         }),
-      );
-      for (const item of result.Items ?? []) due.push({ corpId: String(item.corpId), day: String(item.day), mark: String(item.mark) });
-      start = result.LastEvaluatedKey;
-    } while (start);
-    return due;
+      ),
+    );
+    return shards.flat().map((item) => ({ corpId: String(item.corpId), day: String(item.day), mark: String(item.mark) }));
   }
 
   async clearDigestDue(corpId: string, day: string, mark: string): Promise<void> {
-    try {
-      await this.db.send(
+    // A failed condition means the day was marked again meanwhile: the next run digests the new segment too.
+    await conditionally(
+      this.db.send(
         new DeleteCommand({
           TableName: fileLogTable(),
-          Key: { PK: DIGEST_DUE, SK: `${day}#${corpId}` },
+          Key: { PK: digestDuePartition(corpId), SK: `${day}#${corpId}` },
           ConditionExpression: 'mark = :mark',
           ExpressionAttributeValues: { ':mark': mark },
         }),
-      );
-    } catch (error) {
-      // Marked again meanwhile: the next run digests the new segment too.
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    }
+      ),
+    );
   }
 }

@@ -1,8 +1,10 @@
+import pLimit from 'p-limit';
 import {
   GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -22,7 +24,9 @@ import type {
   HandoverExecution,
   OpenHandover,
   RunningHandover,
+  TransferMove,
   TransferRecord,
+  UndoCreation,
 } from '#ports/handovers';
 import type { Page, PageRequest } from '#ports/stores';
 import {
@@ -46,15 +50,39 @@ import {
   tableName,
 } from './table.ts';
 
+/**
+ * Moves and outcome lines written per transaction (2 and 1 actions each; DynamoDB takes 100): a
+ * batch of moves costs one request per 50 assets instead of one per asset. A transaction that meets
+ * any refusal is written again move by move, which sorts out which one and why.
+ */
+const MOVES_PER_TRANSACTION = 50;
+const LINES_PER_TRANSACTION = 100;
+const ONE_BY_ONE_CONCURRENCY = 16;
+
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
 /** Outcome lines outlive the report's link by far; the report in S3 is the lasting record. */
 const OUTCOME_TTL_S = 180 * 24 * 60 * 60;
 
 const outcomeSortKey = (asset: Pick<Asset, 'assetType' | 'assetId'>) => `${asset.assetType}#${asset.assetId}`;
 
+const toOutcome = ({ assetType, assetId, title, from, to, result, error }: Record<string, unknown>) =>
+  ({ assetType, assetId, title, from, to, result, error: error ?? null }) as AssetOutcome;
+
 const toHandover = (item: Record<string, unknown>): Handover => {
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, ...rest } = item;
   const handover = rest as Handover;
-  return { ...handover, toMemberId: handover.toMemberId ?? null, finishedAt: handover.finishedAt ?? null, reportKey: handover.reportKey ?? null, reason: handover.reason ?? null };
+  return {
+    ...handover,
+    toMemberId: handover.toMemberId ?? null,
+    finishedAt: handover.finishedAt ?? null,
+    reportKey: handover.reportKey ?? null,
+    reason: handover.reason ?? null,
+    plan: handover.plan ?? null,
+    undoes: handover.undoes ?? null,
+    undoneBy: handover.undoneBy ?? null,
+  };
 };
 
 /**
@@ -177,6 +205,69 @@ export class DynamoHandoverBook implements HandoverBook {
     }
   }
 
+  async createUndo(undo: Handover, { originalId, otherMemberId, execution }: { originalId: string; otherMemberId: string; execution: HandoverExecution }): Promise<UndoCreation> {
+    const { corpId, handoverId, fromMemberId } = undo;
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName(),
+                Key: handoverKey(corpId, originalId),
+                UpdateExpression: 'SET undoneBy = :undo',
+                // Handovers are written with `undoneBy: null`.
+                ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(undoneBy) OR attribute_type(undoneBy, :null))',
+                ExpressionAttributeValues: { ':undo': handoverId, ':null': 'NULL' },
+              },
+            },
+            {
+              Put: {
+                TableName: tableName(),
+                Item: { ...handoverKey(corpId, handoverId), GSI1PK: handoversOfPartition(corpId, fromMemberId), GSI1SK: handoverKey(corpId, handoverId).SK, ...undo },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              Put: {
+                TableName: tableName(),
+                Item: {
+                  ...openHandoverKey(corpId, fromMemberId),
+                  handoverId,
+                  status: 'running',
+                  ...runningIndex(corpId, fromMemberId, undo.createdAt),
+                  execution,
+                  runningSince: undo.createdAt,
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+              },
+            },
+            {
+              // The member the assets go back to must not be in a handover of their own meanwhile.
+              ConditionCheck: {
+                TableName: tableName(),
+                Key: openHandoverKey(corpId, otherMemberId),
+                ConditionExpression: 'attribute_not_exists(PK) OR #status <> :running',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':running': 'running' },
+              },
+            },
+          ],
+        }),
+      );
+      return { outcome: 'created' };
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons) throw error;
+      if (reasons[0]?.code === 'ConditionalCheckFailed') return { outcome: 'undone' };
+      const open = reasons[2]?.code === 'ConditionalCheckFailed' ? reasons[2].item : undefined;
+      if (open) return { outcome: 'memberBusy', open: { handoverId: String(open.handoverId), status: open.status as OpenHandover['status'] } };
+      if (reasons[3]?.code === 'ConditionalCheckFailed') return { outcome: 'otherBusy' };
+      throw error;
+    }
+  }
+
   takeOver(
     corpId: string,
     fromMemberId: string,
@@ -281,33 +372,38 @@ export class DynamoHandoverBook implements HandoverBook {
     };
   }
 
-  async recordTransfer(corpId: string, handoverId: string, outcome: AssetOutcome, at: Instant, version: number | null): Promise<TransferRecord> {
+  private moveItem(corpId: string, handoverId: string, { outcome, version, movedBy }: TransferMove, at: Instant) {
+    return {
+      TableName: tableName(),
+      Key: assetKey(corpId, outcome.assetType, outcome.assetId),
+      UpdateExpression: `SET ownerId = :to, GSI1PK = :index, updatedAt = :at, handedOverBy = :handover${version === null ? '' : ', version = :version'}`,
+      // The service's version of the move supersedes what it reported before; never go back. An undo
+      // moves only what the handover it reverses moved last.
+      ConditionExpression: [
+        'ownerId = :from',
+        ...(version === null ? [] : ['(attribute_not_exists(version) OR version < :version)']),
+        ...(movedBy ? ['handedOverBy = :movedBy'] : []),
+      ].join(' AND '),
+      ExpressionAttributeValues: {
+        ':to': outcome.to,
+        ':from': outcome.from,
+        ':index': ownerPartition(corpId, outcome.to),
+        ':at': at,
+        ':handover': handoverId,
+        ...(version !== null && { ':version': version }),
+        ...(movedBy && { ':movedBy': movedBy }),
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+  }
+
+  /** One move and its outcome line, when its page's transaction met a conflict. */
+  private async recordTransfer(corpId: string, handoverId: string, move: TransferMove, at: Instant): Promise<TransferRecord> {
+    const { outcome } = move;
     const result = await retryOnContention(async (): Promise<TransferRecord | 'contention'> => {
       try {
         await this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName(),
-                  Key: assetKey(corpId, outcome.assetType, outcome.assetId),
-                  UpdateExpression: `SET ownerId = :to, GSI1PK = :index, updatedAt = :at, handedOverBy = :handover${version === null ? '' : ', version = :version'}`,
-                  // The service's version of the move supersedes what it reported before; never go back.
-                  ConditionExpression: `ownerId = :from${version === null ? '' : ' AND (attribute_not_exists(version) OR version < :version)'}`,
-                  ExpressionAttributeValues: {
-                    ':to': outcome.to,
-                    ':from': outcome.from,
-                    ':index': ownerPartition(corpId, outcome.to),
-                    ':at': at,
-                    ':handover': handoverId,
-                    ...(version !== null && { ':version': version }),
-                  },
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
-              { Put: this.outcomeLine(corpId, handoverId, outcome) },
-            ],
-          }),
+          new TransactWriteCommand({ TransactItems: [{ Update: this.moveItem(corpId, handoverId, move, at) }, { Put: this.outcomeLine(corpId, handoverId, outcome) }] }),
         );
         return 'transferred';
       } catch (error) {
@@ -317,8 +413,13 @@ export class DynamoHandoverBook implements HandoverBook {
         if (reasons[0]?.code === 'ConditionalCheckFailed') {
           const stored = reasons[0].item;
           if (!stored || stored.deleted) return 'gone';
-          // The service's report of this very move got here first: the catalog already agrees.
-          if (stored.ownerId === outcome.to) return (await this.writeOutcomeLine(corpId, handoverId, outcome)) ? 'transferred' : 'alreadyRecorded';
+          // The service's report of this very move got here first: the catalog already agrees. The
+          // report's write carried no handedOverBy, so it is stamped now, or an undo would take the asset for changed.
+          if (stored.ownerId === outcome.to) {
+            await this.stampHandedOver(corpId, handoverId, move, at);
+            return (await this.writeOutcomeLine(corpId, handoverId, outcome)) ? 'transferred' : 'alreadyRecorded';
+          }
+          if (stored.ownerId === outcome.from && move.movedBy && stored.handedOverBy !== move.movedBy) return 'changed';
           return 'ownerChanged';
         }
         if (isContention(reasons)) return 'contention';
@@ -329,6 +430,44 @@ export class DynamoHandoverBook implements HandoverBook {
     return result;
   }
 
+  /** Marks the asset moved by this handover if it still is where this move put it, at this move's version. */
+  private stampHandedOver(corpId: string, handoverId: string, { outcome, version }: TransferMove, at: Instant): Promise<boolean> {
+    return conditionally(
+      this.db.send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: assetKey(corpId, outcome.assetType, outcome.assetId),
+          UpdateExpression: 'SET handedOverBy = :handover, updatedAt = :at',
+          ConditionExpression: `ownerId = :to${version === null ? '' : ' AND version = :version'}`,
+          ExpressionAttributeValues: { ':handover': handoverId, ':at': at, ':to': outcome.to, ...(version !== null && { ':version': version }) },
+        }),
+      ),
+    );
+  }
+
+  async recordTransfers(corpId: string, handoverId: string, moves: readonly TransferMove[], at: Instant): Promise<TransferRecord[]> {
+    const limit = pLimit(ONE_BY_ONE_CONCURRENCY);
+    const results = await Promise.all(
+      chunks(moves, MOVES_PER_TRANSACTION).map(async (chunk): Promise<TransferRecord[]> => {
+        try {
+          await this.db.send(
+            new TransactWriteCommand({
+              TransactItems: chunk.flatMap((move) => [
+                { Update: this.moveItem(corpId, handoverId, move, at) },
+                { Put: this.outcomeLine(corpId, handoverId, move.outcome) },
+              ]),
+            }),
+          );
+          return chunk.map(() => 'transferred');
+        } catch (error) {
+          if (!cancellationReasons(error)) throw error;
+          return Promise.all(chunk.map((move) => limit(() => this.recordTransfer(corpId, handoverId, move, at))));
+        }
+      }),
+    );
+    return results.flat();
+  }
+
   private outcomeLine(corpId: string, handoverId: string, outcome: AssetOutcome) {
     return { TableName: tableName(), Item: this.outcomeItem(corpId, handoverId, outcome), ConditionExpression: 'attribute_not_exists(PK)' };
   }
@@ -337,20 +476,54 @@ export class DynamoHandoverBook implements HandoverBook {
     return conditionally(this.db.send(new PutCommand(this.outcomeLine(corpId, handoverId, outcome))));
   }
 
-  async recordOutcome(corpId: string, handoverId: string, outcome: AssetOutcome): Promise<void> {
+  private async recordOutcome(corpId: string, handoverId: string, outcome: AssetOutcome): Promise<void> {
     await this.writeOutcomeLine(corpId, handoverId, outcome);
   }
 
+  async recordOutcomes(corpId: string, handoverId: string, outcomes: readonly AssetOutcome[]): Promise<void> {
+    const limit = pLimit(ONE_BY_ONE_CONCURRENCY);
+    await Promise.all(
+      chunks(outcomes, LINES_PER_TRANSACTION).map(async (chunk) => {
+        try {
+          await this.db.send(new TransactWriteCommand({ TransactItems: chunk.map((outcome) => ({ Put: this.outcomeLine(corpId, handoverId, outcome) })) }));
+        } catch (error) {
+          if (!cancellationReasons(error)) throw error;
+          await Promise.all(chunk.map((outcome) => limit(() => this.recordOutcome(corpId, handoverId, outcome))));
+        }
+      }),
+    );
+  }
+
+  async moved(corpId: string, handoverId: string, assetType: AssetType, page: PageRequest): Promise<Page<AssetOutcome>> {
+    const PK = outcomePartition(corpId, handoverId);
+    // The cursor only travels between the workflow's steps: the last sort key read.
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        FilterExpression: '#result = :transferred',
+        ExpressionAttributeNames: { '#result': 'result' },
+        ExpressionAttributeValues: { ':pk': PK, ':prefix': `${assetType}#`, ':transferred': 'transferred' },
+        Limit: page.limit,
+        ExclusiveStartKey: page.cursor ? { PK, SK: page.cursor } : undefined,
+        ConsistentRead: true,
+      }),
+    );
+    return { items: (result.Items ?? []).map(toOutcome), nextCursor: result.LastEvaluatedKey ? String(result.LastEvaluatedKey.SK) : null };
+  }
+
   async outcomes(corpId: string, handoverId: string): Promise<AssetOutcome[]> {
+    const fields = ['assetType', 'assetId', 'title', 'from', 'to', 'result', 'error'];
     const items = await queryAll(this.db, {
       TableName: tableName(),
       KeyConditionExpression: 'PK = :pk',
       ExpressionAttributeValues: { ':pk': outcomePartition(corpId, handoverId) },
+      // The report's fields only (several are reserved words).
+      ProjectionExpression: fields.map((_, i) => `#f${i}`).join(', '),
+      ExpressionAttributeNames: Object.fromEntries(fields.map((field, i) => [`#f${i}`, field])),
       ConsistentRead: true,
     });
-    return items.map(({ assetType, assetId, title, from, to, result, error }) => ({
-      assetType, assetId, title, from, to, result, error: error ?? null,
-    }) as AssetOutcome);
+    return items.map(toOutcome);
   }
 
   finish(

@@ -1,8 +1,8 @@
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, UpdateCommand, type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { seatSpans } from '#core/file-log';
 import type { Instant } from '#core/time';
 import type { Member, MemberDirectory, MemberProfile, ScheduledDeparture } from '#ports/stores';
-import { bumpPolicyEpoch, conditionally, corpKey, memberKey, tableName } from './table.ts';
+import { batchGetAll, bumpPolicyEpoch, conditionally, corpKey, memberKey, tableName } from './table.ts';
 
 export type MemberItem = Omit<Member, 'status' | 'seatSpans'> & {
   PK: string;
@@ -30,7 +30,6 @@ export const toMember = (item: Record<string, unknown>): Member => {
   };
 };
 
-const BATCH_GET_LIMIT = 100;
 
 export class DynamoMemberDirectory implements MemberDirectory {
   constructor(private readonly db: DynamoDBDocumentClient) {}
@@ -44,21 +43,9 @@ export class DynamoMemberDirectory implements MemberDirectory {
 
   async getMembers(corpId: string, memberIds: readonly string[]): Promise<Map<string, Member>> {
     const found = new Map<string, Member>();
-    const unique = [...new Set(memberIds)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] | undefined = unique
-        .slice(i, i + BATCH_GET_LIMIT)
-        .map((id) => memberKey(corpId, id));
-      while (keys?.length) {
-        const result: BatchGetCommandOutput = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of result.Responses?.[tableName()] ?? []) {
-          const member = toMember(item);
-          found.set(member.memberId, member);
-        }
-        keys = result.UnprocessedKeys?.[tableName()]?.Keys;
-      }
+    for (const item of await batchGetAll(this.db, tableName(), [...new Set(memberIds)].map((id) => memberKey(corpId, id)))) {
+      const member = toMember(item);
+      found.set(member.memberId, member);
     }
     return found;
   }
@@ -69,9 +56,8 @@ export class DynamoMemberDirectory implements MemberDirectory {
       { client: this.db },
       {
         TableName: tableName(),
+        // Whole items: a Member read here is the same as one read by getMember (seat spans included).
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ProjectionExpression: 'corpId, memberId, #name, departmentId, memberStatus, seat',
-        ExpressionAttributeNames: { '#name': 'name' },
         ExpressionAttributeValues: { ':pk': corpKey(corpId), ':prefix': 'MEMBER#' },
         ConsistentRead: true,
       },

@@ -1,8 +1,9 @@
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Policy, PolicyType } from '#core/policies/model';
 import type { PolicyBook, PolicyEpoch, PolicyVersion } from '#ports/policies';
 import type { Page, PageRequest } from '#ports/stores';
 import {
+  batchGetAll,
   conditionallyDespiteContention,
   corpKey,
   encodeCursor,
@@ -21,7 +22,6 @@ const toPolicy = (item: Record<string, unknown>): Policy => {
   return { type, enabled, scope, settings, version, changedBy, changedAt } as Policy;
 };
 
-const BATCH_GET_LIMIT = 100;
 
 export class DynamoPolicyBook implements PolicyBook {
   constructor(private readonly db: DynamoDBDocumentClient) {}
@@ -45,15 +45,8 @@ export class DynamoPolicyBook implements PolicyBook {
 
   async getPolicyOfCorps<T extends PolicyType>(corpIds: readonly string[], type: T): Promise<Map<string, Policy<T>>> {
     const found = new Map<string, Policy<T>>();
-    const unique = [...new Set(corpIds)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + BATCH_GET_LIMIT).map((corpId) => policyKey(corpId, type));
-      while (keys?.length) {
-        const result: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: keys, ConsistentRead: true } } }));
-        for (const item of result.Responses?.[tableName()] ?? []) found.set(String(item.corpId), toPolicy(item) as Policy<T>);
-        keys = result.UnprocessedKeys?.[tableName()]?.Keys;
-      }
-    }
+    const keys = [...new Set(corpIds)].map((corpId) => policyKey(corpId, type));
+    for (const item of await batchGetAll(this.db, tableName(), keys)) found.set(String(item.corpId), toPolicy(item) as Policy<T>);
     return found;
   }
 

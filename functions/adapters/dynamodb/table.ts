@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, UpdateCommand, paginateQuery, type BatchGetCommandOutput, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '#core/errors';
 
 /*
@@ -219,4 +219,49 @@ export const conditionallyDespiteContention = async (write: () => Promise<unknow
   });
   if (result === 'contention') throw new Error('The write kept meeting other writers');
   return result;
+};
+
+/** Every item a query matches, page after page. */
+export const queryAll = async (db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Record<string, any>[]> => {
+  const items: Record<string, any>[] = [];
+  for await (const page of paginateQuery({ client: db }, input)) items.push(...(page.Items ?? []));
+  return items;
+};
+
+/** BatchGetItem's limit of keys per call. */
+const BATCH_GET_KEYS = 100;
+/** About 25 s of backing off before a throttled read fails its call (and its caller's retry takes over). */
+const BATCH_GET_ATTEMPTS = 9;
+
+/**
+ * The items at `keys` that exist (strongly consistent), each key asked once, in calls of 100 keys
+ * made together. Keys DynamoDB leaves unprocessed (throttling) are asked again, backing off from
+ * 100 ms to 6.4 s, 9 attempts in all.
+ */
+export const batchGetAll = async (
+  db: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly Record<string, unknown>[],
+  projection?: string,
+): Promise<Record<string, any>[]> => {
+  const items: Record<string, any>[] = [];
+  // BatchGetItem refuses a call that names one key twice.
+  const unique = [...new Map(keys.map((key) => [JSON.stringify(key), key])).values()];
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) batches.push(unique.slice(i, i + BATCH_GET_KEYS));
+  await Promise.all(
+    batches.map(async (batch) => {
+      let pending: Record<string, unknown>[] | undefined = batch;
+      for (let attempt = 0; pending?.length; attempt++) {
+        if (attempt >= BATCH_GET_ATTEMPTS) throw new Error(`${pending.length} keys of ${table} stayed unprocessed after ${BATCH_GET_ATTEMPTS} attempts`);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 7)));
+        const result: BatchGetCommandOutput = await db.send(
+          new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true, ...(projection && { ProjectionExpression: projection }) } } }),
+        );
+        items.push(...(result.Responses?.[table] ?? []));
+        pending = result.UnprocessedKeys?.[table]?.Keys;
+      }
+    }),
+  );
+  return items;
 };

@@ -16,7 +16,7 @@ const issued = z.object({
 /**
  * An e-invoicing provider: `POST {baseUrl}/invoices`, signed with `STEWARD_INVOICE_PROVIDER_SECRET`,
  * `webhook-id` = the invoice id, so asking again returns the same invoice. 200/201 with the issued
- * invoice, or 202 while it is being issued; anything else counts as "not yet" and is asked again.
+ * invoice, or 202 while it is being issued; anything else is the provider unavailable, asked again.
  */
 export class HttpInvoiceIssuer implements InvoiceIssuer {
   constructor(
@@ -44,13 +44,14 @@ export class HttpInvoiceIssuer implements InvoiceIssuer {
         this.timeoutMs,
       );
     } catch (error) {
-      return { kind: 'pending', detail: `The invoice provider did not answer: ${(error as Error).message}` };
+      return { kind: 'unavailable', detail: `The invoice provider did not answer: ${(error as Error).message}` };
     }
     if (response.status === 200 || response.status === 201) {
       const body = issued.safeParse(await response.json().catch(() => null));
-      if (!body.success) return { kind: 'pending', detail: 'The invoice provider answered an issued invoice Steward cannot read' };
+      if (!body.success) return { kind: 'unavailable', detail: 'The invoice provider answered an issued invoice Steward cannot read' };
       return { kind: 'issued', invoiceNumber: body.data.invoiceNumber, issuedAt: body.data.issuedAt, pdf: Buffer.from(body.data.pdf, 'base64') };
     }
-    return { kind: 'pending', detail: `The invoice provider answered ${response.status}: ${await detailOf(response)}` };
+    const detail = `The invoice provider answered ${response.status}: ${await detailOf(response)}`;
+    return response.status === 202 ? { kind: 'pending', detail } : { kind: 'unavailable', detail };
   }
 }

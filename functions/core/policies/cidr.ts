@@ -83,7 +83,7 @@ const ipv4Range = (start: number, prefix: number): { family: 4; range: Range4 } 
  * likely mistake. A mapped IPv4 prefix (`::ffff:10.0.0.0/104`) is the IPv4 prefix it names, since
  * mapped addresses are matched as IPv4: kept as IPv6 it would match nothing.
  */
-export const parseCidr = (text: string): { family: 4; range: Range4 } | { family: 6; range: Range6 } | null => {
+const parseCidr = (text: string): { family: 4; range: Range4 } | { family: 6; range: Range6 } | null => {
   const match = /^([^/]+)\/(\d{1,3})$/.exec(text);
   if (!match) return null;
   const prefix = Number(match[2]);

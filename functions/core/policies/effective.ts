@@ -16,7 +16,7 @@ export const holdsSeat = (member: Pick<PolicyMember, 'seat' | 'departed'>): bool
  * The first reason that holds of NO_SEAT, DISABLED, OUT_OF_SCOPE, else IN_SCOPE. The visible
  * watermark skips NO_SEAT: without a seat it is the basic behaviour, on `chat` and `contacts` only.
  */
-export const effectivePolicy = <T extends PolicyType>(policy: Policy<T>, member: PolicyMember): Effective<T> => {
+const effectivePolicy = <T extends PolicyType>(policy: Policy<T>, member: PolicyMember): Effective<T> => {
   const seat = holdsSeat(member);
   if (!seat && !appliesWithoutSeat(policy.type)) return { applies: false, reason: 'NO_SEAT', settings: null };
   if (!policy.enabled) return { applies: false, reason: 'DISABLED', settings: null };

@@ -333,7 +333,8 @@ export class PolicyEngine {
       secondVerification: verification && { url: verification.url!, afterBackgroundSeconds: verification.afterBackgroundSeconds },
       visibleWatermark: profile.visible && {
         surfaces: profile.visible.surfaces,
-        text: profile.visible.parts.map((part) => (part === '{date}' ? part : fillPart(part, entry, '{date}'))).join(''),
+        // The client fills in the date as it draws the watermark.
+        text: fill(profile.visible.parts, entry, '{date}'),
       },
       darkWatermark: profile.dark && { surfaces: profile.dark.surfaces },
     };

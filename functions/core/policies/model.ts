@@ -19,7 +19,7 @@ export const isPolicyType = (value: string): value is PolicyType => (POLICY_TYPE
 export const SURFACES = ['chat', 'contacts', 'doc', 'drive', 'mail', 'calendar', 'app', 'web'] as const;
 export type Surface = (typeof SURFACES)[number];
 /** The visible watermark of a member without a seat (the basic behaviour) shows on these only. */
-export const BASIC_SURFACES: readonly Surface[] = ['chat', 'contacts'];
+const BASIC_SURFACES: readonly Surface[] = ['chat', 'contacts'];
 
 /** The basic behaviour: without a seat only the visible watermark applies, and only on the basic surfaces. */
 export const appliesWithoutSeat = (type: PolicyType): boolean => type === 'visible-watermark';
@@ -55,7 +55,7 @@ export type PolicyState<T extends PolicyType = PolicyType> = { type: T; enabled:
 export type Policy<T extends PolicyType = PolicyType> = PolicyState<T> & { version: number; changedBy: string | null; changedAt: Instant | null };
 export type PoliciesByType = { [T in PolicyType]: Policy<T> };
 
-export const DEFAULT_SETTINGS: { [T in PolicyType]: Settings[T] } = {
+const DEFAULT_SETTINGS: { [T in PolicyType]: Settings[T] } = {
   'file-leak-prevention': { blockExternalShare: false, blockDownload: false, trustedDeviceDownloadOnly: false, minClientVersion: '4.1.2' },
   'visible-watermark': { surfaces: [...SURFACES], text: '{name} {memberId} {date}' },
   'dark-watermark': { surfaces: [...SURFACES] },
