@@ -80,7 +80,7 @@ const invert3 = (m: Homography): Homography => {
 };
 
 /** Screen px to photo px: the turned screen through the pinhole, framed with the border. */
-const screenToPhoto = (screen: { width: number; height: number }, p: ScreenPhotoParameters, photo: { width: number; height: number }): Homography => {
+export const screenToPhoto = (screen: { width: number; height: number }, p: ScreenPhotoParameters, photo: { width: number; height: number }): Homography => {
   const rad = Math.PI / 180;
   const [cy, sy] = [Math.cos(p.yawDegrees * rad), Math.sin(p.yawDegrees * rad)];
   const [cp, sp] = [Math.cos(p.pitchDegrees * rad), Math.sin(p.pitchDegrees * rad)];
