@@ -45,7 +45,7 @@ const rotated = (image: RgbaImage, degrees: number): RgbaImage => {
 };
 
 describe('geometry the scale search cannot fit', () => {
-  it('reads an overlaid screen turned by 1.5 degrees through the centre scan's turned scales and local registration', () => {
+  it('reads an overlaid screen turned by 1.5 degrees through the turned scales of the centre scan and local registration', () => {
     const screen = overlaidScreen(1024, 768);
     expect(extractMark(rotated(screen, 1.5), key)?.payload).toEqual(payload);
   });

@@ -855,20 +855,37 @@ function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
  * scan of the central tile span's sync peak; local registration then finds the perspective.
  */
 function* perspective(lumaValues: Float64Array, width: number, height: number, layout: KeyedLayout): Generator<Reading> {
-  // Band-passed: a camera's moire beats the screen's pixel grid down to periods of a few pixels, above
-  // the cells' band, and a 5 x 5 mean takes most of it off before the high-pass.
-  const smoothMean = boxMeanRows((y) => lumaValues.subarray(y * width, (y + 1) * width), width, height, MOIRE_RADIUS);
-  const smoothed = new Float64Array(lumaValues.length);
-  for (let y = 0; y < height; y++) smoothed.set(smoothMean(y), y * width);
-  const residual = perRadius((radius) => weightedResidual(smoothed, width, height, radius));
-  const starts = centreGrids(residual(MIN_PHOTO_RADIUS), width, height, layout).filter((grid) => grid.contrast >= CENTRE_EVIDENCE);
-  for (const { map } of starts.slice(0, PERSPECTIVE_STARTS)) {
+  // The scan reads only the centre: its own residual there first (a sixth of a 1080p image), the whole
+  // image's only for the images it lets through.
+  const reach = Math.ceil(0.5 * TILE * SCAN_SCALES[SCAN_SCALES.length - 1]!) + 2 * (MOIRE_RADIUS + MIN_PHOTO_RADIUS + ENERGY_RADIUS);
+  const [x0, y0] = [Math.max(0, Math.floor(width / 2) - reach), Math.max(0, Math.floor(height / 2) - reach)];
+  const [x1, y1] = [Math.min(width, Math.floor(width / 2) + reach), Math.min(height, Math.floor(height / 2) + reach)];
+  const centre = new Float64Array((x1 - x0) * (y1 - y0));
+  for (let y = y0; y < y1; y++) centre.set(lumaValues.subarray(y * width + x0, y * width + x1), (y - y0) * (x1 - x0));
+  const scanned = centreGrids(photoResidual(centre, x1 - x0, y1 - y0, MIN_PHOTO_RADIUS), x1 - x0, y1 - y0, width / 2 - x0, height / 2 - y0, layout);
+  const starts = scanned.filter((grid) => grid.contrast >= CENTRE_EVIDENCE).slice(0, PERSPECTIVE_STARTS);
+  if (!starts.length) return;
+  const residual = perRadius((radius) => photoResidual(lumaValues, width, height, radius));
+  for (const { map: local } of starts) {
+    const map: GridMap = { ...local, cx: width / 2, cy: height / 2 };
     const r = residual(Math.max(MIN_PHOTO_RADIUS, Math.round(MIN_PHOTO_RADIUS * scaleOf(map))));
     const tile = foldMapped(r, width, map, [0, 0, width, height]);
     for (const [dx, dy] of syncOffsets(tile, layout, 2)) yield { soft: despread(tile, layout, dx, dy) };
     yield* registered(r, width, height, map, layout);
   }
 }
+
+/**
+ * The weighted residual of luma band-passed for photos: a camera's moire beats the screen's pixel
+ * grid down to periods of a few pixels, above the cells' band, and a 5 x 5 mean takes most of it off
+ * before the high-pass.
+ */
+const photoResidual = (lumaValues: Float64Array, width: number, height: number, radius: number): Float64Array => {
+  const smoothMean = boxMeanRows((y) => lumaValues.subarray(y * width, (y + 1) * width), width, height, MOIRE_RADIUS);
+  const smoothed = new Float64Array(lumaValues.length);
+  for (let y = 0; y < height; y++) smoothed.set(smoothMean(y), y * width);
+  return weightedResidual(smoothed, width, height, radius);
+};
 
 const MOIRE_RADIUS = 2;
 /** The high-pass radius for photos at native scale, growing with the scale (cells of 8 px at scale 1). */
@@ -918,13 +935,12 @@ const turnedScale = (scale: number, angle: number, cx: number, cy: number): Grid
 };
 
 /**
- * The grid at the image's centre, where a screen photo's perspective matters least: the central tile
- * span folded at each scale tried, then the best three turned a little either way; clearest first.
+ * The grid at (cx, cy), the image's centre, where a screen photo's perspective matters least: the
+ * central tile span folded at each scale tried, then the best three turned a little either way; clearest first.
  */
-const centreGrids = (r: Float64Array, width: number, height: number, layout: KeyedLayout): { map: GridMap; contrast: number }[] => {
-  const [cx, cy] = [width / 2, height / 2];
+const centreGrids = (r: Float64Array, width: number, height: number, cx: number, cy: number, layout: KeyedLayout): { map: GridMap; contrast: number }[] => {
   const clarity = (map: GridMap) => {
-    const half = Math.min(0.5 * TILE * scaleOf(map), cx, cy);
+    const half = Math.min(0.5 * TILE * scaleOf(map), cx, cy, width - cx, height - cy);
     const region: Region = [Math.round(cx - half), Math.round(cy - half), Math.round(cx + half), Math.round(cy + half)];
     // Cells of 12 px and more are read well enough from every second pixel of every second row.
     return { map, contrast: syncPeak(foldMapped(r, width, map, region, scaleOf(map) >= 1.5 ? 2 : 1), layout, 2).contrast };
