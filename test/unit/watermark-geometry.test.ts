@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { extractMark, overlayTile, type RgbaImage } from '#core/watermark/codec';
 import { drawScreenPhotoParameters, screenPhoto } from '../support/screen-photo.ts';
@@ -5,14 +6,14 @@ import { drawScreenPhotoParameters, screenPhoto } from '../support/screen-photo.
 const key = new Uint8Array(32).fill(5);
 const payload = { memberSerial: 77, minute: 1_480_000, keyVersion: 1 };
 
-/** A light screen with dark text-like bars, under the overlay tile composited as a client does (alpha over). */
-const overlaidScreen = (width: number, height: number): RgbaImage => {
+/** A screen with text-like bars (light on dark with `dark`), under the overlay tile composited as a client does (alpha over). */
+const overlaidScreen = (width: number, height: number, dark = false): RgbaImage => {
   const tile = overlayTile(key, payload);
   const data = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const text = y % 40 > 28 && y % 40 < 36 && (x * 7 + Math.floor(y / 40) * 13) % 90 < 60;
-      const background = text ? 40 : 245;
+      const background = text !== dark ? 40 : 245;
       const t = 4 * ((y % 256) * 256 + (x % 256));
       const alpha = tile.data[t + 3]! / 255;
       const value = Math.round(background * (1 - alpha) + tile.data[t]! * alpha);
@@ -48,6 +49,14 @@ describe('geometry the scale search cannot fit', () => {
   it('reads an overlaid screen turned by 1.5 degrees through the turned scales of the centre scan and local registration', () => {
     const screen = overlaidScreen(1024, 768);
     expect(extractMark(rotated(screen, 1.5), key)?.payload).toEqual(payload);
+  });
+
+  it('reads a phone photo of the overlaid dark screen tilted 8 degrees both ways (perspective, moire, blur, noise, camera JPEG 85)', async () => {
+    const screen = overlaidScreen(1280, 800, true);
+    const photo = screenPhoto(screen, { yawDegrees: 8, pitchDegrees: -8, rollDegrees: 1, focal: 1, border: 0.05, gridDepth: 0.3, blurSigma: 0.8, brightness: 1.05, gamma: 0.9, noiseSigma: 2, jpegQuality: 85, photoWidth: 1700 }, 11);
+    const jpeg = await sharp(Buffer.from(photo.data), { raw: { width: photo.width, height: photo.height, channels: 4 } }).jpeg({ quality: 85 }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const read = extractMark({ width: jpeg.info.width, height: jpeg.info.height, data: new Uint8Array(jpeg.data) }, key);
+    expect(read?.payload).toEqual(payload);
   });
 });
 
