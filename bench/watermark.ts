@@ -21,6 +21,11 @@ if (process.argv.includes('--bounds')) {
   await import('./watermark-bounds.ts');
   process.exit(0);
 }
+// `npm run bench:watermark -- --scales`: overlay screenshots at display scales in Chromium, and photos of them.
+if (process.argv.includes('--scales')) {
+  await import('./watermark-scales.ts');
+  process.exit(0);
+}
 const DATASETS = resolve('.steward-local/datasets');
 const KEY = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
 const FALSE_ACCEPT_SAMPLES = 1000;
@@ -282,6 +287,9 @@ ${figures.attacks.map((a) => `| ${a.attack} | ${a.required ? 'yes' : 'reported'}
 Not recovered:
 
 ${figures.attacks.filter((a) => a.notRecovered.length).map((a) => `- ${a.attack}: ${a.notRecovered.join(', ')}`).join('\n')}
+
+Display scales (overlay screenshots in Chromium) and simulated screen photos: \`npm run bench:watermark -- --scales\`,
+figures in \`docs/benchmarks.md\`.
 
 Machine: ${JSON.stringify((await import('./results.ts')).machine())}.
 `,
