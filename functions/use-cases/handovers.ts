@@ -625,7 +625,10 @@ export const transferBatch = async (
     const page = await candidates(ports, handover, input.assetType, cursor);
     const { unavailable, finished } = await transferPage(ports, handover, await undecided(ports, handover, page.items), now, stopAt);
     if (unavailable.length > 0) {
-      // Everything else is recorded; the workflow retries from the call's cursor and only these are tried again.
+      // Everything else is recorded. Past the call's first page, the next call starts at this page (the
+      // pages before it are not listed again); on its first page the call fails, and the workflow
+      // waits before trying these again.
+      if (cursor !== input.cursor) return { cursor, done: false };
       throw new AssetServiceUnavailable(`${unavailable.length} ${input.assetType} transfers could not reach the asset service. First: ${unavailable[0]}`);
     }
     if (!finished) return { cursor, done: false };
