@@ -210,7 +210,7 @@ export class Operations extends Construct {
     this.dashboard.addWidgets(new TextWidget({ markdown: '# Lifecycle\nSeats, handovers and invoices; alarms below. Runbook: docs/runbook.md', width: 24, height: 2 }));
     this.dashboard.addWidgets(
       graph('Seats', [...metricsByDimensions('SeatsAllocated'), ...metricsByDimensions('SeatsRevoked'), ...metricsByDimensions('RevocationsLocked')]),
-      graph('Handovers', [...metricsByDimensions('HandoversClosed'), ...metricsByDimensions('AssetsMoved'), ...metricsByDimensions('HandoversRunningLong')]),
+      graph('Handovers', [...metricsByDimensions('HandoversClosed'), ...metricsByDimensions('AssetsMoved'), ...metricsByDimensions('AssetServiceUnavailable'), ...metricsByDimensions('HandoversRunningLong')]),
       graph('Invoices', [...metricsByDimensions('InvoicesIssued'), ...metricsByDimensions('InvoicesOverdue'), ...metricsByDimensions('InvoiceIssuerCalls'), ...metricsByDimensions('StuckWorkRepaired')]),
     );
     this.dashboard.addWidgets(
