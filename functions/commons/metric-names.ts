@@ -15,6 +15,8 @@ export const BUSINESS_METRICS = {
   /** A handover closed, by its final status. */
   HandoversClosed: { outcome: ['succeeded', 'partially_failed', 'failed'] },
   AssetsMoved: {},
+  /** A transfer call that failed because the asset service could not be reached; the workflow retries it after a wait. */
+  AssetServiceUnavailable: {},
   InvoicesIssued: {},
   InvoicesOverdue: {},
   /** One call to the invoice issuer: issued, pending (taken, being issued) or failed (no answer, an error, an unreadable answer). */

@@ -180,7 +180,7 @@ export const openApiDocument = () => ({
         ...admin,
         parameters: [corpId, { name: 'handoverId', in: 'path', required: true, schema: schema(s.id) }],
         responses: {
-          ...ok('202', s.handoverView, 'The undo: a new handover (undoes: the original) moving back what the original moved and nobody changed since; a repeat answers the same undo'),
+          ...ok('202', s.handoverView, 'The undo: a new handover (undoes: the original) moving back what the original moved and nobody changed since; a repeat answers the same undo, unless that undo failed or partly failed: then a new undo replaces it'),
           ...common,
           '404': problemResponse('HANDOVER_NOT_FOUND'),
           '409': problemResponse('UNDO_WINDOW_CLOSED (with undoableUntil, 30 days after finishedAt), HANDOVER_RUNNING (the handover, or one of either member, is running), NOTHING_TO_UNDO (it never ran) or CONFLICT'),

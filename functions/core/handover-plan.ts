@@ -99,8 +99,9 @@ export type CurrentAsset = { asset: Asset; handedOverBy: string | null };
  * Why an asset a handover moved does not go back, or null when it does: it must still be the
  * recipient's, untouched since that handover moved it (no edit, no other move reported since).
  */
-export const undoSkipReason = (current: CurrentAsset | null, moved: { handoverId: string; to: string }): string | null => {
+export const undoSkipReason = (current: CurrentAsset | null, moved: { handoverId: string; from: string; to: string }): string | null => {
   if (!current) return 'The asset was deleted since the handover.';
+  if (current.asset.ownerId === moved.from) return `The asset is back with ${moved.from} already.`;
   if (current.asset.ownerId !== moved.to) return `The asset is now owned by ${current.asset.ownerId}, not ${moved.to}.`;
   if (current.handedOverBy !== moved.handoverId) return 'The asset changed since the handover.';
   return null;

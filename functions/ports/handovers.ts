@@ -113,7 +113,11 @@ export interface HandoverBook {
    * Records `undo` (running, in its from-member's open slot) and marks `originalId` undone by it, in
    * one step, provided the original has no undo yet and `otherMemberId` has no handover running.
    */
-  createUndo(undo: Handover, options: { originalId: string; otherMemberId: string; execution: HandoverExecution }): Promise<UndoCreation>;
+  /**
+   * Records `undo` as the original's undo, with its open-handover lock, while the member it returns
+   * to has none running. `replacing`: the failed undo it replaces (null for the first undo).
+   */
+  createUndo(undo: Handover, options: { originalId: string; otherMemberId: string; execution: HandoverExecution; replacing: string | null }): Promise<UndoCreation>;
   /** Turns an `awaiting_admin` handover into a running manual one; false if it no longer waits. */
   takeOver(
     corpId: string,

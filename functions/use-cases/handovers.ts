@@ -14,6 +14,7 @@ import {
   type AssetOutcome,
   type AssetType,
   type HandoverSettings,
+  type HandoverStatus,
 } from '#core/handover';
 import {
   chosenRecipient,
@@ -237,6 +238,11 @@ export const previewHandover = async (
   };
 };
 
+const leftToOpen = (corpId: string, memberId: string, handoverId: string, open: string) => {
+  logger.info('departure handover left to the open one', { corpId, memberId, open });
+  return { handoverId, transfer: false };
+};
+
 /**
  * The departure workflow's decision: an automatic handover to the resolved recipient, or a record
  * waiting for an admin with the reason. Safe to retry: the handover id comes with the execution.
@@ -248,6 +254,10 @@ export const planDepartureHandover = async (
   const { corpId, memberId, handoverId } = input;
   const existing = await ports.handovers.get(corpId, handoverId);
   if (existing) return { handoverId, transfer: existing.status === 'running' };
+
+  // An admin's handover already open covers the departure: no plan is recorded for a handover that will not exist.
+  const open = await ports.handovers.openHandover(corpId, memberId);
+  if (open) return leftToOpen(corpId, memberId, handoverId, open.handoverId);
 
   const member = await ports.members.getMember(corpId, memberId);
   const settings = await ports.handovers.getSettings(corpId);
@@ -268,11 +278,8 @@ export const planDepartureHandover = async (
     reason: recipient.recipientId === null ? recipient.reason : null,
   });
   const creation = await ports.handovers.create(handover, { execution: departureExecution(corpId, memberId, handoverId, input.executionName) });
-  if (creation.outcome === 'memberBusy') {
-    // An admin already started a handover for this member; it covers the departure.
-    logger.info('departure handover left to the open one', { corpId, memberId, open: creation.open.handoverId });
-    return { handoverId, transfer: false };
-  }
+  // An admin started one between the look and the write: the plan just stored stays unread.
+  if (creation.outcome === 'memberBusy') return leftToOpen(corpId, memberId, handoverId, creation.open.handoverId);
   logger.info('departure handover planned', { corpId, memberId, handoverId, status: handover.status, reason: handover.reason });
   return { handoverId, transfer: handover.status === 'running' };
 };
@@ -373,10 +380,14 @@ const tellMember = async (ports: Pick<Ports, 'events'>, corpId: string, audit: H
   }
 };
 
+/** Undoes that ended with assets left behind: the original may be undone again. */
+const RETRYABLE_UNDO: HandoverStatus[] = ['failed', 'partially_failed'];
+
 /**
  * Undoes a finished handover within 30 days: a new handover, linked both ways to the original, that
  * moves back from the recipient every asset the original moved and nobody changed since. A repeat
- * answers the same undo. Refused while either member has a handover running. Members and seats are
+ * answers the same undo, unless that undo failed or partly failed: then a new undo replaces it as
+ * the original's `undoneBy` and moves back what is still with the recipient. Refused while either member has a handover running. Members and seats are
  * not touched: undoing a departure's handover gives the assets back to the departed member.
  */
 export const undoHandover = async (
@@ -387,7 +398,9 @@ export const undoHandover = async (
   for (let attempt = 0; attempt < 5; attempt++) {
     const original = await ports.handovers.get(corpId, handoverId);
     if (!original) throw new DomainError('HANDOVER_NOT_FOUND', `No handover ${handoverId} in corp ${corpId}.`);
-    if (original.undoneBy) return toHandoverView(ports, (await ports.handovers.get(corpId, original.undoneBy))!);
+    const previous = original.undoneBy ? await ports.handovers.get(corpId, original.undoneBy) : null;
+    // A failed or partly failed undo may be undone again: the new one moves back what is still with the recipient.
+    if (previous && !RETRYABLE_UNDO.includes(previous.status)) return toHandoverView(ports, previous);
     const at = formatInstant(ports.clock.now());
     const refusal = undoRefusal(original, at);
     if (refusal) {
@@ -407,7 +420,12 @@ export const undoHandover = async (
       reason: null,
       undoes: handoverId,
     });
-    const creation = await ports.handovers.createUndo(undo, { originalId: handoverId, otherMemberId: original.fromMemberId, execution });
+    const creation = await ports.handovers.createUndo(undo, {
+      originalId: handoverId,
+      otherMemberId: original.fromMemberId,
+      execution,
+      replacing: previous?.handoverId ?? null,
+    });
     if (creation.outcome === 'undone') continue;
     if (creation.outcome === 'memberBusy' || creation.outcome === 'otherBusy') {
       const open = creation.outcome === 'memberBusy' ? creation.open : await ports.handovers.openHandover(corpId, original.fromMemberId);
@@ -485,7 +503,7 @@ const candidates = async (
   return {
     items: page.items.map((line) => {
       const now = current.get(`${line.assetType}#${line.assetId}`) ?? null;
-      return { key: line, asset: now?.asset ?? null, stays: undoSkipReason(now, { handoverId: handover.undoes!, to: line.to }) };
+      return { key: line, asset: now?.asset ?? null, stays: undoSkipReason(now, { handoverId: handover.undoes!, from: line.from, to: line.to }) };
     }),
     nextCursor: page.nextCursor,
   };
@@ -607,7 +625,10 @@ export const transferBatch = async (
     const page = await candidates(ports, handover, input.assetType, cursor);
     const { unavailable, finished } = await transferPage(ports, handover, await undecided(ports, handover, page.items), now, stopAt);
     if (unavailable.length > 0) {
-      // Everything else is recorded; the workflow retries from the call's cursor and only these are tried again.
+      // Everything else is recorded. Past the call's first page, the next call starts at this page (the
+      // pages before it are not listed again); on its first page the call fails, and the workflow
+      // waits before trying these again.
+      if (cursor !== input.cursor) return { cursor, done: false };
       throw new AssetServiceUnavailable(`${unavailable.length} ${input.assetType} transfers could not reach the asset service. First: ${unavailable[0]}`);
     }
     if (!finished) return { cursor, done: false };

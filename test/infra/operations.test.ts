@@ -68,11 +68,22 @@ describe('operations', () => {
     expect(functionIds).toHaveLength(24);
     for (const fn of functionIds) {
       for (const [metricName, threshold] of [['Errors', ALARM_DEFAULTS.functionErrors], ['Throttles', ALARM_DEFAULTS.functionThrottles]] as const) {
-        const matching = alarms.filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === metricName && JSON.stringify(a.Dimensions).includes(`"${fn}"`));
+        const matching = alarms.filter((a) => metricsOf(a).some((m) => m.Namespace === 'AWS/Lambda' && m.MetricName === metricName && JSON.stringify(m.Dimensions).includes(`"${fn}"`)));
         expect(matching, `${metricName} of ${fn}`).toHaveLength(1);
         expect(matching[0]!.Threshold).toBe(threshold);
       }
     }
+  });
+
+  it("leaves TransferAssets' retried-by-design failures (asset service unreachable) out of its errors alarm", () => {
+    const transfer = functionIds.find((id) => id.startsWith('TransferAssets'))!;
+    const [errors] = alarms.filter((a) => metricsOf(a).some((m) => m.MetricName === 'Errors' && JSON.stringify(m.Dimensions).includes(`"${transfer}"`)));
+    expect(metricsOf(errors!).map((m) => [m.Namespace, m.MetricName])).toEqual([
+      ['AWS/Lambda', 'Errors'],
+      ['Steward', 'AssetServiceUnavailable'],
+    ]);
+    const queries = (errors as unknown as { Metrics: { Expression?: string }[] }).Metrics;
+    expect(queries.find((m) => m.Expression)!.Expression).toBe('errors - FILL(expected, 0)');
   });
 
   it("alarms on the API's 5xx rate and p99 latency", () => {

@@ -215,6 +215,47 @@ describe('handover undo', () => {
     }
   });
 
+  it('an undo that partly failed can be undone again: the retry moves back what is still with the recipient, and says the rest is back', async () => {
+    const fake = await startFakeAssetService({ secret: process.env.STEWARD_ASSET_SERVICE_SECRET! });
+    try {
+      assetProviders.use(fakeProviders(fake.url));
+      const corp = corpScenario(api, 'un-retry');
+      await corp.hire('mgr');
+      await corp.hire('leaver', 'mgr');
+      await corp.buySeats(2);
+      await corp.giveSeats('leaver');
+      const docs = await corp.assets('doc', 'rd', 4, 'leaver');
+      for (const id of docs) fake.owners.set(id, 'leaver');
+      await corp.depart('leaver');
+      const first = await corp.settledHandover('leaver');
+      expect(first).toMatchObject({ status: 'succeeded', counts: { doc: { transferred: 4 } } });
+
+      // The asset service refuses one move back.
+      fake.refused.add(docs[2]!);
+      const undone = await undo('un-retry', first.handoverId);
+      const partly = await corp.settled(undone.body.handoverId);
+      expect(partly).toMatchObject({ status: 'partially_failed', counts: { doc: { transferred: 3, failed: 1 } } });
+      expect(ids(await corp.owned('mgr'))).toEqual([docs[2]]);
+
+      // Once it accepts again, the original is undone again: a new undo, which replaces the failed one.
+      fake.refused.delete(docs[2]!);
+      const retry = await undo('un-retry', first.handoverId);
+      expect(retry).toMatchObject({ status: 202, body: { undoes: first.handoverId, fromMemberId: 'mgr', toMemberId: 'leaver' } });
+      expect(retry.body.handoverId).not.toBe(undone.body.handoverId);
+      const settled = await corp.settled(retry.body.handoverId);
+      expect(settled).toMatchObject({ status: 'succeeded', counts: { doc: { transferred: 1, skipped: 3, failed: 0 } } });
+      expect(ids(await corp.owned('leaver'))).toEqual(docs);
+      expect(fake.owners.get(docs[2]!)).toBe('leaver');
+      const skipped = (await json(settled.reportUrl)).assets.filter((l: any) => l.result === 'skipped');
+      expect(skipped.map((l: any) => l.error)).toEqual(Array(3).fill('The asset is back with leaver already.'));
+      expect(await corp.handover(first.handoverId)).toMatchObject({ undoneBy: retry.body.handoverId });
+      // A succeeded undo is final: asking again answers it.
+      expect(await undo('un-retry', first.handoverId)).toMatchObject({ status: 202, body: { handoverId: retry.body.handoverId } });
+    } finally {
+      await fake.stop();
+    }
+  });
+
   it('is refused while either member has a handover running, for a handover that never ran, and with another corp’s token', async () => {
     const corp = corpScenario(api, 'un-busy');
     await corp.hire('mgr');

@@ -61,11 +61,13 @@ describe('undo', () => {
   });
 
   it('moves back only what is still the recipient’s and untouched since', () => {
-    const moved = { handoverId: 'ho_1', to: 'm-2' };
+    const moved = { handoverId: 'ho_1', from: 'm-1', to: 'm-2' };
     const current = (ownerId: string, handedOverBy: string | null) => ({ asset: { ...asset('doc', 'd1'), ownerId }, handedOverBy });
     expect(undoSkipReason(current('m-2', 'ho_1'), moved)).toBeNull();
     expect(undoSkipReason(null, moved)).toBe('The asset was deleted since the handover.');
     expect(undoSkipReason(current('m-9', 'ho_2'), moved)).toBe('The asset is now owned by m-9, not m-2.');
     expect(undoSkipReason(current('m-2', null), moved)).toBe('The asset changed since the handover.');
+    // Moved back already, by an undo that failed on other assets and is being retried.
+    expect(undoSkipReason(current('m-1', 'ho_undo_1'), moved)).toBe('The asset is back with m-1 already.');
   });
 });

@@ -205,7 +205,10 @@ export class DynamoHandoverBook implements HandoverBook {
     }
   }
 
-  async createUndo(undo: Handover, { originalId, otherMemberId, execution }: { originalId: string; otherMemberId: string; execution: HandoverExecution }): Promise<UndoCreation> {
+  async createUndo(
+    undo: Handover,
+    { originalId, otherMemberId, execution, replacing }: { originalId: string; otherMemberId: string; execution: HandoverExecution; replacing: string | null },
+  ): Promise<UndoCreation> {
     const { corpId, handoverId, fromMemberId } = undo;
     try {
       await this.db.send(
@@ -216,9 +219,13 @@ export class DynamoHandoverBook implements HandoverBook {
                 TableName: tableName(),
                 Key: handoverKey(corpId, originalId),
                 UpdateExpression: 'SET undoneBy = :undo',
-                // Handovers are written with `undoneBy: null`.
-                ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(undoneBy) OR attribute_type(undoneBy, :null))',
-                ExpressionAttributeValues: { ':undo': handoverId, ':null': 'NULL' },
+                // Handovers are written with `undoneBy: null`; a retry replaces exactly the failed undo it saw.
+                ...(replacing
+                  ? { ConditionExpression: 'attribute_exists(PK) AND undoneBy = :previous', ExpressionAttributeValues: { ':undo': handoverId, ':previous': replacing } }
+                  : {
+                      ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(undoneBy) OR attribute_type(undoneBy, :null))',
+                      ExpressionAttributeValues: { ':undo': handoverId, ':null': 'NULL' },
+                    }),
               },
             },
             {
