@@ -137,6 +137,9 @@ export class Operations extends Construct {
       alarm(`${name}ExecutionsTimedOut`, 'execution-timed-out', machine.metricTimedOut({ period: Duration.minutes(5) }), 1, `A ${name} workflow execution timed out.`);
       alarm(`${name}ExecutionsAborted`, 'execution-aborted', machine.metricAborted({ period: Duration.minutes(5) }), 1, `A ${name} workflow execution was aborted.`);
     }
+    for (const name of Object.keys(props.expectedFailures)) {
+      if (!props.functions[name]) throw new Error(`expectedFailures names ${name}, which is not a function of the stack`);
+    }
     for (const [name, fn] of Object.entries(props.functions)) {
       const expected = props.expectedFailures[name];
       const errors = expected

@@ -111,11 +111,8 @@ export interface HandoverBook {
   create(handover: Handover, options?: { execution?: HandoverExecution; audit?: AuditEntry }): Promise<Creation>;
   /**
    * Records `undo` (running, in its from-member's open slot) and marks `originalId` undone by it, in
-   * one step, provided the original has no undo yet and `otherMemberId` has no handover running.
-   */
-  /**
-   * Records `undo` as the original's undo, with its open-handover lock, while the member it returns
-   * to has none running. `replacing`: the failed undo it replaces (null for the first undo).
+   * one step, provided `otherMemberId` has no handover running and the original's undo is still
+   * `replacing` (the failed undo it replaces; null: the original has no undo yet).
    */
   createUndo(undo: Handover, options: { originalId: string; otherMemberId: string; execution: HandoverExecution; replacing: string | null }): Promise<UndoCreation>;
   /** Turns an `awaiting_admin` handover into a running manual one; false if it no longer waits. */

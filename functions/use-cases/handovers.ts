@@ -424,7 +424,8 @@ export const undoHandover = async (
       originalId: handoverId,
       otherMemberId: original.fromMemberId,
       execution,
-      replacing: previous?.handoverId ?? null,
+      // The undo seen, even one whose record is gone: the new undo replaces exactly it.
+      replacing: original.undoneBy ?? null,
     });
     if (creation.outcome === 'undone') continue;
     if (creation.outcome === 'memberBusy' || creation.outcome === 'otherBusy') {

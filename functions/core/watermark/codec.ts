@@ -490,12 +490,13 @@ const combScore = (ac: Float64Array, maxLag: number, p: number): number => {
   return terms ? sum / Math.sqrt(terms) : 0;
 };
 
+/** `strength`: each of `both` as its comb score over the scores' RMS across the range searched. */
+type PeriodScales = { x: number[]; y: number[]; both: number[]; strength: number[] };
+
 /**
  * Candidate tile periods (as scales of TILE), periods whose multiples line up with the residual's
  * autocorrelation peaks: the best for rows and for columns alone, the best few for both at once.
  */
-/** `strength`: each of `both` as its comb score over the scores' RMS across the range searched. */
-type PeriodScales = { x: number[]; y: number[]; both: number[]; strength: number[] };
 const periodScales = (r: Float64Array, width: number, height: number): ((maxScale: number) => PeriodScales) => {
   const minLag = MIN_SCALE * TILE;
   // Long lags have few pairs, but small or downscaled images need them to see a period at all.
@@ -855,7 +856,7 @@ function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
  * scan of the central tile span's sync peak; local registration then finds the perspective.
  */
 function* perspective(lumaValues: Float64Array, width: number, height: number, layout: KeyedLayout): Generator<Reading> {
-  // The scan reads only the centre: its own residual there first (a sixth of a 1080p image), the whole
+  // The scan reads only the centre: its own residual there first (682 x 682 px, a fifth of a 1080p image), the whole
   // image's only for the images it lets through.
   const reach = Math.ceil(0.5 * TILE * SCAN_SCALES[SCAN_SCALES.length - 1]!) + 2 * (MOIRE_RADIUS + MIN_PHOTO_RADIUS + ENERGY_RADIUS);
   const [x0, y0] = [Math.max(0, Math.floor(width / 2) - reach), Math.max(0, Math.floor(height / 2) - reach)];
