@@ -1,4 +1,5 @@
 import type { RgbaImage } from '#core/watermark/codec';
+import { applyHomography, invertHomography, type Homography } from '#core/watermark/grid-map';
 
 /**
  * A phone photographing a screen, simulated deterministically from a seed: the bench's stand-in for
@@ -65,22 +66,8 @@ export const drawScreenPhotoParameters = (seed: number): ScreenPhotoParameters =
   };
 };
 
-type Homography = number[];
-
-/** Applies a 3 x 3 homography (row major) to (x, y). */
-const project = (h: Homography, x: number, y: number): [number, number] => {
-  const w = h[6]! * x + h[7]! * y + h[8]!;
-  return [(h[0]! * x + h[1]! * y + h[2]!) / w, (h[3]! * x + h[4]! * y + h[5]!) / w];
-};
-
-const invert3 = (m: Homography): Homography => {
-  const [a, b, c, d, e, f, g, h, i] = m as [number, number, number, number, number, number, number, number, number];
-  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
-  return [e * i - f * h, c * h - b * i, b * f - c * e, f * g - d * i, a * i - c * g, c * d - a * f, d * h - e * g, b * g - a * h, a * e - b * d].map((v) => v / det);
-};
-
 /** Screen px to photo px: the turned screen through the pinhole, framed with the border. */
-export const screenToPhoto = (screen: { width: number; height: number }, p: ScreenPhotoParameters, photo: { width: number; height: number }): Homography => {
+const screenToPhoto = (screen: { width: number; height: number }, p: ScreenPhotoParameters, photo: { width: number; height: number }): Homography => {
   const rad = Math.PI / 180;
   const [cy, sy] = [Math.cos(p.yawDegrees * rad), Math.sin(p.yawDegrees * rad)];
   const [cp, sp] = [Math.cos(p.pitchDegrees * rad), Math.sin(p.pitchDegrees * rad)];
@@ -152,7 +139,7 @@ const gaussianBlur = (plane: Float64Array, width: number, height: number, sigma:
 export const screenPhoto = (screen: RgbaImage, p: ScreenPhotoParameters, seed: number): RgbaImage => {
   const width = p.photoWidth;
   const height = Math.round((width * screen.height) / screen.width);
-  const toScreen = invert3(screenToPhoto(screen, p, { width, height }));
+  const toScreen = invertHomography(screenToPhoto(screen, p, { width, height }));
   const bezel = 18;
   const planes = [0, 1, 2].map(() => new Float64Array(width * height));
   const SUB = 2;
@@ -162,7 +149,7 @@ export const screenPhoto = (screen: RgbaImage, p: ScreenPhotoParameters, seed: n
       const sums = [0, 0, 0];
       for (let sy = 0; sy < SUB; sy++) {
         for (let sx = 0; sx < SUB; sx++) {
-          const [u, v] = project(toScreen, x + (sx + 0.5) / SUB, y + (sy + 0.5) / SUB);
+          const [u, v] = applyHomography(toScreen, [x + (sx + 0.5) / SUB, y + (sy + 0.5) / SUB]);
           if (u < 0 || v < 0 || u >= screen.width || v >= screen.height) {
             for (let c = 0; c < 3; c++) sums[c] = sums[c]! + bezel;
             continue;

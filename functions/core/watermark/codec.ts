@@ -497,7 +497,7 @@ type PeriodScales = { x: number[]; y: number[]; both: number[]; strength: number
  * Candidate tile periods (as scales of TILE), periods whose multiples line up with the residual's
  * autocorrelation peaks: the best for rows and for columns alone, the best few for both at once.
  */
-const periodScales = (r: Float64Array, width: number, height: number): ((maxScale: number) => PeriodScales) => {
+const periodScales = (r: Float64Array, width: number, height: number): ((maxScale: number, axes: boolean) => PeriodScales) => {
   const minLag = MIN_SCALE * TILE;
   // Long lags have few pairs, but small or downscaled images need them to see a period at all.
   const maxLagOf = (length: number) => Math.floor(0.75 * length);
@@ -505,12 +505,13 @@ const periodScales = (r: Float64Array, width: number, height: number): ((maxScal
   const acX = xLag > minLag + 4 ? autocorrelation(r, width, height, true, xLag) : null;
   const acY = yLag > minLag + 4 ? autocorrelation(r, width, height, false, yLag) : null;
   // The autocorrelations once; the candidates within each range asked for.
-  return (maxScale) => candidatePeriods(acX, acY, xLag, yLag, minLag, maxScale);
+  return (maxScale, axes) => candidatePeriods(acX, acY, xLag, yLag, minLag, maxScale, axes);
 };
 
-const candidatePeriods = (acX: Float64Array | null, acY: Float64Array | null, xLag: number, yLag: number, minLag: number, maxScale: number): PeriodScales => {
-  let rms = 0;
-  const best = (score: (p: number) => number, maxPeriod: number, count: number): number[] => {
+/** `axes`: also the best period of rows and of columns alone (only the first range's are read). */
+const candidatePeriods = (acX: Float64Array | null, acY: Float64Array | null, xLag: number, yLag: number, minLag: number, maxScale: number, axes: boolean): PeriodScales => {
+  /** The `count` best periods under `score` as scales, and the score's RMS over the range. */
+  const best = (score: (p: number) => number, maxPeriod: number, count: number): { scales: number[]; rms: number } => {
     const peaks: { p: number; value: number }[] = [];
     let [previous, current] = [-Infinity, -Infinity];
     let [squares, scores] = [0, 0];
@@ -525,22 +526,22 @@ const candidatePeriods = (acX: Float64Array | null, acY: Float64Array | null, xL
       if (chosen.every((c) => Math.abs(c / p - 1) > 0.015)) chosen.push(p);
       if (chosen.length === count) break;
     }
-    rms = Math.sqrt(squares / Math.max(1, scores));
     // Refine each to 0.01 px.
-    return chosen.map((p) => {
+    const scales = chosen.map((p) => {
       let [bestP, bestValue] = [p, score(p)];
       for (let q = p - 0.1; q <= p + 0.1; q += 0.01) if (q <= maxPeriod && score(q) > bestValue) [bestP, bestValue] = [q, score(q)];
       return bestP / TILE;
     });
+    return { scales, rms: Math.sqrt(squares / Math.max(1, scores)) };
   };
   const maxX = acX ? Math.min(maxScale * TILE, xLag) : 0;
   const maxY = acY ? Math.min(maxScale * TILE, yLag) : 0;
   const scoreX = (p: number) => (p <= maxX ? combScore(acX!, xLag, p) : 0);
   const scoreY = (p: number) => (p <= maxY ? combScore(acY!, yLag, p) : 0);
-  const x = acX ? best(scoreX, maxX, 1) : [];
-  const y = acY ? best(scoreY, maxY, 1) : [];
+  const x = axes && acX ? best(scoreX, maxX, 1).scales : [];
+  const y = axes && acY ? best(scoreY, maxY, 1).scales : [];
   // Uniform scale, the common case: either axis counts as far as it is long enough to show the period.
-  const both = acX || acY ? best((p) => scoreX(p) + scoreY(p), Math.max(maxX, maxY), SCALE_CANDIDATES) : [];
+  const { scales: both, rms } = acX || acY ? best((p) => scoreX(p) + scoreY(p), Math.max(maxX, maxY), SCALE_CANDIDATES) : { scales: [], rms: 0 };
   return { x, y, both, strength: both.map((s) => (scoreX(s * TILE) + scoreY(s * TILE)) / (rms || 1)) };
 };
 
@@ -838,13 +839,13 @@ function* readings(image: RgbaImage, layout: KeyedLayout): Generator<Reading> {
   }
   yield* at(1, 1);
   const scalesUpTo = periodScales(residual(residualRadius(1)), width, height);
-  const scales = scalesUpTo(FIRST_MAX_SCALE);
+  const scales = scalesUpTo(FIRST_MAX_SCALE, true);
   for (const [rank, s] of scales.both.entries()) yield* at(s, s, rank < REFINED_CANDIDATES);
   if (scales.x.length && scales.y.length) yield* at(scales.x[0]!, scales.y[0]!);
   // Then display scales (1.3 to 3.2): only candidates past the first range whose period stands out
   // of the comb's scores (an overlay screenshot's does; an unmarked image's largest periods are
   // noise over few multiples, and trying them cost half a second).
-  const wide = scalesUpTo(MAX_SCALE);
+  const wide = scalesUpTo(MAX_SCALE, false);
   const beyond = wide.both.filter((s, i) => s > FIRST_MAX_SCALE && wide.strength[i]! >= PERIOD_EVIDENCE);
   for (const [rank, s] of beyond.entries()) yield* at(s, s, rank < REFINED_CANDIDATES);
   yield* perspective(lumaValues, width, height, layout);
@@ -861,12 +862,15 @@ function* perspective(lumaValues: Float64Array, width: number, height: number, l
   const reach = Math.ceil(0.5 * TILE * SCAN_SCALES[SCAN_SCALES.length - 1]!) + 2 * (MOIRE_RADIUS + MIN_PHOTO_RADIUS + ENERGY_RADIUS);
   const [x0, y0] = [Math.max(0, Math.floor(width / 2) - reach), Math.max(0, Math.floor(height / 2) - reach)];
   const [x1, y1] = [Math.min(width, Math.floor(width / 2) + reach), Math.min(height, Math.floor(height / 2) + reach)];
-  const centre = new Float64Array((x1 - x0) * (y1 - y0));
-  for (let y = y0; y < y1; y++) centre.set(lumaValues.subarray(y * width + x0, y * width + x1), (y - y0) * (x1 - x0));
-  const scanned = centreGrids(photoResidual(centre, x1 - x0, y1 - y0, MIN_PHOTO_RADIUS), x1 - x0, y1 - y0, width / 2 - x0, height / 2 - y0, layout);
+  // An image no larger than the centre is read whole, once.
+  const whole = x1 - x0 === width && y1 - y0 === height;
+  const centre = whole ? lumaValues : new Float64Array((x1 - x0) * (y1 - y0));
+  if (!whole) for (let y = y0; y < y1; y++) centre.set(lumaValues.subarray(y * width + x0, y * width + x1), (y - y0) * (x1 - x0));
+  const centreResidual = photoResidual(centre, x1 - x0, y1 - y0, MIN_PHOTO_RADIUS);
+  const scanned = centreGrids(centreResidual, x1 - x0, y1 - y0, width / 2 - x0, height / 2 - y0, layout);
   const starts = scanned.filter((grid) => grid.contrast >= CENTRE_EVIDENCE).slice(0, PERSPECTIVE_STARTS);
   if (!starts.length) return;
-  const residual = perRadius((radius) => photoResidual(lumaValues, width, height, radius));
+  const residual = perRadius((radius) => (whole && radius === MIN_PHOTO_RADIUS ? centreResidual : photoResidual(lumaValues, width, height, radius)));
   for (const { map: local } of starts) {
     const map: GridMap = { ...local, cx: width / 2, cy: height / 2 };
     const r = residual(Math.max(MIN_PHOTO_RADIUS, Math.round(MIN_PHOTO_RADIUS * scaleOf(map))));
